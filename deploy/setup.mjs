@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Installs the system programs the gateway needs from Debian's packages when they are missing.
+// As root it runs apt-get; otherwise it prints one line naming what to install and carries on,
+// so whatever needs the program later fails with its own clear message.
+//   --runtime  what `npm start` needs (ffmpeg, nats-server, redis-server)
+//   --test     also what the test suite needs (sipp from sip-tester, PostgreSQL client/server)
+//   (none)     everything
+import { spawnSync } from "node:child_process";
+
+const runtime = [
+  { command: "ffmpeg", pkg: "ffmpeg" },
+  { command: "nats-server", pkg: "nats-server" },
+  { command: "redis-server", pkg: "redis-server" },
+];
+const testOnly = [
+  { command: "sipp", pkg: "sip-tester" },
+  { command: "pg_ctlcluster", pkg: "postgresql" },
+];
+
+const args = new Set(process.argv.slice(2));
+const wanted = args.has("--runtime") ? runtime : [...runtime, ...testOnly];
+const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+const missing = wanted.filter((t) => !has(t.command)).map((t) => t.pkg);
+
+if (missing.length === 0) process.exit(0);
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+if (!isRoot || !has("apt-get")) {
+  console.error(`ivc setup: missing ${missing.join(", ")} — install with: sudo apt-get install -y ${missing.join(" ")}`);
+  process.exit(0);
+}
+console.error(`ivc setup: installing ${missing.join(", ")} from Debian's packages`);
+const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+const run = (argv) => spawnSync("apt-get", argv, { stdio: ["ignore", "inherit", "inherit"], env }).status === 0;
+// A stale package list is the usual reason an install fails on a fresh machine: update once, then install.
+if (!run(["update", "-q"]) || !run(["install", "-y", "-q", "--no-install-recommends", ...missing])) {
+  console.error(`ivc setup: apt-get could not install ${missing.join(" ")}`);
+  process.exit(1);
+}

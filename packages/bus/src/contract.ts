@@ -1,0 +1,42 @@
+import type { z } from "zod";
+
+/** A request/reply pair: where it is sent, and the schema of each side. */
+export interface RequestContract<P, Req extends z.ZodType, Res extends z.ZodType> {
+  readonly kind: "request";
+  readonly name: string;
+  readonly subject: (params: P) => string;
+  readonly request: Req;
+  readonly reply: Res;
+}
+
+/** A fire-and-forget event with one fixed subject; the scope (cluster, device) is in the payload. */
+export interface EventContract<E extends z.ZodType> {
+  readonly kind: "event";
+  readonly name: string;
+  readonly subject: string;
+  readonly schema: E;
+}
+
+export function defineRequest<P, Req extends z.ZodType, Res extends z.ZodType>(
+  name: string,
+  subject: (params: P) => string,
+  request: Req,
+  reply: Res,
+): RequestContract<P, Req, Res> {
+  return { kind: "request", name, subject, request, reply };
+}
+
+export function defineEvent<E extends z.ZodType>(name: string, subject: string, schema: E): EventContract<E> {
+  return { kind: "event", name, subject, schema };
+}
+
+// A subject token must not contain NATS separators or wildcards, or it would address other subjects.
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** Joins subject tokens, refusing a token that would change the subject's shape (a programming error). */
+export function subjectOf(...tokens: string[]): string {
+  for (const t of tokens) {
+    if (!TOKEN.test(t)) throw new Error(`invalid NATS subject token ${JSON.stringify(t)}`);
+  }
+  return ["ivc", ...tokens].join(".");
+}

@@ -1,0 +1,144 @@
+import { z } from "zod";
+import { defineEvent, defineRequest, subjectOf } from "../contract.js";
+
+const gbCode = z.string().regex(/^\d{20}$/, "a 20-digit GB code");
+const epochMs = z.number().int().nonnegative();
+
+/** A device finished REGISTER (digest accepted); the API sets its Status to online. */
+export const deviceOnline = defineEvent(
+  "device.online",
+  subjectOf("evt", "device", "online"),
+  z.object({
+    clusterId: z.string(),
+    deviceId: gbCode,
+    transport: z.enum(["udp", "tcp"]),
+    remoteAddress: z.string(),
+    remotePort: z.number().int(),
+    expiresSeconds: z.number().int().nonnegative(),
+    at: epochMs,
+  }),
+);
+
+export const offlineReasons = ["keepalive-timeout", "unregistered", "registration-expired", "disabled", "deleted"] as const;
+
+export const deviceOffline = defineEvent(
+  "device.offline",
+  subjectOf("evt", "device", "offline"),
+  z.object({ clusterId: z.string(), deviceId: gbCode, reason: z.enum(offlineReasons), at: epochMs }),
+);
+
+export const catalogChannel = z.object({
+  channelId: z.string().min(1),
+  name: z.string(),
+  manufacturer: z.string().optional(),
+  model: z.string().optional(),
+  parentId: z.string().optional(),
+  civilCode: z.string().optional(),
+  address: z.string().optional(),
+  online: z.boolean(),
+  ptzType: z.number().int().optional(),
+  longitude: z.number().optional(),
+  latitude: z.number().optional(),
+});
+export type CatalogChannel = z.infer<typeof catalogChannel>;
+
+/**
+ * The whole catalog of a device as assembled from its (possibly multi-part) answer. `partial`
+ * is true when fewer items than `sumNum` arrived before the assembly timeout.
+ */
+export const deviceCatalog = defineEvent(
+  "device.catalog",
+  subjectOf("evt", "device", "catalog"),
+  z.object({
+    clusterId: z.string(),
+    deviceId: gbCode,
+    sumNum: z.number().int().nonnegative(),
+    partial: z.boolean(),
+    channels: z.array(catalogChannel),
+    at: epochMs,
+  }),
+);
+
+/** Incremental catalog change from a NOTIFY (GB28181 §9.6.3: ADD, DEL, UPDATE, ON, OFF, VLOST, DEFECT). */
+export const channelChanged = defineEvent(
+  "device.channel",
+  subjectOf("evt", "device", "channel"),
+  z.object({
+    clusterId: z.string(),
+    deviceId: gbCode,
+    event: z.enum(["ADD", "DEL", "UPDATE", "ON", "OFF", "VLOST", "DEFECT"]),
+    channel: catalogChannel,
+    at: epochMs,
+  }),
+);
+
+export const deviceInfoFields = z.object({
+  manufacturer: z.string().optional(),
+  model: z.string().optional(),
+  firmware: z.string().optional(),
+  channelCount: z.number().int().optional(),
+});
+
+export const deviceInfo = defineEvent(
+  "device.info",
+  subjectOf("evt", "device", "info"),
+  deviceInfoFields.extend({ clusterId: z.string(), deviceId: gbCode, at: epochMs }),
+);
+
+/**
+ * The API tells signaling what changed about a device it owns, so the sip-server's cache of
+ * passwords and enabled flags follows without polling.
+ */
+export const deviceChanged = defineEvent(
+  "device.changed",
+  subjectOf("evt", "device", "changed"),
+  z.object({ deviceId: gbCode, change: z.enum(["upserted", "deleted"]), at: epochMs }),
+);
+
+/** What signaling needs to admit a device at REGISTER; asked of the API on a cache miss. */
+export const deviceCredentials = defineRequest(
+  "api.device.credentials",
+  () => subjectOf("api", "device", "credentials"),
+  z.object({ deviceId: gbCode }),
+  z.discriminatedUnion("found", [
+    z.object({ found: z.literal(false) }),
+    z.object({
+      found: z.literal(true),
+      clusterId: z.string(),
+      enabled: z.boolean(),
+      password: z.string(),
+      deviceType: z.enum(["IPC", "NVR"]),
+      transport: z.enum(["udp", "tcp-passive", "tcp-active"]),
+      charset: z.enum(["GB2312", "UTF-8"]).optional(),
+    }),
+  ]),
+);
+
+/** Ask signaling to query a device's catalog again; replies when the query was sent. */
+export const catalogRefresh = defineRequest(
+  "sip.catalog.refresh",
+  (p: { clusterId: string }) => subjectOf(p.clusterId, "sip", "catalog", "refresh"),
+  z.object({ deviceId: gbCode }),
+  z.object({ sn: z.number().int() }),
+);
+
+export const deviceInfoQuery = defineRequest(
+  "sip.device.info",
+  (p: { clusterId: string }) => subjectOf(p.clusterId, "sip", "device", "info"),
+  z.object({ deviceId: gbCode }),
+  deviceInfoFields,
+);
+
+export const deviceStatusQuery = defineRequest(
+  "sip.device.status",
+  (p: { clusterId: string }) => subjectOf(p.clusterId, "sip", "device", "status"),
+  z.object({ deviceId: gbCode }),
+  z.object({
+    online: z.boolean(),
+    statusOk: z.boolean(),
+    encode: z.boolean().optional(),
+    record: z.boolean().optional(),
+    deviceTime: z.string().optional(),
+    alarms: z.array(z.object({ channelId: z.string(), status: z.string() })).optional(),
+  }),
+);

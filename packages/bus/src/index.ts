@@ -1,0 +1,27 @@
+export { Bus } from "./bus.js";
+export type { BusLogger, ReplyOptions, RequestOptions } from "./bus.js";
+export { connectNats } from "./connection.js";
+export { answerPing } from "./ping.js";
+export type { PingIdentity } from "./ping.js";
+export type { ConnectOptions } from "./connection.js";
+export { defineEvent, defineRequest, subjectOf } from "./contract.js";
+export type { EventContract, RequestContract } from "./contract.js";
+export { BusError, BusHandlerError, isBusError } from "./errors.js";
+export type { BusErrorKind } from "./errors.js";
+export { ping, serviceNames } from "./contracts/system.js";
+export type { ServiceName } from "./contracts/system.js";
+export {
+  catalogChannel,
+  catalogRefresh,
+  channelChanged,
+  deviceCatalog,
+  deviceChanged,
+  deviceCredentials,
+  deviceInfo,
+  deviceInfoQuery,
+  deviceOffline,
+  deviceOnline,
+  deviceStatusQuery,
+  offlineReasons,
+} from "./contracts/device.js";
+export type { CatalogChannel } from "./contracts/device.js";

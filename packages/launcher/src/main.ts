@@ -1,0 +1,122 @@
+import { writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PassThrough, type Writable } from "node:stream";
+import { pino } from "pino";
+import { build as prettyStream } from "pino-pretty";
+import { commonEnv, env, loadConfigOrExit } from "@ivc/runtime";
+import { InfraError, ensureNats, ensureRedis, stopInfra, type InfraProcess } from "./infra.js";
+import { discoverServices } from "./services.js";
+import { Supervisor, waitHealthy } from "./supervisor.js";
+import { resolveFirstKey } from "./first-key.js";
+import { detectLanAddress, renderSummary } from "./summary.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const config = loadConfigOrExit({
+  ...commonEnv,
+  IVC_VAR_DIR: env.string(resolve(process.cwd(), "var")),
+  IVC_PRETTY_LOGS: env.bool(process.stdout.isTTY === true),
+  HEALTH_TIMEOUT: env.seconds(90, { min: 1, max: 600 }),
+  SIP_HOST: env.optionalString(),
+});
+const varDir = resolve(config.IVC_VAR_DIR);
+mkdirSync(varDir, { recursive: true });
+
+const logSink: Writable = config.IVC_PRETTY_LOGS ? prettyStream({ colorize: true, translateTime: "SYS:HH:MM:ss.l" }) : new PassThrough();
+if (!config.IVC_PRETTY_LOGS) (logSink as PassThrough).pipe(process.stdout);
+const logger = pino({ base: { service: "launcher" }, level: config.LOG_LEVEL, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (l) => ({ level: l }) } }, logSink);
+
+const infra: InfraProcess[] = [];
+let supervisor: Supervisor | undefined;
+let stopping: Promise<void> | undefined;
+
+/** var/launcher.json: every process this launcher started, kept current so operators and tests can check them by PID. */
+function recordState(): void {
+  const state = { pid: process.pid, services: supervisor?.pids() ?? [], infra: infra.map((p) => ({ name: p.name, pid: p.child.pid })) };
+  writeFileSync(join(varDir, "launcher.json"), JSON.stringify(state, null, 2));
+}
+
+function stopEverything(exitCode: number): Promise<void> {
+  stopping ??= (async () => {
+    await supervisor?.stopAll();
+    for (const proc of [...infra].reverse()) {
+      await stopInfra(proc);
+      logger.info({ infra: proc.name }, "stopped");
+    }
+    logger.info("all stopped");
+    setTimeout(() => process.exit(exitCode), 50);
+  })();
+  return stopping;
+}
+
+process.once("SIGINT", () => void stopEverything(0));
+process.once("SIGTERM", () => void stopEverything(0));
+
+async function main(): Promise<void> {
+  for (const [name, ensure, url] of [["nats", ensureNats, config.NATS_URL], ["redis", ensureRedis, config.REDIS_URL]] as const) {
+    const started = await ensure(url, varDir);
+    if (started) {
+      infra.push(started);
+      recordState();
+      logger.info({ infra: name, pid: started.child.pid, url }, `started ${started.name} (nothing answered at ${url})`);
+    } else {
+      logger.info({ infra: name, url }, `using the ${name} server at ${url}`);
+    }
+  }
+
+  const keyFile = join(varDir, "first-key.json");
+  const key = resolveFirstKey(process.env, keyFile);
+  const sipHost = config.SIP_HOST ?? detectLanAddress();
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    IVC_VAR_DIR: varDir,
+    IVC_SECRET_ID: key.secretId,
+    IVC_SECRET_KEY: key.secretKey,
+    SIP_HOST: sipHost,
+    MEDIA_HOST: process.env.MEDIA_HOST ?? sipHost,
+  };
+
+  const services = discoverServices(repoRoot);
+  if (services.length === 0) throw new InfraError(`no built service under ${join(repoRoot, "services")}: run "npm run build" first`);
+  supervisor = new Supervisor(childEnv, logger, logSink, {
+    onFatal: (service, reason) => {
+      logger.fatal({ serviceName: service, reason }, "service cannot start; stopping");
+      void stopEverything(1);
+    },
+  });
+  for (const entry of services) {
+    const running = supervisor.start(entry);
+    recordState();
+    if (!(await waitHealthy(running, config.HEALTH_TIMEOUT))) {
+      if (stopping) return;
+      throw new InfraError(`${entry.name} did not become healthy at ${running.healthUrl} within ${config.HEALTH_TIMEOUT / 1000} s`);
+    }
+    logger.info({ serviceName: entry.name }, "service healthy");
+  }
+
+  const pids = supervisor.pids();
+  process.stdout.write(renderSummary({
+    apiPort: childEnv.API_PORT ?? "8080",
+    mediaHttpPort: childEnv.MEDIA_HTTP_PORT ?? "8088",
+    sipId: config.SIP_ID,
+    sipDomain: childEnv.SIP_DOMAIN ?? config.SIP_ID.slice(0, 10),
+    sipHost,
+    sipPort: childEnv.SIP_PORT ?? "5060",
+    key,
+    keyFile,
+    services: pids,
+    infra: [
+      ...infra.map((p) => `${p.name} (pid ${p.child.pid}, started here)`),
+      `NATS ${config.NATS_URL}`,
+      `Redis ${config.REDIS_URL}`,
+      `database ${process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${join(varDir, "db")}`}`,
+    ],
+  }));
+  logger.info({ services: pids }, "gateway ready");
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof InfraError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`ivc: ${message}\n`);
+  void stopEverything(1);
+});

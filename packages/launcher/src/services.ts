@@ -1,0 +1,43 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** A service the launcher can start: its built entry point and where it reports health. */
+export interface ServiceEntry {
+  name: string;
+  main: string;
+  healthPortEnv: string;
+  healthPortDefault: number;
+  startOrder: number;
+}
+
+interface ServiceManifest {
+  name?: string;
+  main?: string;
+  ivc?: { healthPortEnv?: string; healthPortDefault?: number; startOrder?: number };
+}
+
+/**
+ * Every workspace under services/ that declares an `ivc` block and has been built. The block in
+ * each package.json is the single place that says how to reach the service's /healthz.
+ */
+export function discoverServices(repoRoot: string): ServiceEntry[] {
+  const dir = join(repoRoot, "services");
+  if (!existsSync(dir)) return [];
+  const entries: ServiceEntry[] = [];
+  for (const name of readdirSync(dir)) {
+    const manifestPath = join(dir, name, "package.json");
+    if (!existsSync(manifestPath)) continue;
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as ServiceManifest;
+    const ivc = manifest.ivc;
+    const main = join(dir, name, manifest.main ?? "dist/main.js");
+    if (!ivc?.healthPortEnv || !existsSync(main)) continue;
+    entries.push({
+      name,
+      main,
+      healthPortEnv: ivc.healthPortEnv,
+      healthPortDefault: ivc.healthPortDefault ?? 0,
+      startOrder: ivc.startOrder ?? 99,
+    });
+  }
+  return entries.sort((a, b) => a.startOrder - b.startOrder);
+}

@@ -1,0 +1,47 @@
+import { networkInterfaces } from "node:os";
+import type { ApiKey } from "./first-key.js";
+
+/** The address a camera on the LAN can reach: the first non-internal IPv4, else loopback. */
+export function detectLanAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.family === "IPv4" && !a.internal) return a.address;
+    }
+  }
+  return "127.0.0.1";
+}
+
+export interface SummaryInput {
+  apiPort: string;
+  mediaHttpPort: string;
+  sipId: string;
+  sipDomain: string;
+  sipHost: string;
+  sipPort: string;
+  key: ApiKey;
+  keyFile: string;
+  services: Array<{ name: string; pid: number | undefined }>;
+  infra: string[];
+}
+
+export function renderSummary(s: SummaryInput): string {
+  const lines = [
+    "",
+    "IVC gateway is running",
+    `  API            http://${s.sipHost}:${s.apiPort}/ivc/   (OpenAPI: /openapi.json)`,
+    `  API key        SecretId  ${s.key.secretId}`,
+    `                 SecretKey ${s.key.secretKey}   (${s.key.source === "environment" ? "from IVC_SECRET_ID/IVC_SECRET_KEY" : `generated, kept in ${s.keyFile}`})`,
+    "  Camera (GB28181) settings:",
+    `    SIP server ID      ${s.sipId}`,
+    `    SIP domain         ${s.sipDomain}`,
+    `    SIP server IP      ${s.sipHost}`,
+    `    SIP server port    ${s.sipPort} (UDP and TCP)`,
+    "    device ID/password from POST /ivc/cms/device/add, then /ivc/cms/device/describe",
+    `  Live media     http://${s.sipHost}:${s.mediaHttpPort}/`,
+    `  Services       ${s.services.map((x) => `${x.name} (pid ${x.pid ?? "?"})`).join(", ")}`,
+    `  Infrastructure ${s.infra.join(", ")}`,
+    "  Ctrl-C stops everything.",
+    "",
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,12 @@
+export { ConfigError, commonEnv, defaultClusterId, env, loadConfig, loadConfigOrExit, resolveClusterId } from "./config.js";
+export type { ConfigOf, EnvVar, ParseResult, PortRange } from "./config.js";
+export { createLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+export { HealthRegistry } from "./health.js";
+export type { DependencyState, HealthCheck, HealthReport } from "./health.js";
+export { Counter, Gauge, Histogram, Registry, createMetricsRegistry } from "./metrics.js";
+export { handleOpsRequest, startOpsServer } from "./ops-http.js";
+export type { OpsEndpoints } from "./ops-http.js";
+export { Lifecycle } from "./lifecycle.js";
+export { startServiceShell } from "./service.js";
+export type { ServiceShell, ServiceShellOptions } from "./service.js";

@@ -1,0 +1,13 @@
+import { env } from "@ivc/runtime";
+
+/** sip-server settings (README "Configuration" lists them with their defaults). */
+export const sipServerEnv = {
+  SIP_DOMAIN: env.gbCode("3402000000", 10),
+  SIP_PORT: env.port(5060),
+  SIP_BIND: env.ipv4("0.0.0.0"),
+  SIP_HOST: env.optionalString(),
+  SIP_HTTP_PORT: env.portOrZero(8081),
+  KEEPALIVE_INTERVAL: env.seconds(60, { min: 1, max: 3600 }),
+  KEEPALIVE_MISSES: env.int(3, 1, 20),
+  CATALOG_TIMEOUT: env.seconds(10, { min: 1, max: 120 }),
+};

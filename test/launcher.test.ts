@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort, isProcessAlive } from "./support/ports.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const launcherMain = join(root, "packages/launcher/dist/main.js");
+
+interface LauncherState {
+  pid: number;
+  services: Array<{ name: string; pid: number }>;
+  infra: Array<{ name: string; pid: number }>;
+}
+
+async function scratchEnv(): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = { ...process.env, IVC_PRETTY_LOGS: "false", LOG_LEVEL: "info" };
+  delete env.DATABASE_URL;
+  delete env.IVC_SECRET_ID;
+  delete env.IVC_SECRET_KEY;
+  for (const name of ["API_PORT", "SIP_PORT", "SIP_HTTP_PORT", "MEDIA_HTTP_PORT", "RTMP_PORT", "EDGE_HTTP_PORT"]) env[name] = String(await freePort());
+  const rtp = 20000 + Math.floor(Math.random() * 20000);
+  env.RTP_PORTS = `${rtp}-${rtp + 99}`;
+  env.NATS_URL = `nats://127.0.0.1:${await freePort()}`;
+  env.REDIS_URL = `redis://127.0.0.1:${await freePort()}`;
+  return env;
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${seen.slice(-4000)}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      if (!pattern.test(seen)) reject(new Error(`launcher exited ${code} before ${pattern}; output:\n${seen.slice(-4000)}`));
+    });
+  });
+}
+
+const scratchDirs: string[] = [];
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm start (the launcher) in a scratch folder", () => {
+  it("starts NATS and Redis when none answers, brings every service to healthy, and leaves no process behind on SIGTERM", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
+    scratchDirs.push(cwd);
+    const env = await scratchEnv();
+    const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
+    try {
+      const output = await waitForOutput(launcher, /"msg":"gateway ready"/, 120_000);
+      expect(output).toContain("IVC gateway is running");
+      expect(output).toMatch(/SIP server ID\s+34020000002000000001/);
+      expect(output).toMatch(/SecretId\s+AKID\w{32}/);
+
+      const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
+      expect(state.infra.map((p) => p.name).sort()).toEqual(["nats-server", "redis-server"]);
+      expect(state.services.map((s) => s.name)).toEqual(expect.arrayContaining(["sip-server", "media-relay"]));
+      for (const [name, portVar] of [["sip-server", "SIP_HTTP_PORT"], ["media-relay", "MEDIA_HTTP_PORT"]] as const) {
+        const res = await fetch(`http://127.0.0.1:${env[portVar]}/healthz`);
+        expect(res.status, name).toBe(200);
+        const body = (await res.json()) as { service: string; dependencies: Record<string, { ok: boolean }> };
+        expect(body.service).toBe(name);
+        expect(body.dependencies.nats?.ok).toBe(true);
+        expect(body.dependencies.redis?.ok).toBe(true);
+        const metrics = await (await fetch(`http://127.0.0.1:${env[portVar]}/metrics`)).text();
+        expect(metrics).toContain(`ivc_process_cpu_user_seconds_total{service="${name}"}`);
+      }
+      const pids = [state.pid, ...state.services.map((s) => s.pid), ...state.infra.map((p) => p.pid)];
+      expect(pids.every(isProcessAlive)).toBe(true);
+
+      launcher.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      await expect.poll(() => pids.filter(isProcessAlive), { timeout: 15_000 }).toEqual([]);
+    } finally {
+      if (launcher.exitCode === null) launcher.kill("SIGKILL");
+    }
+  });
+
+  it("uses the NATS and Redis that already answer instead of starting its own", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
+    scratchDirs.push(cwd);
+    const env = { ...(await scratchEnv()), NATS_URL: process.env.NATS_URL, REDIS_URL: process.env.REDIS_URL };
+    const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
+    try {
+      const output = await waitForOutput(launcher, /"msg":"gateway ready"/, 120_000);
+      expect(output).toContain(`using the nats server at ${process.env.NATS_URL}`);
+      const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
+      expect(state.infra).toEqual([]);
+      launcher.kill("SIGINT");
+      expect(await exited).toBe(0);
+      await expect.poll(() => state.services.map((s) => s.pid).filter(isProcessAlive), { timeout: 15_000 }).toEqual([]);
+    } finally {
+      if (launcher.exitCode === null) launcher.kill("SIGKILL");
+    }
+  });
+
+  it("stops with one line and a non-zero exit when a service's setting is wrong", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
+    scratchDirs.push(cwd);
+    const env = { ...(await scratchEnv()), RTP_PORTS: "9-8" };
+    const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    launcher.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => launcher.once("exit", (c) => resolve(c)));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('configuration error: RTP_PORTS="9-8" is not allowed');
+    const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
+    expect(state.pid).toBe(launcher.pid);
+    const pids = [...state.services.map((s) => s.pid), ...state.infra.map((p) => p.pid)];
+    expect(state.infra).toHaveLength(2);
+    await expect.poll(() => pids.filter(isProcessAlive), { timeout: 15_000 }).toEqual([]);
+  });
+});

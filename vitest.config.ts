@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+// Workspace packages export their TypeScript sources under the "source" condition,
+// so tests run against src/ without a build step.
+export default defineConfig({
+  resolve: { conditions: ["source", "module", "node", "default"] },
+  ssr: { resolve: { conditions: ["source", "module", "node", "default"], externalConditions: ["source"] } },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "services/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**"],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    globalSetup: ["test/global-setup.ts"],
+  },
+});
