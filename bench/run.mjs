@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs every benchmark under bench/<name>/run.mjs in turn (or only those named as arguments).
+// Each prints its own figures; this only sequences them and reports which failed.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const only = new Set(process.argv.slice(2));
+const benches = readdirSync(here, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(here, d.name, "run.mjs")))
+  .map((d) => d.name)
+  .filter((name) => only.size === 0 || only.has(name))
+  .sort();
+
+let failed = 0;
+for (const name of benches) {
+  console.log(`\n=== bench/${name} ===`);
+  const r = spawnSync(process.execPath, [join(here, name, "run.mjs")], { stdio: "inherit" });
+  if (r.status !== 0) {
+    failed += 1;
+    console.log(`bench/${name} failed (exit ${r.status})`);
+  }
+}
+if (benches.length === 0) console.log("no benchmarks found under bench/");
+process.exit(failed === 0 ? 0 : 1);
