@@ -1,0 +1,39 @@
+export type { AudioCodec, AudioFrame, Codec, Frame, VideoCodec, VideoFrame } from "./frame.js";
+export { PTS_MODULUS, wrapPts } from "./frame.js";
+
+export type { RtpHeaderExtension, RtpPacket, RtpPacketFields, RtpParseResult, RtpRejectReason } from "./rtp/packet.js";
+export { buildRtp, isRtp, parseRtp, RTP_HEADER_LENGTH } from "./rtp/packet.js";
+export type { Rfc4571FramerStats, TcpRtpFraming } from "./rtp/rfc4571.js";
+export { Rfc4571Framer } from "./rtp/rfc4571.js";
+export type { ReorderOptions, ReorderStats } from "./rtp/reorder.js";
+export { ReorderBuffer } from "./rtp/reorder.js";
+export type { RtpPacketizerOptions } from "./rtp/packetizer.js";
+export { RtpPacketizer } from "./rtp/packetizer.js";
+
+export type { PsDemuxerOptions, PsDemuxerStats } from "./ps/demuxer.js";
+export { PsDemuxer } from "./ps/demuxer.js";
+export type { PsMuxerOptions } from "./ps/muxer.js";
+export { PsMuxer } from "./ps/muxer.js";
+export type { PsRtpReceiverOptions, PsRtpReceiverStats } from "./ps/rtp-receiver.js";
+export { PsRtpReceiver } from "./ps/rtp-receiver.js";
+export type { PesPacket } from "./ps/pes.js";
+export { buildPes, parsePes } from "./ps/pes.js";
+export type { PsmEntry } from "./ps/psm.js";
+export { buildPsm, parsePsm } from "./ps/psm.js";
+export { codecOfStreamType, PsStreamType } from "./ps/stream-types.js";
+
+export { findStartCode, joinAnnexB, splitAnnexB, toLengthPrefixed, unescapeRbsp } from "./codec/nal.js";
+export { splitAccessUnits } from "./codec/access-unit.js";
+export type { H264SpsInfo } from "./codec/h264.js";
+export { h264NalType, isH264Keyframe, parseH264Sps } from "./codec/h264.js";
+export type { H265SpsInfo } from "./codec/h265.js";
+export { h265NalType, isH265Keyframe, parseH265Sps } from "./codec/h265.js";
+export type { VideoParameters } from "./codec/parameter-sets.js";
+export { ParameterSetCache } from "./codec/parameter-sets.js";
+export type { AdtsHeader } from "./codec/aac.js";
+export { audioSpecificConfig, parseAdtsHeader, splitAdtsFrames } from "./codec/aac.js";
+export { buildAvcDecoderConfigurationRecord } from "./codec/avc-decoder-config.js";
+export { buildHevcDecoderConfigurationRecord } from "./codec/hevc-decoder-config.js";
+
+export type { FlvMuxerOptions, FlvMuxerStats, FlvTag } from "./flv/muxer.js";
+export { FlvMuxer } from "./flv/muxer.js";
