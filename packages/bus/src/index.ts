@@ -25,3 +25,31 @@ export {
   offlineReasons,
 } from "./contracts/device.js";
 export type { CatalogChannel } from "./contracts/device.js";
+export type { DeviceCredentialsReply, DeviceInfoFields, DeviceStatusReply } from "./contracts/signaling.js";
+export { mediaAnswer, mediaClose, mediaKinds, mediaOpen, mediaTimeline, mediaTransports, playRecord, playStages, sipBye, sipInvite } from "./contracts/media.js";
+export type { PlayRecord } from "./contracts/media.js";
+export {
+  gatewayActivate,
+  gatewayApiCode,
+  gatewayBoxInfo,
+  gatewayChannel,
+  gatewayDevice,
+  gatewayDeviceAdd,
+  gatewayDeviceList,
+  gatewayDeviceRemove,
+  gatewayDevices,
+  gatewayErrorCodes,
+  gatewayHeartbeat,
+  gatewayIsUpdate,
+  gatewayProtocolType,
+  gatewayProtocolTypes,
+  gatewayPtz,
+  gatewayRevoked,
+  gatewayStreamStart,
+  gatewayStreamStop,
+  gatewayUpgrade,
+  gatewayUpgradeState,
+  gatewayUpgradeStatus,
+  upgradeStates,
+} from "./contracts/gateway.js";
+export type { GatewayChannel, GatewayDevice, GatewayErrorCode, GatewayProtocolType, GatewayUpgradeState } from "./contracts/gateway.js";

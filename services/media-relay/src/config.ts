@@ -1,13 +1,20 @@
-import { env } from "@ivc/runtime";
+import { env, type ConfigOf } from "@ivc/runtime";
 
 /** media-relay settings (README "Configuration" lists them with their defaults). */
 export const mediaRelayEnv = {
   MEDIA_HTTP_PORT: env.portOrZero(8088),
   MEDIA_BIND: env.ipv4("0.0.0.0"),
+  /** The address devices send RTP to (SDP `c=`); defaults to MEDIA_BIND or the first external IPv4. */
   MEDIA_HOST: env.optionalString(),
   RTMP_PORT: env.port(1935),
   RTP_PORTS: env.portRange({ first: 30000, last: 30999 }),
   PLAY_TIMEOUT: env.seconds(18, { min: 1, max: 120 }),
   RTP_SILENCE_TIMEOUT: env.seconds(15, { min: 1, max: 120 }),
   NO_VIEWER_CLOSE: env.seconds(20, { min: 1, max: 3600 }),
+  /** 10-digit SIP domain ID; its digits 4–8 go into every SSRC (GB/T 28181-2016 Annex F.4). */
+  SIP_DOMAIN: env.gbCode("3402000000", 10),
+  /** HLS segments are written under IVC_VAR_DIR/hls/<streamId>. */
+  IVC_VAR_DIR: env.string("./var"),
 };
+
+export type MediaRelayConfig = ConfigOf<typeof mediaRelayEnv>;

@@ -1,0 +1,199 @@
+import { createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { join } from "node:path";
+import type { MediaTransport } from "./ingest.js";
+import { PlayError } from "./play-error.js";
+import type { TimelineStore } from "./play-timeline.js";
+import type { StreamRegistry, ViewerRequest } from "./stream-registry.js";
+import type { StreamSession } from "./stream-session.js";
+import { httpFlvViewer, wsFlvViewer } from "./viewers.js";
+import type { FlvViewer } from "./flv-fanout.js";
+import { wsAcceptKey } from "./ws-frame.js";
+
+export interface MediaRoutesDeps {
+  registry: StreamRegistry;
+  timelines: TimelineStore;
+  playTimeoutMs: number;
+}
+
+/**
+ * The viewer-facing paths (README "Media URLs"):
+ * - `GET /live/<streamId>.live.flv` — HTTP-FLV; the same path with a WebSocket upgrade is WS-FLV;
+ * - `GET /hls/<streamId>/index.m3u8` and its segments;
+ * - `GET /api/plays/<channelId>` — the last plays' timelines.
+ * An idle stream is started on demand; `?device=`, `?transport=`, `?start=&end=` (epoch ms) feed the INVITE.
+ */
+const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
+const HLS = /^\/hls\/([A-Za-z0-9_@-]{1,129})\/(index\.m3u8|seg\d{1,9}\.ts)$/;
+const PLAYS = /^\/api\/plays\/([A-Za-z0-9_-]{1,64})$/;
+const TRANSPORTS: readonly MediaTransport[] = ["udp", "tcp-passive", "tcp-active"];
+const HLS_POLL_MS = 100;
+
+type Parsed = { ok: true; request: ViewerRequest } | { ok: false; message: string };
+
+function parseViewerRequest(streamId: string, query: URLSearchParams): Parsed {
+  const transport = query.get("transport") ?? "udp";
+  if (!TRANSPORTS.includes(transport as MediaTransport)) return { ok: false, message: `transport must be one of ${TRANSPORTS.join(", ")}` };
+  const request: ViewerRequest = { streamId, transport: transport as MediaTransport };
+  const device = query.get("device");
+  if (device !== null) request.deviceId = device;
+  for (const key of ["start", "end"] as const) {
+    const raw = query.get(key);
+    if (raw === null) continue;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value < 0) return { ok: false, message: `${key} must be epoch milliseconds` };
+    request[key] = value;
+  }
+  return { ok: true, request };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+function playFailure(err: unknown, streamId: string, session: StreamSession | undefined): { status: number; body: object } {
+  const error = err instanceof PlayError ? err : new PlayError("closed", err instanceof Error ? err.message : String(err));
+  return { status: error.httpStatus, body: { error: error.message, stage: error.stage, streamId, timeline: session?.timeline.record.stages ?? [] } };
+}
+
+export class MediaRoutes {
+  constructor(private readonly deps: MediaRoutesDeps) {}
+
+  /** Returns false when the path is not a media path. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    const url = new URL(req.url ?? "/", "http://relay");
+    const live = LIVE.exec(url.pathname);
+    if (live) {
+      void this.serveFlv(live[1]!, url.searchParams, req, (status, body) => sendJson(res, status, body), () => {
+        res.writeHead(200, { "content-type": "video/x-flv", "cache-control": "no-store", "access-control-allow-origin": "*" });
+        return httpFlvViewer(res);
+      });
+      return true;
+    }
+    const hls = HLS.exec(url.pathname);
+    if (hls) {
+      void this.serveHls(hls[1]!, hls[2]!, url.searchParams, req, res);
+      return true;
+    }
+    const plays = PLAYS.exec(url.pathname);
+    if (plays) {
+      sendJson(res, 200, { channelId: plays[1], plays: this.deps.timelines.plays(plays[1]!) });
+      return true;
+    }
+    return false;
+  }
+
+  /** WS-FLV on the HTTP-FLV path (RFC 6455 §4.2 handshake). Returns false when not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex): boolean {
+    const url = new URL(req.url ?? "/", "http://relay");
+    const live = LIVE.exec(url.pathname);
+    if (!live) return false;
+    const key = req.headers["sec-websocket-key"];
+    if (req.headers.upgrade?.toLowerCase() !== "websocket" || typeof key !== "string" || req.headers["sec-websocket-version"] !== "13") {
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      return true;
+    }
+    const rejectWith = (status: number, body: object): void => {
+      const text = JSON.stringify(body);
+      socket.end(`HTTP/1.1 ${status} Play Failed\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+    };
+    void this.serveFlv(live[1]!, url.searchParams, req, rejectWith, () => {
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${wsAcceptKey(key)}\r\n\r\n`);
+      return wsFlvViewer(socket);
+    });
+    return true;
+  }
+
+  private async startStream(streamId: string, query: URLSearchParams): Promise<{ session?: StreamSession; failure?: { status: number; body: object } }> {
+    const parsed = parseViewerRequest(streamId, query);
+    if (!parsed.ok) return { failure: { status: 400, body: { error: parsed.message, streamId } } };
+    try {
+      return { session: await this.deps.registry.forViewer(parsed.request) };
+    } catch (err) {
+      return { failure: playFailure(err, streamId, undefined) };
+    }
+  }
+
+  /** Waits for the stream to have a keyframe, then attaches the viewer; a failure answers JSON naming the stage. */
+  private async serveFlv(
+    streamId: string,
+    query: URLSearchParams,
+    req: IncomingMessage,
+    fail: (status: number, body: object) => void,
+    accept: () => FlvViewer,
+  ): Promise<void> {
+    const { session, failure } = await this.startStream(streamId, query);
+    if (session === undefined) {
+      fail(failure!.status, failure!.body);
+      return;
+    }
+    const release = session.holdForViewer();
+    let gone = false;
+    req.socket.once("close", () => {
+      gone = true;
+      release();
+    });
+    try {
+      await session.whenReady(this.deps.playTimeoutMs);
+    } catch (err) {
+      release();
+      const { status, body } = playFailure(err, streamId, session);
+      if (!gone) fail(status, body);
+      return;
+    }
+    release();
+    if (gone) return;
+    const viewer = accept();
+    if (!session.addViewer(viewer)) viewer.close("stream ended", false);
+  }
+
+  private async serveHls(streamId: string, file: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (file !== "index.m3u8") {
+      const dir = this.deps.registry.get(streamId)?.hlsDir;
+      if (dir === undefined) return sendJson(res, 404, { error: "no such segment", streamId });
+      const path = join(dir, file);
+      if (!(await exists(path))) return sendJson(res, 404, { error: "no such segment", streamId });
+      res.writeHead(200, { "content-type": "video/mp2t", "cache-control": "no-store", "access-control-allow-origin": "*" });
+      createReadStream(path).on("error", () => res.destroy()).pipe(res);
+      return;
+    }
+    const { session, failure } = await this.startStream(streamId, query);
+    if (session === undefined) return sendJson(res, failure!.status, failure!.body);
+    const deadline = Date.now() + this.deps.playTimeoutMs;
+    const release = session.holdForViewer();
+    try {
+      await session.whenReady(this.deps.playTimeoutMs);
+      const playlist = await session.hlsPlaylist();
+      // ffmpeg writes the playlist after its first segment.
+      while (playlist !== undefined && !(await exists(playlist))) {
+        if (Date.now() > deadline || session.state === "ended" || req.socket.destroyed) throw new PlayError("closed", "no HLS segment within the play timeout");
+        await new Promise((resolve) => setTimeout(resolve, HLS_POLL_MS));
+      }
+      if (playlist === undefined) throw new PlayError("closed", "stream ended");
+      res.writeHead(200, { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store", "access-control-allow-origin": "*" });
+      createReadStream(playlist).on("error", () => res.destroy()).pipe(res);
+    } catch (err) {
+      const { status, body } = playFailure(err, streamId, session);
+      sendJson(res, status, body);
+    } finally {
+      release();
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

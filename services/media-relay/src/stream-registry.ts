@@ -1,0 +1,227 @@
+import { BusHandlerError, isBusError, sipBye, sipInvite, type Bus } from "@ivc/bus";
+import type { Logger } from "@ivc/runtime";
+import type { MediaTransport } from "./ingest.js";
+import type { LeaseStore } from "./lease-store.js";
+import type { RelayMetrics } from "./metrics.js";
+import { PlayError } from "./play-error.js";
+import type { TimelineStore } from "./play-timeline.js";
+import type { StreamKind } from "./ssrc.js";
+import { StreamSession, type DeviceAnswer, type SessionSettings } from "./stream-session.js";
+
+export interface OpenRequest {
+  streamId: string;
+  channelId: string;
+  kind: StreamKind;
+  transport: MediaTransport;
+}
+
+export interface OpenReply {
+  ip: string;
+  port: number;
+  ssrc: string;
+  transport: MediaTransport;
+}
+
+/** What a viewer's URL says about a stream that is not running yet. */
+export interface ViewerRequest {
+  streamId: string;
+  deviceId?: string;
+  transport: MediaTransport;
+  start?: number;
+  end?: number;
+}
+
+export interface StreamRegistryDeps {
+  bus: Bus;
+  clusterId: string;
+  leases: LeaseStore;
+  timelines: TimelineStore;
+  settings: SessionSettings;
+  /** The address devices send to (SDP `c=`). */
+  mediaIp: string;
+  inviteTimeoutMs: number;
+  logger: Logger;
+  metrics: RelayMetrics;
+}
+
+/** Ports the system refused to bind (in use by another program) are retried this many times. */
+const BIND_ATTEMPTS = 5;
+
+/** `<channelId>` is live, `<channelId>@<session>` a playback. */
+export function parseStreamId(streamId: string): { channelId: string; kind: StreamKind } {
+  const at = streamId.indexOf("@");
+  return at < 0 ? { channelId: streamId, kind: "live" } : { channelId: streamId.slice(0, at), kind: "playback" };
+}
+
+/** The live streams of this relay: opening (lease + ingest), answers, on-demand INVITEs, ending. */
+export class StreamRegistry {
+  private readonly sessions = new Map<string, StreamSession>();
+  private readonly opening = new Map<string, Promise<StreamSession>>();
+  /** Lease releases and BYEs in flight, awaited on shutdown. */
+  private readonly cleanups = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: StreamRegistryDeps) {}
+
+  get(streamId: string): StreamSession | undefined {
+    return this.sessions.get(streamId);
+  }
+
+  all(): IterableIterator<StreamSession> {
+    return this.sessions.values();
+  }
+
+  async open(request: OpenRequest): Promise<OpenReply> {
+    const session = await this.openSession(request);
+    return { ip: this.deps.mediaIp, port: session.lease.port, ssrc: session.lease.ssrc, transport: session.transport };
+  }
+
+  answer(streamId: string, answer: DeviceAnswer): boolean {
+    return this.sessions.get(streamId)?.answer(answer) ?? false;
+  }
+
+  /** media.close: the requester owns the SIP dialog, so no BYE is sent for it. */
+  close(streamId: string): boolean {
+    const session = this.sessions.get(streamId);
+    session?.end(closedBySignaling);
+    return session !== undefined;
+  }
+
+  /**
+   * The running stream, or a new one started by asking signaling to INVITE the device. Returns
+   * at once; the INVITE's outcome reaches viewers through the session's readiness.
+   */
+  async forViewer(request: ViewerRequest): Promise<StreamSession> {
+    const running = this.sessions.get(request.streamId) ?? (await this.opening.get(request.streamId));
+    if (running !== undefined) return running;
+    const { channelId, kind } = parseStreamId(request.streamId);
+    const session = await this.openSession({ streamId: request.streamId, channelId, kind, transport: request.transport });
+    void this.invite(session, request);
+    return session;
+  }
+
+  async endAll(reason: string): Promise<void> {
+    for (const session of [...this.sessions.values()]) session.end(reason);
+    await Promise.all(this.cleanups);
+  }
+
+  tick(now: number): void {
+    for (const session of this.sessions.values()) session.tick(now);
+  }
+
+  /** Extends every lease; a lost one is logged (its stream goes on, but another relay may take the port). */
+  async refreshLeases(): Promise<void> {
+    await Promise.all(
+      [...this.sessions.values()].map(async (session) => {
+        const held = await this.deps.leases.refresh(session.lease).catch(() => false);
+        if (!held) this.deps.logger.warn({ streamId: session.streamId, ...session.lease }, "lease lost; port or SSRC may be handed out again");
+      }),
+    );
+  }
+
+  private openSession(request: OpenRequest): Promise<StreamSession> {
+    const existing = this.sessions.get(request.streamId);
+    if (existing !== undefined) {
+      if (existing.transport !== request.transport) {
+        return Promise.reject(new BusHandlerError("stream_exists", `${request.streamId} already runs over ${existing.transport}`));
+      }
+      return Promise.resolve(existing);
+    }
+    const pending = this.opening.get(request.streamId);
+    if (pending !== undefined) return pending;
+    const opening = this.createSession(request).finally(() => this.opening.delete(request.streamId));
+    this.opening.set(request.streamId, opening);
+    return opening;
+  }
+
+  private async createSession(request: OpenRequest): Promise<StreamSession> {
+    const avoid = new Set<number>();
+    for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+      const lease = await this.deps.leases.acquire(request.kind, avoid);
+      if (lease === undefined) throw new PlayError("no ports", "every RTP port or SSRC is in use or resting");
+      const timeline = this.deps.timelines.begin({ ...request, ssrc: lease.ssrc });
+      try {
+        const session = await StreamSession.open({
+          ...request,
+          lease,
+          timeline,
+          settings: this.deps.settings,
+          logger: this.deps.logger,
+          metrics: this.deps.metrics,
+          onEnd: (s, reason) => this.onEnd(s, reason),
+        });
+        this.sessions.set(request.streamId, session);
+        return session;
+      } catch (err) {
+        // Another program holds the port; it never carried our media, so it needs no rest.
+        avoid.add(lease.port);
+        await this.deps.leases.release(lease, 0).catch(() => undefined);
+        timeline.mark("failed", `bind ${lease.port}: ${(err as Error).message}`);
+        timeline.end("bind failed");
+      }
+    }
+    throw new PlayError("no ports", `could not bind an RTP port after ${BIND_ATTEMPTS} attempts`);
+  }
+
+  private async invite(session: StreamSession, request: ViewerRequest): Promise<void> {
+    const { bus, clusterId, mediaIp, inviteTimeoutMs } = this.deps;
+    session.timeline.mark("invite-sent");
+    try {
+      const reply = await bus.request(
+        sipInvite,
+        { clusterId },
+        {
+          streamId: session.streamId,
+          channelId: session.channelId,
+          ...(request.deviceId !== undefined ? { deviceId: request.deviceId } : {}),
+          mediaIp,
+          mediaPort: session.lease.port,
+          ssrc: session.lease.ssrc,
+          transport: session.transport,
+          kind: session.kind,
+          ...(request.start !== undefined ? { start: request.start } : {}),
+          ...(request.end !== undefined ? { end: request.end } : {}),
+        },
+        { timeoutMs: inviteTimeoutMs },
+      );
+      if (!session.answer(reply)) session.end(new PlayError("device refused", "the device's answer lacks the address to connect to (TCP active)"));
+    } catch (err) {
+      session.end(inviteError(err));
+    }
+  }
+
+  private onEnd(session: StreamSession, reason: PlayError | string): void {
+    if (this.sessions.get(session.streamId) === session) this.sessions.delete(session.streamId);
+    const { logger, metrics, leases, bus, clusterId } = this.deps;
+    if (reason instanceof PlayError) {
+      metrics.playFailures.inc({ stage: reason.stage });
+      logger.warn({ streamId: session.streamId, stage: reason.stage }, `play failed: ${reason.message}`);
+    } else {
+      logger.info({ streamId: session.streamId, reason }, "stream ended");
+    }
+    this.track(leases.release(session.lease).catch((err: Error) => logger.warn({ err: err.message, streamId: session.streamId }, "lease release failed")));
+    // A close asked for by signaling (it saw a BYE) needs no BYE back.
+    if (session.callId !== undefined && reason !== closedBySignaling) {
+      this.track(
+        bus
+          .request(sipBye, { clusterId }, { callId: session.callId, streamId: session.streamId, reason: reason instanceof PlayError ? reason.stage : reason })
+          .catch((err: Error) => logger.warn({ err: err.message, streamId: session.streamId }, "BYE request failed")),
+      );
+    }
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.cleanups.add(work);
+    void work.finally(() => this.cleanups.delete(work));
+  }
+}
+
+/** The reason media.close passes, so the relay does not send a BYE for a dialog signaling ended. */
+const closedBySignaling = "closed by signaling";
+
+function inviteError(err: unknown): PlayError {
+  if (isBusError(err, "timeout")) return new PlayError("signaling timeout", err.message);
+  if (isBusError(err, "remote")) return new PlayError("device refused", `${err.remoteCode ?? "error"}: ${err.message}`);
+  if (isBusError(err)) return new PlayError("signaling", `${err.kind}: ${err.message}`);
+  return new PlayError("signaling", err instanceof Error ? err.message : String(err));
+}
+

@@ -1,0 +1,329 @@
+import { join } from "node:path";
+import { PsRtpReceiver, type AudioCodec, type Frame, type VideoCodec } from "@ivc/media";
+import type { Logger } from "@ivc/runtime";
+import { FlvFanout, type FlvViewer } from "./flv-fanout.js";
+import { HlsOutput } from "./hls-output.js";
+import { openTcpActiveIngest, openTcpPassiveIngest, openUdpIngest, type IngestHandlers, type MediaTransport, type RtpIngest } from "./ingest.js";
+import type { MediaLease } from "./lease-store.js";
+import type { RelayMetrics } from "./metrics.js";
+import { PlayError } from "./play-error.js";
+import type { PlayTimeline } from "./play-timeline.js";
+import { SsrcGate } from "./ssrc-gate.js";
+import type { StreamKind } from "./ssrc.js";
+
+export interface SessionSettings {
+  bindHost: string;
+  silenceMs: number;
+  noViewerMs: number;
+  maxViewerBufferBytes: number;
+  gopCacheBytes: number;
+  hlsRoot: string;
+  ffmpegBinary?: string;
+}
+
+export interface StreamSessionInit {
+  streamId: string;
+  channelId: string;
+  kind: StreamKind;
+  transport: MediaTransport;
+  lease: MediaLease;
+  timeline: PlayTimeline;
+  settings: SessionSettings;
+  logger: Logger;
+  metrics: RelayMetrics;
+  /** Called once when the stream ends, with a PlayError when it failed. */
+  onEnd(session: StreamSession, reason: PlayError | string): void;
+}
+
+export interface DeviceAnswer {
+  callId?: string;
+  deviceSsrc?: string;
+  deviceIp?: string;
+  devicePort?: number;
+}
+
+const AUDIO_CODECS = new Set<string>(["AAC", "G711A", "G711U"]);
+
+/**
+ * One stream: ingest (UDP / TCP passive / TCP active) → SSRC gate → RTP reorder + PS demux →
+ * frames → FLV fan-out and, on demand, HLS. It watches itself on `tick()`: no RTP, undecodable
+ * PS, silence mid-stream and no viewers end it.
+ */
+export class StreamSession {
+  readonly streamId: string;
+  readonly channelId: string;
+  readonly kind: StreamKind;
+  readonly transport: MediaTransport;
+  readonly lease: MediaLease;
+  readonly timeline: PlayTimeline;
+  callId: string | undefined;
+  private ingest: RtpIngest | undefined;
+  private readonly gate: SsrcGate;
+  private readonly receiver = new PsRtpReceiver({ reorder: { window: 64, maxLatencyMs: 100 } });
+  private fanout: FlvFanout | undefined;
+  private hls: HlsOutput | undefined;
+  private videoCodec: VideoCodec | undefined;
+  private audioCodec: AudioCodec | undefined;
+  private ended = false;
+  private answered = false;
+  private readonly readyPromise: Promise<FlvFanout>;
+  private resolveReady!: (fanout: FlvFanout) => void;
+  private rejectReady!: (err: PlayError) => void;
+  private isReady = false;
+  /** The "no RTP" clock starts at open and restarts at the answer (the device sends after its 200 OK). */
+  private rtpClockStart = Date.now();
+  private firstPacketAt: number | undefined;
+  private lastPacketAt: number | undefined;
+  private lastAudienceAt = Date.now();
+  private waitingViewers = 0;
+  private bytesInSinceFlush = 0;
+  private bytesInSinceRate = 0;
+  private lastRateAt = Date.now();
+  private reportedLost = 0;
+  private reportedForeign = 0;
+  private totalBytesIn = 0;
+
+  private constructor(private readonly init: StreamSessionInit) {
+    this.streamId = init.streamId;
+    this.channelId = init.channelId;
+    this.kind = init.kind;
+    this.transport = init.transport;
+    this.lease = init.lease;
+    this.timeline = init.timeline;
+    this.gate = new SsrcGate(init.lease.ssrc);
+    this.readyPromise = new Promise<FlvFanout>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // Failure is also delivered through end(); a session nobody waits on must not leak a rejection.
+    this.readyPromise.catch(() => undefined);
+  }
+
+  /** Binds the leased port for UDP and TCP passive; TCP active connects once the answer names the device. */
+  static async open(init: StreamSessionInit): Promise<StreamSession> {
+    const session = new StreamSession(init);
+    const { bindHost } = init.settings;
+    if (init.transport === "udp") session.ingest = await openUdpIngest(bindHost, init.lease.port, session.handlers);
+    else if (init.transport === "tcp-passive") session.ingest = await openTcpPassiveIngest(bindHost, init.lease.port, session.handlers);
+    return session;
+  }
+
+  get state(): "waiting" | "playing" | "ended" {
+    return this.ended ? "ended" : this.isReady ? "playing" : "waiting";
+  }
+
+  get stats(): { bytesIn: number; ssrc: { accepted: number; foreign: number }; receiver: PsRtpReceiver["stats"] } {
+    return { bytesIn: this.totalBytesIn, ssrc: { accepted: this.gate.stats.accepted, foreign: this.gate.stats.foreign }, receiver: this.receiver.stats };
+  }
+
+  get viewerCount(): number {
+    return this.fanout?.viewerCount ?? 0;
+  }
+
+  private readonly handlers: IngestHandlers = {
+    packet: (packet) => this.onPacket(packet),
+    problem: (message) => this.init.logger.warn({ streamId: this.streamId }, message),
+  };
+
+  answer(answer: DeviceAnswer): boolean {
+    if (this.ended) return false;
+    if (answer.callId !== undefined) this.callId = answer.callId;
+    if (answer.deviceSsrc !== undefined && answer.deviceSsrc !== this.lease.ssrc) {
+      // GB devices often answer with their own y= SSRC; it is the one they will send.
+      this.gate.acceptDeviceSsrc(answer.deviceSsrc);
+      this.init.logger.info({ streamId: this.streamId, offered: this.lease.ssrc, device: answer.deviceSsrc }, "device answered with its own SSRC; accepted");
+    }
+    if (this.transport === "tcp-active" && this.ingest === undefined) {
+      if (answer.deviceIp === undefined || answer.devicePort === undefined) return false;
+      this.ingest = openTcpActiveIngest(answer.deviceIp, answer.devicePort, this.handlers);
+    }
+    this.answered = true;
+    this.rtpClockStart = Date.now();
+    this.timeline.mark("answer", answer.deviceSsrc !== undefined ? `device SSRC ${answer.deviceSsrc}` : undefined);
+    return true;
+  }
+
+  /** Resolves with the fan-out once a keyframe can be served; rejects with the stage that failed. */
+  whenReady(timeoutMs: number): Promise<FlvFanout> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.stuckStage()), timeoutMs);
+    });
+    return Promise.race([this.readyPromise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Keeps the stream from the no-viewer close while a viewer waits for it to start. */
+  holdForViewer(): () => void {
+    this.waitingViewers++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.waitingViewers--;
+      this.lastAudienceAt = Date.now();
+    };
+  }
+
+  addViewer(viewer: FlvViewer): boolean {
+    const fanout = this.fanout;
+    if (this.ended || fanout === undefined || fanout.add(viewer) === 0) return false;
+    this.timeline.mark("first-byte", viewer.protocol);
+    this.init.metrics.viewers.inc({ protocol: viewer.protocol });
+    viewer.onClose(() => {
+      this.init.metrics.viewers.dec({ protocol: viewer.protocol });
+      this.lastAudienceAt = Date.now();
+    });
+    return true;
+  }
+
+  /** An HLS request counts as audience; the first one starts ffmpeg. Returns the playlist path. */
+  async hlsPlaylist(): Promise<string | undefined> {
+    this.lastAudienceAt = Date.now();
+    if (this.hls === undefined) {
+      if (this.videoCodec === undefined || this.ended) return undefined;
+      this.hls = new HlsOutput({
+        streamId: this.streamId,
+        dir: join(this.init.settings.hlsRoot, this.streamId),
+        video: this.videoCodec,
+        audio: this.audioCodec,
+        frameRate: this.receiver.demuxer.videoParameters?.frameRate ?? 25,
+        logger: this.init.logger,
+        onCrash: (detail, willRestart) => this.init.logger.error({ streamId: this.streamId, willRestart }, detail),
+        ...(this.init.settings.ffmpegBinary !== undefined ? { ffmpegBinary: this.init.settings.ffmpegBinary } : {}),
+      });
+      await this.hls.start();
+    }
+    return this.hls.playlistPath;
+  }
+
+  get hlsDir(): string | undefined {
+    return this.hls === undefined ? undefined : join(this.init.settings.hlsRoot, this.streamId);
+  }
+
+  /** Periodic work: reorder timeouts, watchdogs, metrics. */
+  tick(now: number): void {
+    if (this.ended) return;
+    this.deliver(this.receiver.poll(now));
+    this.flushMetrics(now);
+    const { silenceMs, noViewerMs } = this.init.settings;
+    if (this.lastPacketAt === undefined) {
+      if (now - this.rtpClockStart > silenceMs) this.end(this.noMediaError(silenceMs));
+      return;
+    }
+    if (!this.isReady && this.firstPacketAt !== undefined && now - this.firstPacketAt > silenceMs) {
+      this.end(this.undecodableError());
+      return;
+    }
+    if (now - this.lastPacketAt > silenceMs) {
+      this.end(new PlayError("no RTP", `no RTP for ${silenceMs} ms mid-stream (last packet ${new Date(this.lastPacketAt).toISOString()})`));
+      return;
+    }
+    if (this.viewerCount === 0 && this.waitingViewers === 0 && now - this.lastAudienceAt > noViewerMs) this.end("no viewer");
+  }
+
+  end(reason: PlayError | string): void {
+    if (this.ended) return;
+    this.ended = true;
+    const error = reason instanceof PlayError ? reason : new PlayError("closed", `stream closed: ${reason}`);
+    this.rejectReady(error);
+    this.ingest?.close();
+    this.fanout?.closeAll(error.message);
+    void this.hls?.stop();
+    this.flushMetrics(Date.now());
+    this.init.metrics.bitrate.remove({ stream: this.streamId });
+    if (reason instanceof PlayError) {
+      this.timeline.mark("failed", `${reason.stage}: ${reason.message}`);
+      this.timeline.end(reason.stage);
+    } else {
+      this.timeline.mark("closed", reason);
+      this.timeline.end(reason);
+    }
+    this.init.onEnd(this, reason);
+  }
+
+  private onPacket(packet: Buffer): void {
+    if (this.ended) return;
+    this.bytesInSinceFlush += packet.length;
+    if (!this.gate.admits(packet)) return;
+    const now = Date.now();
+    if (this.firstPacketAt === undefined) {
+      this.firstPacketAt = now;
+      this.timeline.mark("first-rtp", this.transport);
+    }
+    this.lastPacketAt = now;
+    this.deliver(this.receiver.push(packet, now));
+  }
+
+  private deliver(frames: readonly Frame[]): void {
+    for (const frame of frames) {
+      if (frame.kind === "video") this.videoCodec = frame.codec;
+      else this.audioCodec = frame.codec;
+      if (this.fanout === undefined) {
+        if (frame.kind !== "video") continue;
+        const hasAudio = [...this.receiver.demuxer.streams.values()].some((codec) => AUDIO_CODECS.has(codec));
+        this.fanout = new FlvFanout({
+          hasAudio,
+          maxViewerBufferBytes: this.init.settings.maxViewerBufferBytes,
+          gopCacheBytes: this.init.settings.gopCacheBytes,
+          onBytesOut: (bytes) => this.init.metrics.bytesOut.inc(bytes),
+          onViewerDropped: (viewer, reason) => {
+            this.init.metrics.droppedViewers.inc();
+            this.init.logger.warn({ streamId: this.streamId, protocol: viewer.protocol }, reason);
+          },
+        });
+      }
+      if (frame.kind === "video" && frame.keyframe) this.timeline.mark("first-keyframe", `${frame.codec}`);
+      this.fanout.push(frame);
+      this.hls?.push(frame);
+      if (!this.isReady && this.fanout.ready) {
+        this.isReady = true;
+        this.resolveReady(this.fanout);
+      }
+    }
+  }
+
+  private flushMetrics(now: number): void {
+    const m = this.init.metrics;
+    if (this.bytesInSinceFlush > 0) {
+      m.bytesIn.inc(this.bytesInSinceFlush);
+      this.totalBytesIn += this.bytesInSinceFlush;
+      this.bytesInSinceRate += this.bytesInSinceFlush;
+      this.bytesInSinceFlush = 0;
+    }
+    if (now - this.lastRateAt < 1000) return;
+    m.bitrate.set({ stream: this.streamId }, Math.round((this.bytesInSinceRate * 8 * 1000) / (now - this.lastRateAt)));
+    this.bytesInSinceRate = 0;
+    this.lastRateAt = now;
+    const lost = this.receiver.stats.reorder.lost;
+    if (lost > this.reportedLost) m.rtpLost.inc(lost - this.reportedLost);
+    this.reportedLost = lost;
+    const foreign = this.gate.stats.foreign;
+    if (foreign > this.reportedForeign) m.foreignSsrcPackets.inc(foreign - this.reportedForeign);
+    this.reportedForeign = foreign;
+  }
+
+  private noMediaError(waitedMs: number): PlayError {
+    const { foreign, lastForeignSsrc } = this.gate.stats;
+    if (foreign > 0) {
+      const seen = String(lastForeignSsrc).padStart(10, "0");
+      return new PlayError("SSRC mismatch", `${foreign} RTP packets arrived with SSRC ${seen}, expected ${this.lease.ssrc}; none matched`);
+    }
+    return new PlayError("no RTP", `no RTP on ${this.transport} port ${this.lease.port} within ${waitedMs} ms`);
+  }
+
+  private undecodableError(): PlayError {
+    const { demux, packets } = this.receiver.stats;
+    return new PlayError(
+      "undecodable PS",
+      `${packets} RTP packets but no decodable keyframe (PS packs ${demux.packs}, frames ${demux.frames}, garbage bytes ${demux.garbageBytes}, malformed ${demux.malformedPackets})`,
+    );
+  }
+
+  /** What a viewer's wait timed out on. */
+  private stuckStage(): PlayError {
+    if (this.ended) return new PlayError("closed", "stream ended");
+    if (!this.answered) return new PlayError("signaling timeout", "the device's answer to the INVITE did not arrive");
+    if (this.lastPacketAt === undefined) return this.noMediaError(Date.now() - this.rtpClockStart);
+    return this.undecodableError();
+  }
+}
