@@ -11,3 +11,15 @@ export const sipServerEnv = {
   KEEPALIVE_MISSES: env.int(3, 1, 20),
   CATALOG_TIMEOUT: env.seconds(10, { min: 1, max: 120 }),
 };
+
+/** What startSipServer reads from the configuration (durations in milliseconds, as env.seconds gives them). */
+export interface SipServerConfig {
+  SIP_ID: string;
+  SIP_DOMAIN: string;
+  SIP_PORT: number;
+  SIP_BIND: string;
+  SIP_HOST: string | undefined;
+  KEEPALIVE_INTERVAL: number;
+  KEEPALIVE_MISSES: number;
+  CATALOG_TIMEOUT: number;
+}

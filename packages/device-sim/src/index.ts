@@ -1,0 +1,16 @@
+export { VirtualDevice } from "./virtual-device.js";
+export type { ChannelChange, VirtualDeviceEvents } from "./virtual-device.js";
+export { resolveDeviceOptions } from "./device-options.js";
+export type { ResolvedDeviceOptions, VirtualDeviceOptions } from "./device-options.js";
+export { RegistrationError } from "./registration-error.js";
+export type { JournalEntry } from "./journal.js";
+export { rejectingMediaResponder } from "./media-responder.js";
+export type { InviteAnswer, InviteOffer, MediaResponder } from "./media-responder.js";
+export { defaultChannelName, MAX_NVR_CHANNELS, planChannels } from "./channels.js";
+export type { ChannelPlan, DeviceKind, SimulatedChannel } from "./channels.js";
+export type { DeviceProfile } from "./device-profile.js";
+export { catalogItem, paginate } from "./catalog.js";
+export { answerQuery, deviceTime } from "./query-answers.js";
+export { grantedExpires, refreshDelayMs } from "./register-expiry.js";
+export { buildManscdpMessage, buildRegister, MANSCDP_CONTENT_TYPE } from "./sip-requests.js";
+export type { DeviceAddressing, ManscdpMessageInput, RegisterInput } from "./sip-requests.js";

@@ -1,0 +1,39 @@
+import type { GbSdpParseResult } from "@ivc/gb28181";
+import type { SipDestination, SipRequest } from "@ivc/sip";
+
+/** An INVITE for one of the device's channels (GB/T 28181-2016 §9.2). */
+export interface InviteOffer {
+  readonly request: SipRequest;
+  /** User part of the Request-URI: the channel the platform wants to see. */
+  readonly channelId: string;
+  /** The platform's SDP offer; undefined when the INVITE has no body. */
+  readonly sdp: GbSdpParseResult | undefined;
+  readonly remote: SipDestination;
+  /** The dialog a 2xx answer creates, as later passed to onAck / onBye. */
+  readonly dialogKey: string;
+}
+
+export interface InviteAnswer {
+  readonly status: number;
+  readonly reason?: string;
+  /** SDP answer for a 2xx. */
+  readonly body?: Buffer;
+  readonly contentType?: string;
+}
+
+/**
+ * How the device answers media requests. The signalling (transactions, dialog,
+ * BYE) stays in VirtualDevice; a responder decides and produces the media.
+ */
+export interface MediaResponder {
+  answerInvite(offer: InviteOffer): InviteAnswer | Promise<InviteAnswer>;
+  /** The ACK for a 2xx arrived: the session is up and media may flow. */
+  onAck?(dialogKey: string): void;
+  /** The platform hung up (BYE) or the device is stopping. */
+  onBye?(dialogKey: string): void;
+}
+
+/** The default: the simulator streams nothing yet, so every offer is refused (RFC 3261 §21.4.26). */
+export const rejectingMediaResponder: MediaResponder = {
+  answerInvite: () => ({ status: 488 }),
+};

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { parseCliArgs } from "../src/cli-args.js";
+
+const BASE = ["--server", "10.1.2.3:5061", "--server-id", "34020000002000000001", "--id", "34020000001180000001", "--password", "12345678"];
+
+describe("parseCliArgs", () => {
+  it("maps flags to device options with the documented defaults", () => {
+    expect(parseCliArgs(BASE)).toEqual({
+      kind: "run",
+      options: {
+        deviceId: "34020000001180000001",
+        password: "12345678",
+        serverHost: "10.1.2.3",
+        serverPort: 5061,
+        serverId: "34020000002000000001",
+        domain: "3402000000",
+        transport: "udp",
+        charset: "GB2312",
+        localPort: 0,
+        channels: 1,
+        sameId: false,
+        keepaliveInterval: 60,
+        expires: 3600,
+        catalogPage: 4,
+        wrongPassword: false,
+      },
+    });
+  });
+
+  it("reads every optional flag", () => {
+    const result = parseCliArgs([
+      ...BASE,
+      "--domain", "4401000000",
+      "--channels", "16",
+      "--transport", "tcp",
+      "--charset", "utf-8",
+      "--local-port", "5070",
+      "--keepalive", "0",
+      "--expires", "600",
+      "--catalog-page", "5",
+      "--name", "前门摄像头",
+      "--wrong-password",
+    ]);
+    expect(result).toMatchObject({
+      kind: "run",
+      options: {
+        domain: "4401000000",
+        channels: 16,
+        transport: "tcp",
+        charset: "UTF-8",
+        localPort: 5070,
+        keepaliveInterval: false,
+        expires: 600,
+        catalogPage: 5,
+        name: "前门摄像头",
+        wrongPassword: true,
+      },
+    });
+  });
+
+  it("defaults the server port to 5060", () => {
+    const withoutPort = ["--server", "gb.example", ...BASE.slice(2)];
+    expect(parseCliArgs(withoutPort)).toMatchObject({ kind: "run", options: { serverHost: "gb.example", serverPort: 5060 } });
+  });
+
+  it.each([
+    [["--server", "10.1.2.3:x"], "--server must be HOST or HOST:PORT"],
+    [["--id", "123"], "--id must be a 20-digit GB code"],
+    [["--transport", "sctp"], "--transport must be udp or tcp"],
+    [["--charset", "big5"], "--charset must be gb2312, gb18030 or utf-8"],
+    [["--channels", "0"], "--channels must be 1..999"],
+    [["--channels", "two"], "--channels must be a whole number"],
+    [["--same-id", "--channels", "2"], "--same-id needs --channels 1"],
+    [["--frobnicate"], "Unknown option '--frobnicate'"],
+  ])("rejects %j with a one-line error", (extra, message) => {
+    const result = parseCliArgs([...BASE, ...extra]);
+    expect(result.kind).toBe("error");
+    if (result.kind === "error") {
+      expect(result.message).toContain(message);
+      expect(result.message).not.toContain("\n");
+    }
+  });
+
+  it("names a missing required flag", () => {
+    expect(parseCliArgs(BASE.slice(0, 6))).toEqual({ kind: "error", message: "--password is required" });
+  });
+
+  it("asks for help", () => {
+    expect(parseCliArgs(["--help"])).toEqual({ kind: "help" });
+  });
+});

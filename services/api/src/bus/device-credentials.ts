@@ -1,0 +1,20 @@
+import type { DeviceCredentialsReply } from "@ivc/bus";
+import type { Db } from "../db/database.js";
+import { AccessProtocol, DeviceType, TransportProtocol } from "../store/device-enums.js";
+import { findDeviceByCode } from "../store/device-link.js";
+
+/** The answer to packages/bus `api.device.credentials`: what signaling needs to admit a device at REGISTER. */
+export async function deviceCredentials(db: Db, code: string): Promise<DeviceCredentialsReply> {
+  const device = await findDeviceByCode(db, code);
+  // RTMP devices never REGISTER over SIP.
+  if (!device || device.accessProtocol === AccessProtocol.Rtmp) return { found: false };
+  return {
+    found: true,
+    clusterId: device.clusterId,
+    enabled: !device.disabled,
+    password: device.password,
+    deviceType: device.type === DeviceType.Nvr ? "NVR" : "IPC",
+    // TransportProtocol 2 (TCP): the platform listens and the device connects (RFC 4571 passive side).
+    transport: device.transportProtocol === TransportProtocol.Tcp ? "tcp-passive" : "udp",
+  };
+}

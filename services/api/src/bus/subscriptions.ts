@@ -1,0 +1,22 @@
+import { channelChanged, deviceCatalog, deviceCredentials as credentialsContract, deviceInfo, deviceOffline, deviceOnline } from "@ivc/bus";
+import type { Bus } from "@ivc/bus";
+import type { Db } from "../db/database.js";
+import { deviceCredentials } from "./device-credentials.js";
+import { createDeviceEventHandlers } from "./device-events.js";
+
+/** API instances share events and requests through one queue group, so each is applied once. */
+const QUEUE = "api";
+
+/** Device state follows the sip-server's events; the sip-server asks the API for REGISTER credentials. */
+export function subscribeDeviceEvents(bus: Bus, db: Db): Array<{ unsubscribe(): void }> {
+  const handlers = createDeviceEventHandlers(db);
+  const options = { queue: QUEUE };
+  return [
+    bus.subscribe(deviceOnline, (e) => handlers.online(e), options),
+    bus.subscribe(deviceOffline, (e) => handlers.offline(e), options),
+    bus.subscribe(deviceCatalog, (e) => handlers.catalog(e), options),
+    bus.subscribe(channelChanged, (e) => handlers.channel(e), options),
+    bus.subscribe(deviceInfo, (e) => handlers.info(e), options),
+    bus.reply(credentialsContract, undefined, (request) => deviceCredentials(db, request.deviceId), options),
+  ];
+}

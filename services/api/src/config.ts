@@ -1,0 +1,55 @@
+import { networkInterfaces } from "node:os";
+import { env } from "@ivc/runtime";
+import type { ConfigOf } from "@ivc/runtime";
+import type { ServiceNodeConfig } from "./store/service-nodes.js";
+
+/** The API's own variables; packages/runtime adds NATS_URL, LOG_LEVEL, SIP_ID and CLUSTER_ID. */
+export const apiEnv = {
+  API_PORT: env.port(8080),
+  API_HOST: env.string("0.0.0.0"),
+  DATABASE_URL: env.optionalUrl(["postgres", "postgresql"]),
+  PGLITE_DIR: env.string("./var/db"),
+  IVC_MASTER_KEY: env.optionalString(),
+  IVC_MASTER_KEY_FILE: env.string("./var/master.key"),
+  IVC_APP_ID: env.string("1250000000", /^[1-9]\d{3,15}$/, "an AppId of 4–16 digits"),
+  IVC_SECRET_ID: env.optionalString(),
+  IVC_SECRET_KEY: env.optionalString(),
+  NODE_NAME: env.string("本地节点"),
+  SIP_DOMAIN: env.gbCode("3402000000", 10),
+  SIP_PORT: env.port(5060),
+  SIP_HOST: env.optionalString(),
+  MEDIA_HOST: env.optionalString(),
+  MEDIA_HTTP_PORT: env.port(8088),
+  RTMP_PORT: env.port(1935),
+  IVC_PUSH_SECRET: env.optionalString(),
+  PUSH_URL_VALID_SECONDS: env.int(365 * 86_400, 60, 10 * 365 * 86_400),
+  SIGNING_CLOCK_SKEW_SECONDS: env.int(300, 0, 3600),
+  SIGNING_MAX_KEY_TIME_SECONDS: env.int(7 * 86_400, 60, 365 * 86_400),
+};
+
+export type ApiConfig = ConfigOf<typeof apiEnv> & { SIP_ID: string };
+
+/** The host's first non-loopback IPv4 address: what devices on the LAN can reach when SIP_HOST is unset. */
+export function advertisedIpv4(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.family === "IPv4" && !a.internal) return a.address;
+    }
+  }
+  return "127.0.0.1";
+}
+
+export function serviceNodeFromConfig(config: ApiConfig, clusterId: string, fallbackHost: string): ServiceNodeConfig {
+  const sipIp = config.SIP_HOST ?? fallbackHost;
+  return {
+    id: clusterId,
+    name: config.NODE_NAME,
+    sipId: config.SIP_ID,
+    sipDomain: config.SIP_DOMAIN,
+    sipIp,
+    sipPort: config.SIP_PORT,
+    mediaHost: config.MEDIA_HOST ?? sipIp,
+    mediaHttpPort: config.MEDIA_HTTP_PORT,
+    rtmpPort: config.RTMP_PORT,
+  };
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import { Counter, Histogram, startServiceShell } from "@ivc/runtime";
+import { cachedKeyLookup } from "./accounts/key-cache.js";
+import { findVerificationKey, seedKey } from "./accounts/keys.js";
+import { loadMasterKey } from "./accounts/master-key.js";
+import { createSecretBox } from "./accounts/secret-box.js";
+import { createNatsDeviceControl } from "./bus/nats-device-control.js";
+import { subscribeDeviceEvents } from "./bus/subscriptions.js";
+import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
+import { openDatabase } from "./db/open.js";
+import { buildApp } from "./http/app.js";
+import { createAuthenticator } from "./http/authenticate.js";
+import { allRoutes } from "./routes/index.js";
+import { ensureServiceNode } from "./store/service-nodes.js";
+
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+/** A revoked key keeps working at most this long on an instance that had just used it. */
+const KEY_CACHE_TTL_MS = 5000;
+
+async function main(): Promise<void> {
+  const shell = await startServiceShell({ service: "api", version: VERSION, env: apiEnv, redis: false });
+  const { config, logger, lifecycle, bus, health, metrics } = shell;
+  try {
+    if ((config.IVC_SECRET_ID === undefined) !== (config.IVC_SECRET_KEY === undefined)) {
+      throw new Error("configuration error: set both IVC_SECRET_ID and IVC_SECRET_KEY, or neither");
+    }
+    const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE));
+    const database = await openDatabase(config.DATABASE_URL, { pgliteDir: config.PGLITE_DIR });
+    lifecycle.onClose("database", () => database.close());
+    health.register("database", async () => ({ ok: await database.ping(), detail: database.kind }));
+
+    const node = await ensureServiceNode(database.db, serviceNodeFromConfig(config, shell.clusterId, advertisedIpv4()));
+    logger.info({ clusterId: node.id, sipId: node.sipId, sipIp: node.sipIp, database: database.kind }, "service node ready");
+    const keyDeps = { db: database.db, box };
+    if (config.IVC_SECRET_ID !== undefined && config.IVC_SECRET_KEY !== undefined) {
+      const created = await seedKey(keyDeps, config.IVC_APP_ID, config.IVC_SECRET_ID, config.IVC_SECRET_KEY);
+      if (created) logger.info({ appId: config.IVC_APP_ID, secretId: config.IVC_SECRET_ID }, "seeded the first key");
+    }
+
+    const subscriptions = subscribeDeviceEvents(bus, database.db);
+    lifecycle.onClose("subscriptions", () => subscriptions.forEach((s) => s.unsubscribe()));
+
+    const requests = new Counter({ name: "ivc_api_requests_total", help: "API requests answered", labelNames: ["method", "route", "status"], registers: [metrics] });
+    const latency = new Histogram({
+      name: "ivc_api_request_seconds",
+      help: "API request latency",
+      labelNames: ["method", "route"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [metrics],
+    });
+    const app = buildApp({
+      routes: allRoutes({
+        db: database.db,
+        control: createNatsDeviceControl(bus, logger),
+        pushAuth: config.IVC_PUSH_SECRET ? { secret: config.IVC_PUSH_SECRET, validSeconds: config.PUSH_URL_VALID_SECONDS } : undefined,
+        now: () => new Date(),
+      }),
+      authenticate: createAuthenticator(
+        cachedKeyLookup((secretId) => findVerificationKey(keyDeps, secretId), { ttlMs: KEY_CACHE_TTL_MS, maxEntries: 10_000 }),
+        { clockSkewSeconds: config.SIGNING_CLOCK_SKEW_SECONDS, maxKeyTimeSeconds: config.SIGNING_MAX_KEY_TIME_SECONDS },
+        () => Math.floor(Date.now() / 1000),
+      ),
+      logger,
+      observe: ({ method, route, statusCode }, seconds) => {
+        requests.inc({ method, route, status: String(statusCode) });
+        latency.observe({ method, route }, seconds);
+      },
+    });
+    app.get("/healthz", async (_request, reply) => {
+      const report = await health.report();
+      return reply.code(report.status === "ok" ? 200 : 503).send(report);
+    });
+    app.get("/metrics", async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+    lifecycle.onClose("http", () => app.close());
+    await app.listen({ port: config.API_PORT, host: config.API_HOST });
+  } catch (err) {
+    logger.fatal({ err }, "api failed to start");
+    await lifecycle.shutdown(1);
+  }
+}
+
+void main();

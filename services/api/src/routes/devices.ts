@@ -1,0 +1,205 @@
+import { ErrorCodes } from "../errors/codes.js";
+import type { Outcome } from "../errors/outcome.js";
+import { refuse, succeed } from "../errors/outcome.js";
+import { defineRoute } from "../http/route.js";
+import type { ApiRoute } from "../http/route.js";
+import { AccessProtocol, DeviceStatus, DeviceType, EnableStatus, TransportProtocol } from "../store/device-enums.js";
+import { addDevice, deleteDevice, describeDevice, listDevices, moveDevices, setDeviceDisabled, updateDevice } from "../store/devices.js";
+import { DESCRIPTION_PATTERN, NAME_PATTERN, ORGANIZATION_ID_PATTERN, PASSWORD_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
+import { bool, int, str, strArray } from "../validation/rules.js";
+import * as data from "./data-schemas.js";
+import type { RouteDeps } from "./deps.js";
+
+const TAG = "devices";
+/** Largest page the list answers; not documented by the seed (see docs/api-decisions.md). */
+export const MAX_PAGE_SIZE = 1000;
+/** Largest batch of `updateorg`; not documented by the seed. */
+export const MAX_BATCH_IDS = 1000;
+
+const deviceId = <R extends boolean>(description: string, required: R) =>
+  str({ required, description, pattern: UUID_PATTERN, invalid: ErrorCodes.InvalidDeviceId });
+const organizationId = str({ required: true, description: "Organization id (\"0\" is the root)", pattern: ORGANIZATION_ID_PATTERN });
+const name = <R extends boolean>(required: R) =>
+  str({
+    required,
+    description: "Device name: Chinese characters, letters, digits, _ and -; at most 32 characters; duplicates allowed",
+    minLength: 1,
+    maxLength: 32,
+    pattern: NAME_PATTERN,
+    invalid: ErrorCodes.NameInvalid,
+  });
+const transportProtocol = int({
+  required: false,
+  description: "1 UDP (default), 2 TCP; GB devices only",
+  values: Object.values(TransportProtocol),
+});
+// Spec: digits, 6–16; error 41635: longer than 1 and shorter than 64; the update example uses admin123.
+const password = str({
+  required: false,
+  description: "Device password (GB devices): letters and digits, 2–63 characters; generated when omitted",
+  minLength: 2,
+  maxLength: 63,
+  lengthError: ErrorCodes.DevicePasswordLength,
+  pattern: PASSWORD_PATTERN,
+  invalid: ErrorCodes.DevicePasswordInvalid,
+});
+const description = str({
+  required: false,
+  description: "Description: Chinese characters, letters, digits, _ and -; at most 128 characters",
+  maxLength: 128,
+  pattern: DESCRIPTION_PATTERN,
+  invalid: ErrorCodes.DescriptionInvalid,
+});
+
+/** `update` and `updatestatus` carry `Id` in the query and the body; when both are given they must agree. */
+function oneId(queryId: string | undefined, bodyId: string): Outcome<string> {
+  if (queryId !== undefined && queryId !== bodyId) return refuse(ErrorCodes.ParameterValidationFailed, "Id in the query differs from Id in the body");
+  return succeed(bodyId);
+}
+
+export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
+  const { db, control } = deps;
+  return [
+    defineRoute({
+      method: "POST",
+      url: "/ivc/cms/device/add",
+      summary: "新增设备 Add device (spec 02 §1)",
+      tag: TAG,
+      query: {},
+      body: {
+        Name: name(true),
+        AccessProtocol: int({
+          required: true,
+          description: "1 RTMP, 2 GB28181",
+          values: [AccessProtocol.Rtmp, AccessProtocol.Gb],
+          invalid: ErrorCodes.InvalidAccessProtocol,
+        }),
+        Type: int({ required: true, description: "1 IPC, 2 NVR (RTMP devices must be IPC)", values: Object.values(DeviceType), invalid: ErrorCodes.InvalidDeviceType }),
+        TransportProtocol: transportProtocol,
+        Password: password,
+        Description: description,
+        OrganizationId: organizationId,
+        ClusterId: str({ required: true, description: "Service node id from getuserregion", pattern: UUID_PATTERN, invalid: ErrorCodes.NoServiceNode }),
+      },
+      data: data.device,
+      async handle(caller, { body }) {
+        const added = await addDevice(db, caller.appId, body);
+        if (added.ok) control.deviceChanged(added.value.Code, "upserted");
+        return added;
+      },
+    }),
+    defineRoute({
+      method: "DELETE",
+      url: "/ivc/cms/device/delete",
+      summary: "删除设备 Delete device and its channels (spec 02 §2)",
+      tag: TAG,
+      query: { Id: deviceId("Device id", true) },
+      data: data.nullData,
+      async handle(caller, { query }) {
+        const deleted = await deleteDevice(db, caller.appId, query.Id);
+        if (!deleted.ok) return deleted;
+        control.deviceChanged(deleted.value.code, "deleted");
+        return succeed(null);
+      },
+    }),
+    defineRoute({
+      method: "PUT",
+      url: "/ivc/cms/device/update",
+      summary: "修改设备 Update device (spec 02 §3)",
+      tag: TAG,
+      query: { Id: deviceId("Device id (also in the body)", false) },
+      body: { Id: deviceId("Device id", true), Name: name(false), TransportProtocol: transportProtocol, Password: password, Description: description },
+      data: data.device,
+      async handle(caller, { query, body }) {
+        const id = oneId(query.Id, body.Id);
+        if (!id.ok) return id;
+        const updated = await updateDevice(db, caller.appId, id.value, body);
+        if (updated.ok) control.deviceChanged(updated.value.Code, "upserted");
+        return updated;
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/ivc/cms/device/describe",
+      summary: "查询设备详情 Describe device with SIP registration target and RTMP push URL (spec 02 §4)",
+      tag: TAG,
+      query: { Id: deviceId("Device id", true) },
+      data: data.deviceDescription,
+      handle: (caller, { query }) => describeDevice(db, caller.appId, query.Id, deps.pushAuth, Math.floor(deps.now().getTime() / 1000)),
+    }),
+    defineRoute({
+      method: "PUT",
+      url: "/ivc/cms/device/updatestatus",
+      summary: "禁用-启用设备 Enable (2) or disable (3) a device; a disabled device is refused at REGISTER/push (spec 02 §5)",
+      tag: TAG,
+      query: { Id: deviceId("Device id (also in the body)", false) },
+      body: {
+        Id: deviceId("Device id", true),
+        Status: int({ required: true, description: "2 enable, 3 disable", values: Object.values(EnableStatus), invalid: ErrorCodes.InvalidDeviceStatus }),
+      },
+      data: data.nullData,
+      async handle(caller, { query, body }) {
+        const id = oneId(query.Id, body.Id);
+        if (!id.ok) return id;
+        const changed = await setDeviceDisabled(db, caller.appId, id.value, body.Status === EnableStatus.Disable);
+        if (!changed.ok) return changed;
+        control.deviceChanged(changed.value.code, "upserted");
+        return succeed(null);
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/ivc/urm/resource/getUserResources",
+      summary: "获取设备列表 List devices of an organization (spec 02 §6)",
+      tag: TAG,
+      query: {
+        OrganizationId: organizationId,
+        IsContainSubLevel: bool({ required: false, default: false, description: "Include devices of sub-organizations" }),
+        AccessProtocol: int({ required: false, description: "1 RTMP, 2 GB, 3 GW", values: Object.values(AccessProtocol), invalid: ErrorCodes.InvalidAccessProtocol }),
+        Type: int({ required: false, description: "1 IPC, 2 NVR", values: Object.values(DeviceType), invalid: ErrorCodes.InvalidDeviceType }),
+        Status: int({
+          required: false,
+          description: "0 unregistered, 1 online, 2 offline, 3 disabled",
+          values: Object.values(DeviceStatus),
+          invalid: ErrorCodes.InvalidDeviceStatus,
+        }),
+        ClusterId: str({ required: false, description: "Service node id", pattern: UUID_PATTERN, invalid: ErrorCodes.NoServiceNode }),
+        Keyword: str({ required: false, description: "Substring of the device name (case-insensitive)", maxLength: 64 }),
+        Uin: int({ required: false, description: "Tencent account id; accepted and ignored (one user per account here)" }),
+        PageNumber: int({ required: false, default: 1, min: 1, description: "Page number from 1", invalid: ErrorCodes.InvalidPageNumber }),
+        PageSize: int({
+          required: false,
+          default: 20,
+          min: 1,
+          max: MAX_PAGE_SIZE,
+          description: `Page size, 1–${MAX_PAGE_SIZE}`,
+          invalid: ErrorCodes.InvalidPageSize,
+        }),
+      },
+      data: data.devicePage,
+      async handle(caller, { query }) {
+        const page = await listDevices(db, caller.appId, query);
+        // The seed's example repeats the request id inside Data (spec 02 §6); kept for clients that read it there.
+        return page.ok ? succeed({ ...page.value, RequestId: caller.requestId }) : page;
+      },
+    }),
+    defineRoute({
+      method: "PUT",
+      url: "/ivc/cms/device/updateorg",
+      summary: "批量修改设备组织 Move devices to another organization, all or nothing (spec 02 §9)",
+      tag: TAG,
+      query: {},
+      body: {
+        Ids: strArray({
+          required: true,
+          description: `Device ids (1–${MAX_BATCH_IDS})`,
+          maxItems: MAX_BATCH_IDS,
+          item: str({ required: true, description: "Device id", pattern: UUID_PATTERN, invalid: ErrorCodes.InvalidDeviceId }),
+        }),
+        OrganizationId: organizationId,
+      },
+      data: data.nullData,
+      handle: (caller, { body }) => moveDevices(db, caller.appId, body.Ids, body.OrganizationId),
+    }),
+  ];
+}

@@ -1,0 +1,276 @@
+import { randomInt, randomUUID } from "node:crypto";
+import { and, asc, count, eq, ilike, inArray, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import type { Db } from "../db/database.js";
+import { deviceCodeSequences, devices, serviceNodes } from "../db/schema.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { Outcome } from "../errors/outcome.js";
+import { refuse, succeed } from "../errors/outcome.js";
+import { AccessProtocol, DeviceStatus, DeviceType, TransportProtocol } from "./device-enums.js";
+import { GB_SEQUENCE_MAX, GB_TYPE_IPC, GB_TYPE_NVR, gbCode, gbCodePrefix } from "./gb-code.js";
+import { listOrganizationRows, organizationExists, ROOT_ORGANIZATION_ID, subtreeIds } from "./organizations.js";
+import type { PushAuth } from "./push-url.js";
+import { pushStreamUrl } from "./push-url.js";
+
+type DeviceRow = typeof devices.$inferSelect;
+
+/** Device fields of list items (spec 02 §6). */
+export interface DeviceListItem {
+  Id: string;
+  Code: string;
+  Name: string;
+  AccessProtocol: number;
+  Type: number;
+  ClusterId: string;
+  TransportProtocol: number;
+  Password: string;
+  Description: string;
+  Status: number;
+  OrganizationId: string;
+}
+
+/** Add and update answers (spec 02 §1, §3). */
+export interface DeviceView extends DeviceListItem {
+  ClusterName: string;
+}
+
+/** Describe answer (spec 02 §4). */
+export interface DeviceDescription extends DeviceView {
+  Manufacturer: string;
+  SipId: string;
+  SipDomain: string;
+  SipIp: string;
+  SipPort: number;
+  PushStreamUrl: string;
+}
+
+export function presentedStatus(row: Pick<DeviceRow, "disabled" | "linkStatus">): number {
+  return row.disabled ? DeviceStatus.Disabled : row.linkStatus;
+}
+
+function listItem(row: DeviceRow): DeviceListItem {
+  return {
+    Id: row.id,
+    Code: row.code,
+    Name: row.name,
+    AccessProtocol: row.accessProtocol,
+    Type: row.type,
+    ClusterId: row.clusterId,
+    TransportProtocol: row.transportProtocol,
+    Password: row.password,
+    Description: row.description,
+    Status: presentedStatus(row),
+    OrganizationId: String(row.organizationId),
+  };
+}
+
+const withNode = { device: devices, node: serviceNodes };
+
+async function findDeviceWithNode(db: Db, appId: string, id: string) {
+  return (
+    await db
+      .select(withNode)
+      .from(devices)
+      .innerJoin(serviceNodes, eq(serviceNodes.id, devices.clusterId))
+      .where(and(eq(devices.appId, appId), eq(devices.id, id)))
+  )[0];
+}
+
+export async function findDevice(db: Db, appId: string, id: string): Promise<DeviceRow | undefined> {
+  return (await db.select().from(devices).where(and(eq(devices.appId, appId), eq(devices.id, id))))[0];
+}
+
+export interface NewDevice {
+  Name: string;
+  AccessProtocol: number;
+  Type: number;
+  TransportProtocol: number | undefined;
+  Password: string | undefined;
+  Description: string | undefined;
+  OrganizationId: string;
+  ClusterId: string;
+}
+
+/** GB devices need a REGISTER password; one is generated when the caller gives none. */
+function generatedPassword(): string {
+  return String(randomInt(10_000_000, 100_000_000));
+}
+
+const CODE_ATTEMPTS = 5;
+
+export async function addDevice(db: Db, appId: string, input: NewDevice): Promise<Outcome<DeviceView>> {
+  if (input.AccessProtocol === AccessProtocol.Rtmp && input.Type !== DeviceType.Ipc) {
+    return refuse(ErrorCodes.InvalidDeviceType, "Type must be 1 (IPC) for RTMP devices");
+  }
+  const organizationId = Number(input.OrganizationId);
+  return db.transaction(async (tx) => {
+    const node = (await tx.select().from(serviceNodes).where(eq(serviceNodes.id, input.ClusterId)))[0];
+    if (!node) return refuse(ErrorCodes.NoServiceNode, `ClusterId ${input.ClusterId} is not a service node`);
+    if (!(await organizationExists(tx, appId, organizationId))) {
+      return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${input.OrganizationId} is not an organization`);
+    }
+    const prefix = gbCodePrefix(node.sipDomain, input.Type === DeviceType.Nvr ? GB_TYPE_NVR : GB_TYPE_IPC);
+    for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
+      const next = await tx
+        .insert(deviceCodeSequences)
+        .values({ prefix, lastValue: 1 })
+        .onConflictDoUpdate({ target: deviceCodeSequences.prefix, set: { lastValue: sql`${deviceCodeSequences.lastValue} + 1` } })
+        .returning({ value: deviceCodeSequences.lastValue });
+      const sequence = next[0]?.value ?? 0;
+      if (sequence > GB_SEQUENCE_MAX) return refuse(ErrorCodes.OperationFailed, `GB code sequence of ${prefix} is exhausted`);
+      const rows = await tx
+        .insert(devices)
+        .values({
+          id: randomUUID(),
+          appId,
+          code: gbCode(prefix, sequence),
+          name: input.Name,
+          accessProtocol: input.AccessProtocol,
+          type: input.Type,
+          transportProtocol: input.TransportProtocol ?? TransportProtocol.Udp,
+          password: input.Password ?? (input.AccessProtocol === AccessProtocol.Gb ? generatedPassword() : ""),
+          description: input.Description ?? "",
+          organizationId,
+          clusterId: node.id,
+        })
+        .onConflictDoNothing()
+        .returning();
+      const row = rows[0];
+      if (row) return succeed({ ...listItem(row), ClusterName: node.name });
+    }
+    return refuse(ErrorCodes.OperationFailed, `no free GB code under ${prefix}`);
+  });
+}
+
+export interface DeviceChanges {
+  Name: string | undefined;
+  TransportProtocol: number | undefined;
+  Password: string | undefined;
+  Description: string | undefined;
+}
+
+export async function updateDevice(db: Db, appId: string, id: string, changes: DeviceChanges): Promise<Outcome<DeviceView>> {
+  const set: Partial<typeof devices.$inferInsert> = { updatedAt: new Date() };
+  if (changes.Name !== undefined) set.name = changes.Name;
+  if (changes.TransportProtocol !== undefined) set.transportProtocol = changes.TransportProtocol;
+  if (changes.Password !== undefined) set.password = changes.Password;
+  if (changes.Description !== undefined) set.description = changes.Description;
+  const rows = await db.update(devices).set(set).where(and(eq(devices.appId, appId), eq(devices.id, id))).returning();
+  const row = rows[0];
+  if (!row) return refuse(ErrorCodes.DeviceNotFound, `Id ${id} is not a device`);
+  const found = await findDeviceWithNode(db, appId, id);
+  return succeed({ ...listItem(row), ClusterName: found?.node.name ?? "" });
+}
+
+export async function describeDevice(
+  db: Db,
+  appId: string,
+  id: string,
+  pushAuth: PushAuth | undefined,
+  nowSeconds: number,
+): Promise<Outcome<DeviceDescription>> {
+  const found = await findDeviceWithNode(db, appId, id);
+  if (!found) return refuse(ErrorCodes.DeviceNotFound, `Id ${id} is not a device`);
+  const { device, node } = found;
+  return succeed({
+    ...listItem(device),
+    ClusterName: node.name,
+    Manufacturer: device.manufacturer,
+    SipId: node.sipId,
+    SipDomain: node.sipDomain,
+    SipIp: node.sipIp,
+    SipPort: node.sipPort,
+    PushStreamUrl: device.accessProtocol === AccessProtocol.Rtmp ? pushStreamUrl(node, device.code, pushAuth, nowSeconds) : "",
+  });
+}
+
+/** Removes the device (its channels go with it); answers its GB code for the bus notice. */
+export async function deleteDevice(db: Db, appId: string, id: string): Promise<Outcome<{ code: string }>> {
+  const rows = await db.delete(devices).where(and(eq(devices.appId, appId), eq(devices.id, id))).returning({ code: devices.code });
+  const row = rows[0];
+  return row ? succeed({ code: row.code }) : refuse(ErrorCodes.DeviceNotFound, `Id ${id} is not a device`);
+}
+
+export async function setDeviceDisabled(db: Db, appId: string, id: string, disabled: boolean): Promise<Outcome<{ code: string }>> {
+  const rows = await db
+    .update(devices)
+    .set({ disabled, updatedAt: new Date() })
+    .where(and(eq(devices.appId, appId), eq(devices.id, id)))
+    .returning({ code: devices.code });
+  const row = rows[0];
+  return row ? succeed({ code: row.code }) : refuse(ErrorCodes.DeviceNotFound, `Id ${id} is not a device`);
+}
+
+export interface DeviceFilter {
+  OrganizationId: string;
+  IsContainSubLevel: boolean;
+  AccessProtocol: number | undefined;
+  Type: number | undefined;
+  Status: number | undefined;
+  ClusterId: string | undefined;
+  Keyword: string | undefined;
+  PageNumber: number;
+  PageSize: number;
+}
+
+function likePattern(keyword: string): string {
+  return `%${keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listDevices(db: Db, appId: string, filter: DeviceFilter): Promise<Outcome<{ TotalCount: number; List: DeviceListItem[] }>> {
+  const organizationId = Number(filter.OrganizationId);
+  const conditions: SQL[] = [eq(devices.appId, appId)];
+  if (filter.IsContainSubLevel) {
+    if (organizationId !== ROOT_ORGANIZATION_ID) {
+      const rows = await listOrganizationRows(db, appId);
+      if (!rows.some((r) => r.id === organizationId)) {
+        return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${filter.OrganizationId} is not an organization`);
+      }
+      conditions.push(inArray(devices.organizationId, [...subtreeIds(rows, organizationId)]));
+    }
+  } else {
+    conditions.push(eq(devices.organizationId, organizationId));
+  }
+  if (filter.AccessProtocol !== undefined) conditions.push(eq(devices.accessProtocol, filter.AccessProtocol));
+  if (filter.Type !== undefined) conditions.push(eq(devices.type, filter.Type));
+  if (filter.Status === DeviceStatus.Disabled) conditions.push(eq(devices.disabled, true));
+  else if (filter.Status !== undefined) conditions.push(eq(devices.disabled, false), eq(devices.linkStatus, filter.Status));
+  if (filter.ClusterId !== undefined) conditions.push(eq(devices.clusterId, filter.ClusterId));
+  if (filter.Keyword !== undefined && filter.Keyword !== "") conditions.push(ilike(devices.name, likePattern(filter.Keyword)));
+  const where = and(...conditions);
+  const [total, rows] = await Promise.all([
+    db.select({ n: count() }).from(devices).where(where),
+    db
+      .select()
+      .from(devices)
+      .where(where)
+      .orderBy(asc(devices.createdAt), asc(devices.id))
+      .limit(filter.PageSize)
+      .offset((filter.PageNumber - 1) * filter.PageSize),
+  ]);
+  return succeed({ TotalCount: total[0]?.n ?? 0, List: rows.map(listItem) });
+}
+
+/** All-or-nothing: every Id must be a device of the account. */
+export async function moveDevices(db: Db, appId: string, ids: readonly string[], organizationIdText: string): Promise<Outcome<null>> {
+  const organizationId = Number(organizationIdText);
+  const unique = [...new Set(ids)];
+  return db.transaction(async (tx) => {
+    if (!(await organizationExists(tx, appId, organizationId))) {
+      return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${organizationIdText} is not an organization`);
+    }
+    const owned = await tx
+      .select({ id: devices.id })
+      .from(devices)
+      .where(and(eq(devices.appId, appId), inArray(devices.id, unique)));
+    if (owned.length !== unique.length) {
+      const found = new Set(owned.map((r) => r.id));
+      return refuse(ErrorCodes.DeviceNotFound, `Ids not devices: ${unique.filter((id) => !found.has(id)).join(",")}`);
+    }
+    await tx
+      .update(devices)
+      .set({ organizationId, updatedAt: new Date() })
+      .where(and(eq(devices.appId, appId), inArray(devices.id, unique)));
+    return succeed(null);
+  });
+}

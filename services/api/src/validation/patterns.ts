@@ -1,0 +1,13 @@
+/** Spec: names allow only Chinese characters, English letters, digits, `_` and `-`. */
+export const NAME_PATTERN = { regex: /^[\p{Script=Han}A-Za-z0-9_-]+$/u, text: "Chinese characters, letters, digits, _ or -" };
+export const DIGITS_PATTERN = { regex: /^\d+$/, text: "digits" };
+export const UUID_PATTERN = {
+  regex: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+  text: "a UUID",
+};
+/** Device passwords: the spec says digits, its own example uses `admin123`; letters and digits are accepted. */
+export const PASSWORD_PATTERN = { regex: /^[A-Za-z0-9]+$/, text: "letters and digits" };
+/** Organization ids are decimal strings; "0" is the root. */
+export const ORGANIZATION_ID_PATTERN = { regex: /^(0|[1-9]\d{0,17})$/, text: "a decimal organization id" };
+/** Descriptions follow the name rule but may be empty. */
+export const DESCRIPTION_PATTERN = { regex: /^[\p{Script=Han}A-Za-z0-9_-]*$/u, text: "Chinese characters, letters, digits, _ or -" };

@@ -1,0 +1,63 @@
+import type { ErrorDef } from "../errors/codes.js";
+
+interface RuleBase {
+  readonly required: boolean;
+  readonly description: string;
+  /** Code for a missing or out-of-rule value; 40001 (missing) / 40005 (invalid) when unset. */
+  readonly invalid?: ErrorDef;
+}
+
+export interface StringRule extends RuleBase {
+  readonly kind: "string";
+  /** Counted in characters (code points), as the spec's "≤ 16 characters" of Chinese names means. */
+  readonly maxLength?: number;
+  readonly minLength?: number;
+  /** Code for a length violation when it differs from `invalid` (device password: 41635). */
+  readonly lengthError?: ErrorDef;
+  readonly pattern?: { readonly regex: RegExp; readonly text: string };
+}
+
+export interface IntRule extends RuleBase {
+  readonly kind: "int";
+  readonly values?: readonly number[];
+  readonly min?: number;
+  readonly max?: number;
+  readonly default?: number;
+}
+
+export interface BoolRule extends RuleBase {
+  readonly kind: "bool";
+  readonly default?: boolean;
+}
+
+export interface StringArrayRule extends RuleBase {
+  readonly kind: "stringArray";
+  readonly maxItems: number;
+  readonly item: StringRule;
+}
+
+export type FieldRule = StringRule | IntRule | BoolRule | StringArrayRule;
+export type Shape = Readonly<Record<string, FieldRule>>;
+
+type ValueOf<R> = R extends IntRule ? number : R extends BoolRule ? boolean : R extends StringArrayRule ? string[] : string;
+
+/** The validated object: required or defaulted fields are present, the others may be undefined. */
+export type Infer<S extends Shape> = {
+  [K in keyof S]: S[K] extends { required: true } | { default: number | boolean } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
+};
+
+export function str<const R extends Omit<StringRule, "kind">>(rule: R): R & { kind: "string" } {
+  return { ...rule, kind: "string" };
+}
+
+export function int<const R extends Omit<IntRule, "kind">>(rule: R): R & { kind: "int" } {
+  return { ...rule, kind: "int" };
+}
+
+export function bool<const R extends Omit<BoolRule, "kind">>(rule: R): R & { kind: "bool" } {
+  return { ...rule, kind: "bool" };
+}
+
+export function strArray<const R extends Omit<StringArrayRule, "kind">>(rule: R): R & { kind: "stringArray" } {
+  return { ...rule, kind: "stringArray" };
+}

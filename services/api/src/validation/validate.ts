@@ -1,0 +1,96 @@
+import { ErrorCodes } from "../errors/codes.js";
+import type { Outcome } from "../errors/outcome.js";
+import { refuse, succeed } from "../errors/outcome.js";
+import type { FieldRule, Infer, Shape, StringRule } from "./rules.js";
+
+/** Query values are text and get coerced; body values must already have their JSON type. */
+export type Source = "query" | "body";
+
+type FieldResult = { ok: true; value: unknown } | { ok: false; failure: ReturnType<typeof refuse>["failure"] };
+
+function wrongType(field: string, expected: string): FieldResult {
+  return refuse(ErrorCodes.ParameterValidationFailed, `${field} must be ${expected}`);
+}
+
+function checkString(field: string, rule: StringRule, value: string): FieldResult {
+  const length = [...value].length;
+  const lengthCode = rule.lengthError ?? rule.invalid ?? ErrorCodes.ParameterValidationFailed;
+  if (rule.minLength !== undefined && length < rule.minLength) {
+    return refuse(lengthCode, `${field} must have at least ${rule.minLength} characters`);
+  }
+  if (rule.maxLength !== undefined && length > rule.maxLength) {
+    return refuse(lengthCode, `${field} must have at most ${rule.maxLength} characters`);
+  }
+  if (rule.pattern && !rule.pattern.regex.test(value)) {
+    return refuse(rule.invalid ?? ErrorCodes.ParameterValidationFailed, `${field} must be ${rule.pattern.text}`);
+  }
+  return { ok: true, value };
+}
+
+function coerceInt(raw: unknown, source: Source): number | undefined {
+  if (typeof raw === "number") return Number.isSafeInteger(raw) ? raw : undefined;
+  if (source === "query" && typeof raw === "string" && /^-?\d{1,15}$/.test(raw)) return Number(raw);
+  return undefined;
+}
+
+function coerceBool(raw: unknown, source: Source): boolean | undefined {
+  if (typeof raw === "boolean") return raw;
+  if (source === "query" && typeof raw === "string") {
+    if (raw === "true" || raw === "1") return true;
+    if (raw === "false" || raw === "0") return false;
+  }
+  return undefined;
+}
+
+function checkField(field: string, rule: FieldRule, raw: unknown, source: Source): FieldResult {
+  if (source === "query" && Array.isArray(raw)) return wrongType(field, "given once");
+  const invalid = rule.invalid ?? ErrorCodes.ParameterValidationFailed;
+  switch (rule.kind) {
+    case "string":
+      return typeof raw === "string" ? checkString(field, rule, raw) : wrongType(field, "a string");
+    case "int": {
+      const value = coerceInt(raw, source);
+      if (value === undefined) return wrongType(field, "an integer");
+      if (rule.values && !rule.values.includes(value)) return refuse(invalid, `${field} must be one of ${rule.values.join(", ")}`);
+      if (rule.min !== undefined && value < rule.min) return refuse(invalid, `${field} must be at least ${rule.min}`);
+      if (rule.max !== undefined && value > rule.max) return refuse(invalid, `${field} must be at most ${rule.max}`);
+      return { ok: true, value };
+    }
+    case "bool": {
+      const value = coerceBool(raw, source);
+      return value === undefined ? wrongType(field, "true or false") : { ok: true, value };
+    }
+    case "stringArray": {
+      if (!Array.isArray(raw)) return wrongType(field, "an array of strings");
+      if (raw.length === 0) return refuse(invalid, `${field} must not be empty`);
+      if (raw.length > rule.maxItems) return refuse(invalid, `${field} must have at most ${rule.maxItems} items`);
+      for (const [i, item] of raw.entries()) {
+        const checked = typeof item === "string" ? checkString(`${field}[${i}]`, rule.item, item) : wrongType(`${field}[${i}]`, "a string");
+        if (!checked.ok) return checked;
+      }
+      return { ok: true, value: raw };
+    }
+  }
+}
+
+/** Validates `input` against `shape`; the failure names the first failing field. Unknown fields are ignored. */
+export function validate<S extends Shape>(shape: S, input: unknown, source: Source): Outcome<Infer<S>> {
+  if (input === undefined && source === "query") input = {};
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    return refuse(ErrorCodes.InvalidParameter, source === "body" ? "request body must be a JSON object" : "query string is malformed");
+  }
+  const record = input as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [field, rule] of Object.entries(shape)) {
+    const raw = Object.prototype.hasOwnProperty.call(record, field) ? record[field] : undefined;
+    if (raw === undefined || raw === null) {
+      if (rule.required) return refuse(rule.invalid ?? ErrorCodes.InvalidParameter, `${field} is required`);
+      if ((rule.kind === "int" || rule.kind === "bool") && rule.default !== undefined) out[field] = rule.default;
+      continue;
+    }
+    const checked = checkField(field, rule, raw, source);
+    if (!checked.ok) return checked;
+    out[field] = checked.value;
+  }
+  return succeed(out as Infer<S>);
+}

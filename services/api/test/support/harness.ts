@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { LightMyRequestResponse } from "fastify";
+import { createAccount } from "../../src/accounts/accounts.js";
+import { createKey, findVerificationKey } from "../../src/accounts/keys.js";
+import type { IssuedKey, KeyStoreDeps } from "../../src/accounts/keys.js";
+import { createSecretBox } from "../../src/accounts/secret-box.js";
+import type { ControlResult, DeviceControl } from "../../src/bus/device-control.js";
+import type { Database } from "../../src/db/database.js";
+import { buildApp } from "../../src/http/app.js";
+import { createAuthenticator } from "../../src/http/authenticate.js";
+import { allRoutes } from "../../src/routes/index.js";
+import { signAuthorization } from "../../src/signing/sign.js";
+import { DEFAULT_SIGNING_POLICY } from "../../src/signing/verify.js";
+import { ensureServiceNode } from "../../src/store/service-nodes.js";
+import type { ServiceNodeConfig } from "../../src/store/service-nodes.js";
+
+export const HOST = "ivc.myqcloud.com";
+
+export const testNode: ServiceNodeConfig = {
+  id: "4169d92e-60ad-4c16-ac7e-d313abdd0790",
+  name: "本地节点",
+  sipId: "34020000002000000001",
+  sipDomain: "3402000000",
+  sipIp: "192.0.2.10",
+  sipPort: 5060,
+  mediaHost: "192.0.2.10",
+  mediaHttpPort: 8088,
+  rtmpPort: 1935,
+};
+
+/** Records what routes ask of the bus and answers what the test scripts. */
+export class FakeDeviceControl implements DeviceControl {
+  readonly changes: Array<{ code: string; change: string }> = [];
+  readonly refreshes: Array<{ clusterId: string; code: string }> = [];
+  refreshAnswer: ControlResult = { ok: true };
+
+  async refreshCatalog(clusterId: string, deviceCode: string): Promise<ControlResult> {
+    this.refreshes.push({ clusterId, code: deviceCode });
+    return this.refreshAnswer;
+  }
+
+  deviceChanged(deviceCode: string, change: "upserted" | "deleted"): void {
+    this.changes.push({ code: deviceCode, change });
+  }
+}
+
+export interface Envelope<T = unknown> {
+  RequestId: string;
+  Code: number;
+  StatusCode: number;
+  Message: string;
+  Data: T;
+}
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly control: FakeDeviceControl;
+  readonly alice: IssuedKey;
+  readonly bob: IssuedKey;
+  readonly keyDeps: KeyStoreDeps;
+  call<T = unknown>(key: IssuedKey, method: string, path: string, body?: unknown): Promise<{ res: LightMyRequestResponse; env: Envelope<T> }>;
+}
+
+/** Builds the app on `database` with two accounts (alice, bob), one key each, and the test node. */
+export async function createHarness(database: Database): Promise<Harness> {
+  const box = createSecretBox(randomBytes(32));
+  const deps = { db: database.db, box };
+  await ensureServiceNode(database.db, testNode);
+  const alice = await createKey(deps, (await createAccount(database.db, "alice")).appId);
+  const bob = await createKey(deps, (await createAccount(database.db, "bob")).appId);
+  const control = new FakeDeviceControl();
+  const app = buildApp({
+    routes: allRoutes({ db: database.db, control, pushAuth: { secret: "push-secret", validSeconds: 3600 }, now: () => new Date() }),
+    authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
+  });
+  await app.ready();
+  return {
+    app,
+    control,
+    alice,
+    bob,
+    keyDeps: deps,
+    async call(key, method, path, body) {
+      const url = new URL(path, `http://${HOST}`);
+      const headers: Record<string, string> = { Host: HOST };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const authorization = signAuthorization({
+        secretId: key.secretId,
+        secretKey: key.secretKey,
+        method,
+        pathname: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers,
+        startSeconds: Math.floor(Date.now() / 1000) - 1,
+        validSeconds: 600,
+      });
+      const res = await app.inject({
+        method: method as "GET",
+        url: path,
+        headers: { ...headers, authorization },
+        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+      });
+      return { res, env: res.json() };
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import {
+  BusHandlerError,
+  catalogRefresh,
+  deviceChanged,
+  deviceInfoQuery,
+  deviceStatusQuery,
+  type Bus,
+  type DeviceInfoFields,
+  type DeviceStatusReply,
+} from "@ivc/bus";
+import type { DeviceStatusResponse } from "@ivc/gb28181";
+import { DeviceQueryError, type DeviceQueries } from "./device-queries.js";
+import type { Registration, RegistrationStore } from "./registration-store.js";
+
+export interface BusApiOptions {
+  bus: Bus;
+  clusterId: string;
+  store: RegistrationStore;
+  queries: DeviceQueries;
+  /** A device's record changed in the API (cache invalidation on every instance). */
+  onDeviceChanged: (deviceId: string, change: "upserted" | "deleted") => void;
+}
+
+const QUEUE = "sip-server";
+
+export type BusSubscription = ReturnType<Bus["subscribe"]>;
+
+/** The sip-server's NATS request API (contracts in packages/bus, subjects scoped by cluster). */
+export function serveBusApi(options: BusApiOptions): BusSubscription[] {
+  const { bus, clusterId, store, queries } = options;
+  const registered = async (deviceId: string): Promise<Registration> => {
+    const registration = await store.get(deviceId);
+    if (!registration) throw new BusHandlerError("device_offline", `device ${deviceId} is not registered`);
+    return registration;
+  };
+  const asked = async <T>(query: Promise<T>): Promise<T> => {
+    try {
+      return await query;
+    } catch (err) {
+      if (err instanceof DeviceQueryError) throw new BusHandlerError(err.code, err.message);
+      throw err;
+    }
+  };
+  return [
+    bus.reply(catalogRefresh, { clusterId }, async ({ deviceId }) => ({ sn: await asked(queries.requestCatalog(await registered(deviceId))) }), {
+      queue: QUEUE,
+    }),
+    bus.reply(
+      deviceInfoQuery,
+      { clusterId },
+      async ({ deviceId }): Promise<DeviceInfoFields> => {
+        const info = await asked(queries.deviceInfo(await registered(deviceId)));
+        return compact({ manufacturer: info.manufacturer, model: info.model, firmware: info.firmware, channelCount: info.channel });
+      },
+      { queue: QUEUE },
+    ),
+    bus.reply(deviceStatusQuery, { clusterId }, async ({ deviceId }) => toStatusReply(await asked(queries.deviceStatus(await registered(deviceId)))), {
+      queue: QUEUE,
+    }),
+    bus.subscribe(deviceChanged, ({ deviceId, change }) => options.onDeviceChanged(deviceId, change)),
+  ];
+}
+
+export function toStatusReply(status: DeviceStatusResponse): DeviceStatusReply {
+  return compact({
+    online: status.online ?? true,
+    statusOk: status.status !== "ERROR" && status.result !== "ERROR",
+    encode: status.encode === undefined ? undefined : status.encode === "ON",
+    record: status.record === undefined ? undefined : status.record === "ON",
+    deviceTime: status.deviceTime,
+    alarms: status.alarmStatus.length > 0 ? status.alarmStatus.map((a) => ({ channelId: a.deviceId, status: a.dutyStatus ?? "" })) : undefined,
+  }) as DeviceStatusReply;
+}
+
+/** Drops undefined fields (the contracts use optional, not undefined-valued, properties). */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,79 @@
+import { parseManscdp, type CatalogItem, type ManscdpMessage } from "@ivc/gb28181";
+import type { Clock } from "./clock.js";
+import { isDeviceCode } from "./device-identity.js";
+import type { SipServerMetrics } from "./metrics.js";
+import type { RegistrationStore } from "./registration-store.js";
+import type { IncomingSipRequest } from "./sip-endpoint.js";
+
+export interface DeviceMessagesOptions {
+  clock: Clock;
+  store: RegistrationStore;
+  metrics: SipServerMetrics;
+  /** Everything but keepalives, after the 200 OK went out. */
+  onManscdp: (deviceId: string, message: ManscdpMessage) => void;
+  onCatalogChanges: (deviceId: string, items: readonly CatalogItem[]) => void;
+}
+
+/**
+ * MESSAGE and NOTIFY from devices. Each is answered before it is processed, so a device sending
+ * 300 catalog parts is never slowed (or made to retransmit) by our publishing.
+ *
+ * Requests from a device that is not registered get 403, keepalives included. Some platforms
+ * answer such keepalives 200; but then a device the server dropped (after an outage longer than
+ * the keepalive window) keeps heartbeating happily and stays offline until its registration
+ * expires, which can be an hour. A refused keepalive makes devices register again at once, and
+ * a keepalive cannot bring a device online by itself since it carries no authentication.
+ */
+export class DeviceMessages {
+  constructor(private readonly options: DeviceMessagesOptions) {}
+
+  async handleMessage(incoming: IncomingSipRequest): Promise<void> {
+    const { request, logger } = incoming;
+    const deviceId = incoming.senderCode;
+    if (!isDeviceCode(deviceId)) {
+      logger.warn({ peer: incoming.remote.address }, "MESSAGE refused: From carries no 20-digit code");
+      incoming.respond(403);
+      return;
+    }
+    const parsed = parseManscdp(request.body);
+    if (!parsed.ok) {
+      logger.warn({ peer: incoming.remote.address, reason: parsed.reason, bytes: request.body.length }, "unreadable MANSCDP body");
+      incoming.respond(400);
+      return;
+    }
+    if (parsed.kind === "Notify" && parsed.cmdType === "Keepalive") {
+      const registered = await this.options.store.refreshKeepalive(deviceId, this.options.clock.now(), parsed.charset, incoming.remote);
+      this.options.metrics.keepalives.inc({ result: registered ? "accepted" : "not-registered" });
+      if (!registered) logger.info({ peer: incoming.remote.address }, "keepalive from an unregistered device refused");
+      incoming.respond(registered ? 200 : 403);
+      return;
+    }
+    if (!(await this.options.store.exists(deviceId))) {
+      logger.info({ peer: incoming.remote.address, cmdType: parsed.cmdType }, "MESSAGE from an unregistered device refused");
+      incoming.respond(403);
+      return;
+    }
+    incoming.respond(200);
+    if (parsed.kind === "Notify" && parsed.cmdType === "Catalog") this.options.onCatalogChanges(deviceId, parsed.items);
+    else this.options.onManscdp(deviceId, parsed);
+  }
+
+  /** NOTIFY for a catalog subscription (§9.6.3); 481 when the device is not registered (RFC 6665 §4.2.2). */
+  async handleNotify(incoming: IncomingSipRequest): Promise<void> {
+    const { request, logger } = incoming;
+    const deviceId = incoming.senderCode;
+    if (!isDeviceCode(deviceId) || !(await this.options.store.exists(deviceId))) {
+      incoming.respond(481);
+      return;
+    }
+    const parsed = parseManscdp(request.body);
+    if (!parsed.ok) {
+      logger.warn({ peer: incoming.remote.address, reason: parsed.reason }, "unreadable NOTIFY body");
+      incoming.respond(400);
+      return;
+    }
+    incoming.respond(200);
+    if (parsed.kind === "Notify" && parsed.cmdType === "Catalog") this.options.onCatalogChanges(deviceId, parsed.items);
+    else logger.debug({ cmdType: parsed.cmdType }, "NOTIFY ignored");
+  }
+}

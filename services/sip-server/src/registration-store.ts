@@ -1,0 +1,178 @@
+import type { Redis } from "ioredis";
+import type { SipTransportProtocol } from "@ivc/sip";
+import { RedisScript } from "./redis-script.js";
+
+/** One device's registration as kept in Redis (a hash per device). */
+export interface Registration {
+  deviceId: string;
+  transport: SipTransportProtocol;
+  /** Where the REGISTER came from (after NAT): requests to the device go here. */
+  address: string;
+  port: number;
+  /** Contact URI as the device sent it. */
+  contact: string;
+  /** Call-ID of the REGISTER: a new one means the device rebooted (RFC 3261 §10.2.4). */
+  callId: string;
+  expiresSeconds: number;
+  expiresAt: number;
+  registeredAt: number;
+  lastKeepaliveAt: number;
+  /** Charset of the device's MANSCDP bodies; queries to it use the same. */
+  charset: string;
+}
+
+export interface KeepaliveSource {
+  protocol: SipTransportProtocol;
+  address: string;
+  port: number;
+}
+
+export type ExpiryReason = "keepalive-timeout" | "registration-expired";
+
+export interface ExpiredRegistration {
+  deviceId: string;
+  reason: ExpiryReason;
+}
+
+// Deadline of a device = min(registration expiry, last keepalive + window). Only the deadline set
+// is scanned; the hash says which of the two passed.
+const SAVE = new RedisScript(`
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+return 1`);
+
+const KEEPALIVE = new RedisScript(`
+local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
+if not expiresAt then return 0 end
+redis.call('HSET', KEYS[1], 'lastKeepaliveAt', ARGV[2], 'charset', ARGV[4], 'transport', ARGV[5], 'address', ARGV[6], 'port', ARGV[7])
+local deadline = math.min(tonumber(expiresAt), tonumber(ARGV[2]) + tonumber(ARGV[3]))
+redis.call('ZADD', KEYS[2], deadline, ARGV[1])
+return 1`);
+
+const REMOVE = new RedisScript(`
+local removed = redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[1])
+return removed`);
+
+// ZRANGEBYSCORE + ZREM in one script: an instance scanning at the same moment as another (or as
+// a keepalive moving the deadline) can neither double-report nor remove a fresh deadline.
+const TAKE_EXPIRED = new RedisScript(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local out = {}
+for _, id in ipairs(due) do
+  redis.call('ZREM', KEYS[1], id)
+  local key = ARGV[3] .. id
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', key, 'expiresAt') or '0'
+  redis.call('DEL', key)
+end
+return out`);
+
+// After every instance was down, keepalives went unheard: give each device whose registration is
+// still valid one full keepalive window to prove it is alive instead of dropping them all at once.
+const REARM = new RedisScript(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local rearmed = 0
+for _, id in ipairs(due) do
+  local expiresAt = tonumber(redis.call('HGET', ARGV[3] .. id, 'expiresAt') or '0')
+  if expiresAt > tonumber(ARGV[1]) then
+    redis.call('ZADD', KEYS[1], math.min(expiresAt, tonumber(ARGV[1]) + tonumber(ARGV[2])), id)
+    rearmed = rearmed + 1
+  end
+end
+return rearmed`);
+
+/**
+ * Registrations and their deadlines in Redis, so a restart or a second instance loses none.
+ * Keys are scoped by `namespace` (the cluster id): several sites may share one Redis.
+ */
+export class RegistrationStore {
+  private readonly prefix: string;
+  private readonly deadlinesKey: string;
+
+  constructor(
+    private readonly redis: Redis,
+    namespace: string,
+    /** KEEPALIVE_INTERVAL × KEEPALIVE_MISSES. */
+    private readonly keepaliveWindowMs: number,
+  ) {
+    this.prefix = `ivc:sip:${namespace}:reg:`;
+    this.deadlinesKey = `ivc:sip:${namespace}:deadlines`;
+  }
+
+  async save(registration: Registration): Promise<void> {
+    const deadline = Math.min(registration.expiresAt, registration.lastKeepaliveAt + this.keepaliveWindowMs);
+    const fields = Object.entries(registration).flatMap(([name, value]) => [name, String(value)]);
+    await SAVE.run(this.redis, [this.key(registration.deviceId), this.deadlinesKey], [deadline, registration.deviceId, ...fields]);
+  }
+
+  async get(deviceId: string): Promise<Registration | undefined> {
+    return parseRegistration(await this.redis.hgetall(this.key(deviceId)));
+  }
+
+  async exists(deviceId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(deviceId))) === 1;
+  }
+
+  /**
+   * Moves the keepalive deadline; false when the device is not registered. The keepalive's source
+   * becomes the device's address: a NAT that rebinds between REGISTER refreshes would otherwise
+   * leave the device online but unreachable until its next REGISTER.
+   */
+  async refreshKeepalive(deviceId: string, now: number, charset: string, source: KeepaliveSource): Promise<boolean> {
+    const args = [deviceId, now, this.keepaliveWindowMs, charset, source.protocol, source.address, source.port];
+    const result = await KEEPALIVE.run(this.redis, [this.key(deviceId), this.deadlinesKey], args);
+    return result === 1;
+  }
+
+  /** Forgets a registration; true for the one caller that actually removed it. */
+  async remove(deviceId: string): Promise<boolean> {
+    return (await REMOVE.run(this.redis, [this.key(deviceId), this.deadlinesKey], [deviceId])) === 1;
+  }
+
+  /** Removes and returns registrations whose deadline passed; each one goes to exactly one caller. */
+  async takeExpired(now: number, limit = 500): Promise<ExpiredRegistration[]> {
+    const flat = (await TAKE_EXPIRED.run(this.redis, [this.deadlinesKey], [now, limit, this.prefix])) as string[];
+    const expired: ExpiredRegistration[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const deviceId = flat[i] ?? "";
+      const expiresAt = Number(flat[i + 1]);
+      expired.push({ deviceId, reason: expiresAt <= now ? "registration-expired" : "keepalive-timeout" });
+    }
+    return expired;
+  }
+
+  /** See REARM; returns how many deadlines moved. */
+  async rearmOverdue(now: number): Promise<number> {
+    return Number(await REARM.run(this.redis, [this.deadlinesKey], [now, this.keepaliveWindowMs, this.prefix]));
+  }
+
+  count(): Promise<number> {
+    return this.redis.zcard(this.deadlinesKey);
+  }
+
+  private key(deviceId: string): string {
+    return this.prefix + deviceId;
+  }
+}
+
+function parseRegistration(hash: Record<string, string>): Registration | undefined {
+  const { deviceId, transport, address, contact, callId, charset } = hash;
+  const numbers = ["port", "expiresSeconds", "expiresAt", "registeredAt", "lastKeepaliveAt"].map((name) => Number(hash[name]));
+  const [port, expiresSeconds, expiresAt, registeredAt, lastKeepaliveAt] = numbers as [number, number, number, number, number];
+  if (!deviceId || (transport !== "udp" && transport !== "tcp") || !address || numbers.some((n) => !Number.isFinite(n))) return undefined;
+  return {
+    deviceId,
+    transport,
+    address,
+    port,
+    contact: contact ?? "",
+    callId: callId ?? "",
+    expiresSeconds,
+    expiresAt,
+    registeredAt,
+    lastKeepaliveAt,
+    charset: charset ?? "GB2312",
+  };
+}

@@ -1,0 +1,269 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { channelChanged, deviceCatalog, deviceCredentials, deviceInfo, deviceOffline, deviceOnline, type Bus, type offlineReasons } from "@ivc/bus";
+import type { CatalogItem, ManscdpMessage } from "@ivc/gb28181";
+import { Registry, type HealthRegistry, type Logger } from "@ivc/runtime";
+import { createDigestNonceIssuer, type TimerConfig } from "@ivc/sip";
+import { advertisedHost } from "./advertised-host.js";
+import { AuthFailureBackoff, type AuthBackoffOptions } from "./auth-backoff.js";
+import { serveBusApi } from "./bus-api.js";
+import { CatalogCollector } from "./catalog-collector.js";
+import { CatalogSubscriptions } from "./catalog-subscriptions.js";
+import { toCatalogChannel } from "./channel-mapping.js";
+import { systemClock, type Clock } from "./clock.js";
+import type { SipServerConfig } from "./config.js";
+import { DeviceCredentialsCache } from "./device-cache.js";
+import { DeviceMessages } from "./device-messages.js";
+import { DeviceQueries } from "./device-queries.js";
+import { DeviceRequester } from "./device-requester.js";
+import { localUtcOffsetMinutes } from "./gb-date.js";
+import { LivenessMonitor } from "./liveness-monitor.js";
+import { createSipServerMetrics } from "./metrics.js";
+import { RegisterHandler } from "./register-handler.js";
+import { RegistrationStore, type Registration } from "./registration-store.js";
+import { SipEndpoint, type IncomingSipRequest } from "./sip-endpoint.js";
+import { SnCounter } from "./sn-counter.js";
+
+/** Knobs with production defaults; tests shorten them. */
+export interface SipServerTuning {
+  /** Wait for the API's deviceCredentials answer before a REGISTER gets 503. */
+  credentialsTimeoutMs: number;
+  /** Wait for a device's DeviceInfo/DeviceStatus answer before a bus request fails with sip_timeout. */
+  queryTimeoutMs: number;
+  /** How often the shared deadline set is scanned. */
+  scanIntervalMs: number;
+  subscribeExpiresSeconds: number;
+  retryAfterSeconds: number;
+  backoff: AuthBackoffOptions;
+  /** UTC offset for the REGISTER Date header; the host's when absent. */
+  utcOffsetMinutes: number | undefined;
+  transactionTimers: Partial<TimerConfig> | undefined;
+}
+
+const DEFAULT_TUNING: SipServerTuning = {
+  credentialsTimeoutMs: 2000,
+  queryTimeoutMs: 4000,
+  scanIntervalMs: 1000,
+  subscribeExpiresSeconds: 3600,
+  retryAfterSeconds: 30,
+  backoff: {},
+  utcOffsetMinutes: undefined,
+  transactionTimers: undefined,
+};
+
+export interface SipServerDeps {
+  config: SipServerConfig;
+  clusterId: string;
+  logger: Logger;
+  bus: Bus;
+  redis: Redis;
+  clock?: Clock;
+  /** Where the metrics go (the shell's registry); a private one when absent. */
+  metrics?: Registry;
+  health?: HealthRegistry;
+  tuning?: Partial<SipServerTuning>;
+}
+
+export interface SipServer {
+  readonly port: number;
+  readonly host: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The GB28181 signaling server: REGISTER with digest, keepalive deadlines, catalog and device
+ * info after registering, catalog subscriptions, and the NATS request API. All state that must
+ * outlive the process is in Redis; `close()` stops this instance without touching it.
+ */
+export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
+  const { config, clusterId, logger, bus, redis } = deps;
+  const clock = deps.clock ?? systemClock;
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const keepaliveWindowMs = config.KEEPALIVE_INTERVAL * config.KEEPALIVE_MISSES;
+  const store = new RegistrationStore(redis, clusterId, keepaliveWindowMs);
+  const sn = new SnCounter(redis, clusterId);
+  const metrics = createSipServerMetrics(deps.metrics ?? new Registry(), () => store.count());
+  const now = () => clock.now();
+
+  const cache = new DeviceCredentialsCache((deviceId) => bus.request(deviceCredentials, {}, { deviceId }, { timeoutMs: tuning.credentialsTimeoutMs }), clock);
+  const backoff = new AuthFailureBackoff(clock, tuning.backoff);
+  const nonces = createDigestNonceIssuer({ secret: await nonceSecret(redis, clusterId), now });
+
+  // Until every handler below exists, requests are turned away (devices retry after Retry-After).
+  let dispatch = (incoming: IncomingSipRequest): Promise<void> | void => incoming.respond(503, { headers: [["Retry-After", "5"]] });
+  const route = async (incoming: IncomingSipRequest): Promise<void> => {
+    switch (incoming.request.method) {
+      case "REGISTER":
+        return registerHandler.handle(incoming);
+      case "MESSAGE":
+        return messages.handleMessage(incoming);
+      case "NOTIFY":
+        return messages.handleNotify(incoming);
+      case "OPTIONS":
+        return incoming.respond(200, { headers: [["Allow", ALLOW]] });
+      default:
+        return incoming.respond(405, { headers: [["Allow", ALLOW]] });
+    }
+  };
+  const endpoint = await SipEndpoint.start(
+    {
+      bindAddress: config.SIP_BIND,
+      port: config.SIP_PORT,
+      host: advertisedHost(config.SIP_HOST, config.SIP_BIND),
+      logger,
+      ...(tuning.transactionTimers ? { timerConfig: tuning.transactionTimers } : {}),
+    },
+    (incoming) => dispatch(incoming),
+  );
+  const requester = new DeviceRequester(endpoint, { serverId: config.SIP_ID, domain: config.SIP_DOMAIN });
+
+  const catalog = new CatalogCollector({
+    timeoutMs: config.CATALOG_TIMEOUT,
+    clock,
+    logger,
+    metrics,
+    onCatalog: (result) => {
+      bus.publish(deviceCatalog, {
+        clusterId,
+        deviceId: result.deviceId,
+        sumNum: result.sumNum ?? result.items.length,
+        partial: result.partial,
+        channels: result.items.map(toCatalogChannel),
+        at: now(),
+      });
+      logger.info({ deviceId: result.deviceId, sn: result.sn, channels: result.items.length, partial: result.partial }, "catalog published");
+    },
+  });
+  const queries = new DeviceQueries(requester, sn, catalog, tuning.queryTimeoutMs);
+  const subscriptions = new CatalogSubscriptions({
+    expiresSeconds: tuning.subscribeExpiresSeconds,
+    requester,
+    endpoint,
+    sn,
+    logger,
+    currentRegistration: (deviceId) => store.get(deviceId),
+  });
+
+  const goOffline = (deviceId: string, reason: OfflineReason) => {
+    bus.publish(deviceOffline, { clusterId, deviceId, reason, at: now() });
+    subscriptions.stop(deviceId);
+    queries.cancelDevice(deviceId);
+    logger.info({ deviceId, reason }, "device offline");
+  };
+
+  const afterRegister = async (registration: Registration) => {
+    const log = logger.child({ deviceId: registration.deviceId });
+    queries.deviceInfo(registration).catch((err: unknown) => log.warn({ err: describe(err) }, "DeviceInfo query after REGISTER failed"));
+    await queries.requestCatalog(registration).catch((err: unknown) => log.warn({ err: describe(err) }, "Catalog query after REGISTER failed"));
+    await subscriptions.subscribe(registration);
+  };
+
+  const registerHandler = new RegisterHandler({
+    clusterId,
+    realm: config.SIP_DOMAIN,
+    clock,
+    nonces,
+    cache,
+    backoff,
+    store,
+    metrics,
+    utcOffsetMinutes: () => tuning.utcOffsetMinutes ?? localUtcOffsetMinutes(now()),
+    retryAfterSeconds: tuning.retryAfterSeconds,
+    onRegistered: (registration, isNew) => {
+      const { deviceId, transport, address, port, expiresSeconds } = registration;
+      if (isNew) {
+        bus.publish(deviceOnline, { clusterId, deviceId, transport, remoteAddress: address, remotePort: port, expiresSeconds, at: now() });
+        void afterRegister(registration);
+      } else if (!subscriptions.has(deviceId)) {
+        void subscriptions.subscribe(registration);
+      }
+    },
+    onUnregistered: (deviceId) => goOffline(deviceId, "unregistered"),
+  });
+
+  const onManscdp = (deviceId: string, message: ManscdpMessage) => {
+    queries.accept(deviceId, message);
+    if (message.kind === "Response" && message.cmdType === "Catalog") {
+      catalog.add(deviceId, message.sn, { items: message.items, ...(message.sumNum === undefined ? {} : { sumNum: message.sumNum }) });
+    } else if (message.kind === "Response" && message.cmdType === "DeviceInfo" && message.deviceId === deviceId) {
+      bus.publish(deviceInfo, {
+        clusterId,
+        deviceId,
+        at: now(),
+        ...(message.manufacturer === undefined ? {} : { manufacturer: message.manufacturer }),
+        ...(message.model === undefined ? {} : { model: message.model }),
+        ...(message.firmware === undefined ? {} : { firmware: message.firmware }),
+        ...(message.channel === undefined ? {} : { channelCount: message.channel }),
+      });
+    }
+  };
+  const onCatalogChanges = (deviceId: string, items: readonly CatalogItem[]) => {
+    for (const item of items) {
+      bus.publish(channelChanged, { clusterId, deviceId, event: item.event ?? "UPDATE", channel: toCatalogChannel(item), at: now() });
+    }
+  };
+  const messages = new DeviceMessages({ clock, store, metrics, onManscdp, onCatalogChanges });
+
+  // Every instance drops its cached credentials; the atomic remove lets one of them report offline.
+  const onDeviceChanged = async (deviceId: string, change: "upserted" | "deleted") => {
+    cache.invalidate(deviceId);
+    if (!(await store.exists(deviceId))) return;
+    const credentials = change === "deleted" ? { found: false as const } : await cache.get(deviceId);
+    const reason = !credentials.found ? "deleted" : !credentials.enabled ? "disabled" : undefined;
+    if (reason && (await store.remove(deviceId))) goOffline(deviceId, reason);
+  };
+  const busSubscriptions = serveBusApi({
+    bus,
+    clusterId,
+    store,
+    queries,
+    onDeviceChanged: (deviceId, change) => {
+      onDeviceChanged(deviceId, change).catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "applying a device change failed"));
+    },
+  });
+
+  const liveness = new LivenessMonitor({
+    store,
+    redis,
+    namespace: clusterId,
+    clock,
+    logger,
+    scanIntervalMs: tuning.scanIntervalMs,
+    onExpired: ({ deviceId, reason }) => goOffline(deviceId, reason),
+  });
+  await liveness.start();
+  dispatch = route;
+  deps.health?.register("sip", () => endpoint.state);
+  logger.info({ sipPort: endpoint.port, host: endpoint.host, clusterId, realm: config.SIP_DOMAIN }, "SIP listener ready");
+
+  return {
+    port: endpoint.port,
+    host: endpoint.host,
+    async close() {
+      await liveness.stop();
+      for (const subscription of busSubscriptions) subscription.unsubscribe();
+      subscriptions.close();
+      catalog.close();
+      queries.close();
+      await endpoint.close();
+    },
+  };
+}
+
+const ALLOW = "REGISTER, MESSAGE, NOTIFY, OPTIONS";
+
+type OfflineReason = (typeof offlineReasons)[number];
+
+/**
+ * The digest nonce key, shared through Redis so a nonce issued by one instance (or before a
+ * restart) is accepted by another.
+ */
+async function nonceSecret(redis: Redis, namespace: string): Promise<string> {
+  const key = `ivc:sip:${namespace}:nonce-secret`;
+  await redis.set(key, randomBytes(32).toString("hex"), "NX");
+  return (await redis.get(key)) ?? "";
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
