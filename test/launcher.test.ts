@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { ensureNats, ensureRedis, stopInfra } from "../packages/launcher/src/infra.js";
 import { freePort, isProcessAlive } from "./support/ports.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -68,15 +69,17 @@ describe("npm start (the launcher) in a scratch folder", () => {
 
       const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
       expect(state.infra.map((p) => p.name).sort()).toEqual(["nats-server", "redis-server"]);
-      expect(state.services.map((s) => s.name)).toEqual(expect.arrayContaining(["sip-server", "media-relay"]));
-      for (const [name, portVar] of [["sip-server", "SIP_HTTP_PORT"], ["media-relay", "MEDIA_HTTP_PORT"]] as const) {
-        const res = await fetch(`http://127.0.0.1:${env[portVar]}/healthz`);
+      const healthPorts: Record<string, string> = { api: "API_PORT", "sip-server": "SIP_HTTP_PORT", "media-relay": "MEDIA_HTTP_PORT", "edge-agent": "EDGE_HTTP_PORT" };
+      expect(state.services.map((s) => s.name)).toEqual(expect.arrayContaining(["api", "sip-server", "media-relay"]));
+      for (const { name } of state.services) {
+        const port = env[healthPorts[name] ?? "unknown"];
+        expect(port, `health port of ${name}`).toBeDefined();
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
         expect(res.status, name).toBe(200);
         const body = (await res.json()) as { service: string; dependencies: Record<string, { ok: boolean }> };
         expect(body.service).toBe(name);
-        expect(body.dependencies.nats?.ok).toBe(true);
-        expect(body.dependencies.redis?.ok).toBe(true);
-        const metrics = await (await fetch(`http://127.0.0.1:${env[portVar]}/metrics`)).text();
+        expect(body.dependencies.nats?.ok, `${name} reaches NATS`).toBe(true);
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).toContain(`ivc_process_cpu_user_seconds_total{service="${name}"}`);
       }
       const pids = [state.pid, ...state.services.map((s) => s.pid), ...state.infra.map((p) => p.pid)];
@@ -93,19 +96,26 @@ describe("npm start (the launcher) in a scratch folder", () => {
   it("uses the NATS and Redis that already answer instead of starting its own", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
     scratchDirs.push(cwd);
-    const env = { ...(await scratchEnv()), NATS_URL: process.env.NATS_URL, REDIS_URL: process.env.REDIS_URL };
+    // Servers of this test's own, already answering before the launcher starts: the suite's shared
+    // NATS would let this gateway's services answer other test files' requests.
+    const env = await scratchEnv();
+    const preStarted = [await ensureNats(env.NATS_URL!, cwd), await ensureRedis(env.REDIS_URL!, cwd)];
     const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
     try {
       const output = await waitForOutput(launcher, /"msg":"gateway ready"/, 120_000);
-      expect(output).toContain(`using the nats server at ${process.env.NATS_URL}`);
+      expect(output).toContain(`using the nats server at ${env.NATS_URL}`);
+      expect(output).toContain(`using the redis server at ${env.REDIS_URL}`);
       const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
       expect(state.infra).toEqual([]);
       launcher.kill("SIGINT");
       expect(await exited).toBe(0);
       await expect.poll(() => state.services.map((s) => s.pid).filter(isProcessAlive), { timeout: 15_000 }).toEqual([]);
+      // Servers it did not start are left running.
+      expect(preStarted.every((p) => p && isProcessAlive(p.child.pid!))).toBe(true);
     } finally {
       if (launcher.exitCode === null) launcher.kill("SIGKILL");
+      for (const p of preStarted) if (p) await stopInfra(p);
     }
   });
 

@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { signAuthorization } from "../../services/api/src/signing/sign.js";
+import { freePort, isProcessAlive } from "./ports.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface Envelope<T = unknown> {
+  RequestId: string;
+  Code: number;
+  StatusCode: number;
+  Message: string;
+  Data: T;
+}
+
+export interface RunningGateway {
+  env: NodeJS.ProcessEnv;
+  apiUrl: string;
+  sipPort: number;
+  /** A signed request with the first key, as a client of the real platform would send it. */
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<Envelope<T>>;
+  /** SIGTERM to the launcher; resolves once every process it started is gone. */
+  stop(): Promise<void>;
+}
+
+interface LauncherState {
+  pid: number;
+  services: Array<{ name: string; pid: number }>;
+  infra: Array<{ name: string; pid: number }>;
+}
+
+/**
+ * The whole gateway as `npm start` runs it, isolated for one test file: its own NATS and Redis
+ * (started by the launcher on free ports, so no other test's services answer its subjects), a
+ * throw-away PostgreSQL database, free ports for every listener, and `overrides` on top.
+ */
+export async function startGateway(overrides: Record<string, string> = {}): Promise<RunningGateway> {
+  const cwd = mkdtempSync(join(tmpdir(), "ivc-e2e-"));
+  const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const dbName = `ivc_e2e_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  await admin.end();
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+
+  const env: NodeJS.ProcessEnv = { ...process.env, IVC_PRETTY_LOGS: "false", LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn" };
+  for (const name of ["API_PORT", "SIP_PORT", "SIP_HTTP_PORT", "MEDIA_HTTP_PORT", "RTMP_PORT", "EDGE_HTTP_PORT"]) env[name] = String(await freePort());
+  const rtp = 20000 + Math.floor(Math.random() * 20000);
+  Object.assign(env, {
+    RTP_PORTS: `${rtp}-${rtp + 99}`,
+    NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    DATABASE_URL: dbUrl.toString(),
+    SIP_HOST: "127.0.0.1",
+    MEDIA_HOST: "127.0.0.1",
+    IVC_SECRET_ID: "AKIDe2eTestKey0000000000000000000001",
+    IVC_SECRET_KEY: "e2eSecretKey00000000000000000001",
+    ...overrides,
+  });
+  const launcher: ChildProcess = spawn(process.execPath, [join(root, "packages/launcher/dist/main.js")], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  launcher.stdout?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
+  launcher.stderr?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
+  const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
+  const ready = await Promise.race([
+    new Promise<boolean>((resolve) => {
+      const timer = setInterval(() => {
+        if (output.includes("IVC gateway is running")) {
+          clearInterval(timer);
+          resolve(true);
+        }
+      }, 100);
+      void exited.then(() => clearInterval(timer));
+    }),
+    exited.then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 120_000)),
+  ]);
+  if (!ready) {
+    launcher.kill("SIGKILL");
+    throw new Error(`gateway did not become ready:\n${output.slice(-6000)}`);
+  }
+  const apiUrl = `http://127.0.0.1:${env.API_PORT}`;
+
+  return {
+    env,
+    apiUrl,
+    sipPort: Number(env.SIP_PORT),
+    async call<T>(method: string, path: string, body?: unknown): Promise<Envelope<T>> {
+      const url = new URL(path, apiUrl);
+      // fetch always sends the real Host (it may not be overridden), so that is what gets signed.
+      const headers: Record<string, string> = { Host: url.host };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const authorization = signAuthorization({
+        secretId: env.IVC_SECRET_ID as string,
+        secretKey: env.IVC_SECRET_KEY as string,
+        method,
+        pathname: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers,
+        startSeconds: Math.floor(Date.now() / 1000) - 1,
+        validSeconds: 600,
+      });
+      const res = await fetch(url, {
+        method,
+        headers: { ...(body !== undefined ? { "Content-Type": "application/json" } : {}), Authorization: authorization },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return (await res.json()) as Envelope<T>;
+    },
+    async stop() {
+      const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
+      launcher.kill("SIGTERM");
+      await exited;
+      const pids = [state.pid, ...state.services.map((s) => s.pid), ...state.infra.map((p) => p.pid)];
+      const deadline = Date.now() + 15_000;
+      while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      rmSync(cwd, { recursive: true, force: true });
+      const cleanup = new pg.Client({ connectionString: adminUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${dbName} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
