@@ -1,0 +1,87 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Bus, BusHandlerError, connectNats, gatewayActivate } from "@ivc/bus";
+import { createLogger } from "@ivc/runtime";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { DeviceManager } from "../../src/devices/device-manager.js";
+import { DeviceRegistry } from "../../src/devices/device-registry.js";
+import { GatewayAgent } from "../../src/gateway-agent.js";
+import { IdentityStore } from "../../src/identity-store.js";
+import { StreamManager } from "../../src/streams/stream-manager.js";
+import { UpFlowMeter } from "../../src/upflow-meter.js";
+import type { Upgrader } from "../../src/upgrade/upgrader.js";
+
+export const logger = createLogger("edge-agent", process.env.TEST_LOG_LEVEL ?? "silent");
+
+export async function connectBus(name: string): Promise<{ nc: NatsConnection; bus: Bus }> {
+  const nc = await connectNats({ url: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name, logger });
+  return { nc, bus: new Bus(nc, logger) };
+}
+
+/**
+ * Plays the platform's side of activation: single-use keys, and one gateway per machineId. The
+ * test's keys are random, so a stray responder elsewhere cannot accept them by accident.
+ */
+export class FakePlatform {
+  readonly keys = new Map<string, "unused" | "used">();
+  readonly gateways = new Map<string, { id: string; gwId: string; machineId: string }>();
+  constructor(readonly bus: Bus) {}
+
+  issueKey(): string {
+    const key = `key-${randomBytes(8).toString("hex")}`;
+    this.keys.set(key, "unused");
+    return key;
+  }
+
+  answerActivation(): { unsubscribe(): void } {
+    return this.bus.reply(gatewayActivate, undefined, (req) => {
+      if (this.keys.get(req.key) !== "unused") throw new BusHandlerError("gateway_key_invalid", "gateway key missing, unknown or used");
+      if ([...this.gateways.values()].some((g) => g.machineId === req.boxInfo.machineId)) {
+        throw new BusHandlerError("gateway_already_activated", "this box is already a gateway");
+      }
+      this.keys.set(req.key, "used");
+      const gateway = { id: randomUUID(), gwId: randomBytes(16).toString("hex"), machineId: req.boxInfo.machineId };
+      this.gateways.set(gateway.gwId, gateway);
+      return { ...gateway, clusterId: "cluster-test", createdAt: Date.now(), credentials: { token: randomBytes(24).toString("hex") } };
+    });
+  }
+}
+
+export interface TestBox {
+  stateDir: string;
+  identity: IdentityStore;
+  registry: DeviceRegistry;
+  devices: DeviceManager;
+  streams: StreamManager;
+  meter: UpFlowMeter;
+  agent: GatewayAgent;
+}
+
+export async function makeBox(bus: Bus, key: string | undefined, stateDir = mkdtempSync(join(tmpdir(), "edge-box-")), upgrader?: Upgrader): Promise<TestBox> {
+  const identity = new IdentityStore(stateDir);
+  const registry = new DeviceRegistry(join(stateDir, "devices.json"));
+  await registry.load();
+  const meter = new UpFlowMeter();
+  const streams = new StreamManager({ ffmpegPath: "/usr/bin/ffmpeg", logger, onBytes: (b) => meter.add(b), restartDelayMs: () => 200 });
+  const holder: { agent?: GatewayAgent } = {};
+  const devices = new DeviceManager(registry, logger, () => holder.agent?.publishDevices());
+  const agent = new GatewayAgent({
+    bus,
+    identity,
+    registry,
+    devices,
+    streams,
+    meter,
+    upgrader,
+    logger,
+    gatewayKey: key,
+    hostname: "store-a-box",
+    heartbeatIntervalMs: 300,
+    versions: () => ({ "edge-agent": "0.1.0" }),
+    activationRetryMs: 200,
+  });
+  holder.agent = agent;
+  return { stateDir, identity, registry, devices, streams, meter, agent };
+}
