@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseSipMessage, serializeSipMessage, SipStreamFramer } from "../src/index.js";
 import * as captures from "./fixtures/gb28181-captures.js";
 
-const RFC4475_DIR = "/work/shared/testdata/rfc4475";
+import { RFC4475_DIR } from "./support-rfc4475.js";
 const ITERATIONS = 100_000;
 
 /** mulberry32: small, fast, deterministic. */

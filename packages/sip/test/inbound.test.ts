@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { getHeader, interpretInbound } from "../src/index.js";
+import { RFC4475_DIR } from "./support-rfc4475.js";
 
-const rfc4475 = (name: string) => readFileSync(`/work/shared/testdata/rfc4475/${name}.dat`);
+const rfc4475 = (name: string) => readFileSync(`${RFC4475_DIR}${name}.dat`);
 
 describe("interpretInbound", () => {
   it("recognises CRLF keepalives", () => {

@@ -11,7 +11,7 @@ import {
   type SipMessage,
 } from "../src/index.js";
 
-const DIR = "/work/shared/testdata/rfc4475";
+import { RFC4475_DIR as DIR } from "./support-rfc4475.js";
 
 type Expectation =
   | { verdict: "parses"; why: string; check?: (message: SipMessage) => void }
