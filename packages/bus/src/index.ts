@@ -53,3 +53,5 @@ export {
   upgradeStates,
 } from "./contracts/gateway.js";
 export type { GatewayChannel, GatewayDevice, GatewayErrorCode, GatewayProtocolType, GatewayUpgradeState } from "./contracts/gateway.js";
+export { rtmpPushEnded, rtmpPushStarted, streamAuthorize, streamDirections } from "./contracts/stream-auth.js";
+export type { StreamAuthorizeReply } from "./contracts/stream-auth.js";

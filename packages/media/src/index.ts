@@ -37,3 +37,49 @@ export { buildHevcDecoderConfigurationRecord } from "./codec/hevc-decoder-config
 
 export type { FlvMuxerOptions, FlvMuxerStats, FlvTag } from "./flv/muxer.js";
 export { FlvMuxer } from "./flv/muxer.js";
+
+export type { Amf0Object, Amf0Value } from "./flv/amf0.js";
+export { Amf0Marker, decodeAmf0Value, decodeAmf0Values, encodeAmf0EcmaArray, encodeAmf0Value, encodeAmf0Values } from "./flv/amf0.js";
+export type { FlvDemuxerStats, FlvTagData } from "./flv/demuxer.js";
+export { FlvDemuxer } from "./flv/demuxer.js";
+export type { FlvReadResult } from "./flv/reader.js";
+export { FlvReader } from "./flv/reader.js";
+export { buildFlvHeader, buildFlvTag, FlvTagType } from "./flv/tag.js";
+export type { AacConfig } from "./flv/aac-adts.js";
+export { adtsHeader, parseAudioSpecificConfig } from "./flv/aac-adts.js";
+export type { DecoderConfig } from "./flv/decoder-config-parse.js";
+export { parseAvcDecoderConfig, parseHevcDecoderConfig, splitLengthPrefixed } from "./flv/decoder-config-parse.js";
+
+export type { HandshakeStep } from "./rtmp/handshake.js";
+export { HANDSHAKE_SIZE, RTMP_VERSION, RtmpServerHandshake } from "./rtmp/handshake.js";
+export type { ChunkReaderLimits, ChunkReadResult } from "./rtmp/chunk-reader.js";
+export { ChunkReader, DEFAULT_CHUNK_SIZE } from "./rtmp/chunk-reader.js";
+export { ChunkWriter } from "./rtmp/chunk-writer.js";
+export type { ControlMessage, RtmpMessage } from "./rtmp/message.js";
+export {
+  acknowledgementMessage,
+  CONTROL_CHUNK_STREAM,
+  parseControlMessage,
+  PeerBandwidthLimit,
+  RtmpMessageType,
+  setChunkSizeMessage,
+  setPeerBandwidthMessage,
+  UserControlEvent,
+  userControlMessage,
+  windowAckSizeMessage,
+} from "./rtmp/message.js";
+export type { RtmpCommand } from "./rtmp/command.js";
+export {
+  commandMessage,
+  connectResult,
+  dataMessage,
+  errorMessage,
+  isAmf0Object,
+  onStatusMessage,
+  OutgoingChunkStream,
+  parseCommand,
+  resultMessage,
+} from "./rtmp/command.js";
+
+export type { StreamSignatureCheck, StreamSignatureFailure } from "./auth/stream-sign.js";
+export { signStreamPath, verifyStreamSignature } from "./auth/stream-sign.js";

@@ -6,7 +6,13 @@ export const mediaRelayEnv = {
   MEDIA_BIND: env.ipv4("0.0.0.0"),
   /** The address devices send RTP to (SDP `c=`); defaults to MEDIA_BIND or the first external IPv4. */
   MEDIA_HOST: env.optionalString(),
-  RTMP_PORT: env.port(1935),
+  /** RTMP publish (RTMP devices) and play; 0 lets the system choose (tests). */
+  RTMP_PORT: env.portOrZero(1935),
+  /**
+   * Pull authentication through the API's authstream (PullState/PullSecret) for HTTP-FLV, WS-FLV,
+   * HLS and RTMP play. false: viewers are never checked — only for a relay run without the API.
+   */
+  PULL_AUTH: env.bool(true),
   RTP_PORTS: env.portRange({ first: 30000, last: 30999 }),
   PLAY_TIMEOUT: env.seconds(18, { min: 1, max: 120 }),
   RTP_SILENCE_TIMEOUT: env.seconds(15, { min: 1, max: 120 }),

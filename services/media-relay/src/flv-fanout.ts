@@ -3,7 +3,7 @@ import { GopCache } from "./gop-cache.js";
 
 /** One FLV consumer (an HTTP response or a WebSocket); the fan-out never waits for it. */
 export interface FlvViewer {
-  readonly protocol: "http-flv" | "ws-flv";
+  readonly protocol: "http-flv" | "ws-flv" | "rtmp";
   write(chunk: Buffer): void;
   /** Bytes accepted by write() but not yet handed to the kernel. */
   readonly bufferedBytes: number;

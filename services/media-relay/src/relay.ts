@@ -8,6 +8,12 @@ import { serveBusApi } from "./bus-api.js";
 import type { MediaRelayConfig } from "./config.js";
 import { MediaRoutes } from "./http-routes.js";
 import { LeaseStore } from "./lease-store.js";
+import { PullGuard } from "./rtmp/pull-guard.js";
+import { PushedRoutes } from "./rtmp/pushed-routes.js";
+import { PushedStreams } from "./rtmp/pushed-streams.js";
+import { createRtmpMetrics } from "./rtmp/rtmp-metrics.js";
+import { RtmpServer } from "./rtmp/rtmp-server.js";
+import { StreamAuthorizer } from "./rtmp/stream-authorizer.js";
 import { createRelayMetrics } from "./metrics.js";
 import { TimelineStore } from "./play-timeline.js";
 import { ssrcDomainPart } from "./ssrc.js";
@@ -21,6 +27,11 @@ export interface MediaRelayTuning {
   gopCacheBytes: number;
   playsPerChannel: number;
   tickMs: number;
+  /** How long stream.authorize answers are reused. */
+  authCacheMs: number;
+  authTimeoutMs: number;
+  /** An RTMP connection idle this long before it publishes/plays, or a silent publisher, is closed. */
+  rtmpIdleMs: number;
   ffmpegBinary?: string;
 }
 
@@ -41,9 +52,13 @@ export interface MediaRelayDeps {
 export interface MediaRelay {
   /** The bound HTTP port (MEDIA_HTTP_PORT, or the system's choice when it is 0). */
   readonly httpPort: number;
+  /** The bound RTMP port (RTMP_PORT, or the system's choice when it is 0). */
+  readonly rtmpPort: number;
   /** The address put into SDP for devices. */
   readonly mediaIp: string;
   readonly registry: StreamRegistry;
+  /** Streams RTMP devices publish here. */
+  readonly pushed: PushedStreams;
   readonly timelines: TimelineStore;
   close(): Promise<void>;
 }
@@ -55,6 +70,9 @@ const defaults: MediaRelayTuning = {
   gopCacheBytes: 16 * 1024 * 1024,
   playsPerChannel: 20,
   tickMs: 20,
+  authCacheMs: 10_000,
+  authTimeoutMs: 3000,
+  rtmpIdleMs: 15_000,
 };
 
 /** MEDIA_HOST, else MEDIA_BIND when it names one interface, else the first external IPv4. */
@@ -104,10 +122,41 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
   });
   const routes = new MediaRoutes({ registry, timelines, playTimeoutMs: config.PLAY_TIMEOUT });
   const subscriptions = serveBusApi(deps.bus, deps.clusterId, registry, timelines);
+  const authorizer = new StreamAuthorizer(deps.bus, { cacheMs: tuning.authCacheMs, timeoutMs: tuning.authTimeoutMs, pullAuth: config.PULL_AUTH ? "api" : "off" });
+  const pullGuard = new PullGuard(authorizer);
+  const pushed = new PushedStreams();
+  const pushedRoutes = new PushedRoutes(pushed, config.PLAY_TIMEOUT);
+  const rtmp = new RtmpServer({
+    bus: deps.bus,
+    clusterId: deps.clusterId,
+    registry,
+    pushed,
+    authorizer,
+    settings: {
+      maxViewerBufferBytes: tuning.maxViewerBufferBytes,
+      gopCacheBytes: tuning.gopCacheBytes,
+      hlsRoot: resolve(config.IVC_VAR_DIR, "hls"),
+      ...(tuning.ffmpegBinary !== undefined ? { ffmpegBinary: tuning.ffmpegBinary } : {}),
+    },
+    connection: { chunkSize: 4096, windowSize: 5_000_000, idleMs: tuning.rtmpIdleMs },
+    playTimeoutMs: config.PLAY_TIMEOUT,
+    logger,
+    metrics,
+    rtmpMetrics: createRtmpMetrics(deps.metrics),
+  });
+  const rtmpPort = await rtmp.listen(config.RTMP_PORT, config.MEDIA_BIND);
 
   const server: Server = createServer((req, res) => {
     void (async () => {
       if (deps.ops !== undefined && (await handleOpsRequest(req, res, deps.ops))) return;
+      const denied = await pullGuard.check(req);
+      if (denied !== undefined) {
+        logger.warn({ url: req.url?.split("?")[0], reason: denied.body.reason }, "viewer refused");
+        res.writeHead(denied.status, { "content-type": "application/json", "cache-control": "no-store" });
+        res.end(JSON.stringify(denied.body));
+        return;
+      }
+      if (pushedRoutes.handle(req, res)) return;
       if (routes.handle(req, res)) return;
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not found", paths: ["/live/<streamId>.live.flv", "/hls/<streamId>/index.m3u8", "/api/plays/<channelId>", "/healthz", "/metrics"] }));
@@ -118,7 +167,15 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     });
   });
   server.on("upgrade", (req, socket) => {
-    if (!routes.handleUpgrade(req, socket)) socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+    void (async () => {
+      const denied = await pullGuard.check(req);
+      if (denied !== undefined) {
+        const text = JSON.stringify(denied.body);
+        socket.end(`HTTP/1.1 ${denied.status} Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+        return;
+      }
+      if (!pushedRoutes.handleUpgrade(req, socket) && !routes.handleUpgrade(req, socket)) socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+    })().catch(() => socket.destroy());
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject);
@@ -137,21 +194,25 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     let playing = 0;
     for (const s of registry.all()) if (s.state === "playing") playing++;
     else waiting++;
+    playing += pushed.size;
     metrics.streams.set({ state: "waiting" }, waiting);
     metrics.streams.set({ state: "playing" }, playing);
   }, tuning.tickMs);
   const refresher = setInterval(() => void registry.refreshLeases(), Math.max(1000, Math.floor(tuning.leaseTtlMs / 3)));
 
-  logger.info({ httpPort, mediaIp, rtpPorts: config.RTP_PORTS, clusterId: deps.clusterId }, "media relay listening");
+  logger.info({ httpPort, rtmpPort, mediaIp, rtpPorts: config.RTP_PORTS, clusterId: deps.clusterId }, "media relay listening");
   return {
     httpPort,
+    rtmpPort,
     mediaIp,
     registry,
+    pushed,
     timelines,
     async close() {
       clearInterval(ticker);
       clearInterval(refresher);
       for (const sub of subscriptions) sub.unsubscribe();
+      await rtmp.close();
       await registry.endAll("relay stopping");
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { defineEvent, defineRequest, subjectOf } from "../contract.js";
+
+export const streamDirections = ["push", "pull"] as const;
+
+/**
+ * The relay asks the API whether a stream may be pushed (RTMP publish) or pulled (RTMP play,
+ * HTTP-FLV, WS-FLV, HLS), answered from the devices and `/ivc/cms/config/authstream`
+ * (spec 01 §5.8–5.9). The relay caches answers for about 10 s and verifies the URL's
+ * `sign=<expires>-<md5hex("/<app>/<streamId>-<expires>-<secret>")>` itself.
+ *
+ * - push: `streamId` is the RTMP device's 20-digit code; `exists` = such a device exists,
+ *   `enabled` = it is not disabled, `accessProtocol` = 1 (RTMP) for devices that may push.
+ * - pull: `streamId` is a channel id (or `<channelId>@<session>` for playback); `exists`/`enabled`
+ *   describe the channel's device when known. Pulls of any live stream are allowed when `exists`.
+ * - `secretRequired` = PushState / PullState is 1; `secret` = PushSecret / PullSecret (present
+ *   when `secretRequired`).
+ */
+export const streamAuthorize = defineRequest(
+  "api.stream.authorize",
+  () => subjectOf("api", "stream", "authorize"),
+  z.object({
+    direction: z.enum(streamDirections),
+    app: z.string().min(1),
+    streamId: z.string().min(1).max(129),
+  }),
+  z.object({
+    exists: z.boolean(),
+    enabled: z.boolean(),
+    deviceId: z.string().optional(),
+    /** Spec 02 §4 `AccessProtocol`: 1 RTMP, 2 GB, 3 gateway. */
+    accessProtocol: z.number().int().optional(),
+    secretRequired: z.boolean(),
+    secret: z.string().optional(),
+  }),
+);
+
+/**
+ * An RTMP device started / stopped pushing to a relay: the API sets the device online while it
+ * pushes (issue 5, "the device goes online while it pushes").
+ */
+export const rtmpPushStarted = defineEvent(
+  "stream.push-started",
+  subjectOf("evt", "stream", "push-started"),
+  z.object({ clusterId: z.string(), app: z.string(), streamId: z.string(), deviceId: z.string().optional(), remoteAddress: z.string(), at: z.number().int().nonnegative() }),
+);
+
+export const rtmpPushEnded = defineEvent(
+  "stream.push-ended",
+  subjectOf("evt", "stream", "push-ended"),
+  z.object({ clusterId: z.string(), app: z.string(), streamId: z.string(), deviceId: z.string().optional(), reason: z.string(), at: z.number().int().nonnegative() }),
+);
+
+export type StreamAuthorizeReply = z.infer<typeof streamAuthorize.reply>;

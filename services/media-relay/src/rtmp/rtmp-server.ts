@@ -1,0 +1,164 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { rtmpPushEnded, rtmpPushStarted, type Bus } from "@ivc/bus";
+import type { Logger } from "@ivc/runtime";
+import type { RelayMetrics } from "../metrics.js";
+import type { StreamRegistry } from "../stream-registry.js";
+import { PushedStream, type PushedStreamSettings } from "./pushed-stream.js";
+import type { PushedStreams } from "./pushed-streams.js";
+import { RtmpConnection, type PlayOutcome, type PublishOutcome, type RtmpConnectionOptions } from "./rtmp-connection.js";
+import type { RtmpMetrics } from "./rtmp-metrics.js";
+import type { StreamAuthorizer } from "./stream-authorizer.js";
+import type { StreamName } from "./stream-name.js";
+
+export interface RtmpServerDeps {
+  bus: Bus;
+  clusterId: string;
+  registry: StreamRegistry;
+  pushed: PushedStreams;
+  authorizer: StreamAuthorizer;
+  settings: PushedStreamSettings;
+  connection: RtmpConnectionOptions;
+  playTimeoutMs: number;
+  logger: Logger;
+  metrics: RelayMetrics;
+  rtmpMetrics: RtmpMetrics;
+}
+
+/** The application name of every stream path (`/live/<streamId>`), as in the HTTP-FLV URLs. */
+export const LIVE_APP = "live";
+
+/** A refusal reason without its details, for a metric label. */
+function reasonLabel(reason: string): string {
+  return reason.split(/[(:]/)[0]!.trim().slice(0, 48);
+}
+
+/**
+ * RTMP on RTMP_PORT: devices publish `rtmp://host/live/<code>?sign=…` (accepted only for an
+ * existing, enabled RTMP device with a valid signature when push auth is on, one publisher per
+ * stream); anyone allowed by pull auth plays `rtmp://host/live/<streamId>` — a pushed stream or a
+ * GB stream, started on demand like HTTP-FLV does — from the GOP cache, then live.
+ */
+export class RtmpServer {
+  private readonly server: Server;
+  /** Each open connection and the role its metric is counted under. */
+  private readonly connections = new Map<RtmpConnection, "pending" | "publisher" | "player">();
+
+  constructor(private readonly deps: RtmpServerDeps) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    const address = this.server.address();
+    return typeof address === "object" && address !== null ? address.port : port;
+  }
+
+  async close(): Promise<void> {
+    for (const connection of [...this.connections.keys()]) connection.close("relay stopping", true);
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    const connection = new RtmpConnection(socket, this.handlers, this.deps.connection);
+    this.connections.set(connection, "pending");
+    this.deps.rtmpMetrics.sessions.inc({ role: "pending" });
+  }
+
+  private readonly handlers = {
+    publish: (connection: RtmpConnection, name: StreamName) => this.publish(connection, name),
+    play: (connection: RtmpConnection, name: StreamName) => this.play(connection, name),
+    closed: (connection: RtmpConnection, reason: string) => this.closed(connection, reason),
+  };
+
+  private moveRole(connection: RtmpConnection, to: "publisher" | "player"): void {
+    const from = this.connections.get(connection);
+    if (from === undefined) return;
+    this.connections.set(connection, to);
+    this.deps.rtmpMetrics.sessions.dec({ role: from });
+    this.deps.rtmpMetrics.sessions.inc({ role: to });
+  }
+
+  private refuse(direction: "push" | "pull", name: StreamName, connection: RtmpConnection, reason: string): { ok: false; reason: string } {
+    this.deps.rtmpMetrics.refused.inc({ direction, reason: reasonLabel(reason) });
+    this.deps.logger.warn({ streamId: name.streamId, app: name.app, remote: connection.remoteAddress, direction }, `RTMP ${direction === "push" ? "publish" : "play"} refused: ${reason}`);
+    return { ok: false, reason };
+  }
+
+  private async publish(connection: RtmpConnection, name: StreamName): Promise<PublishOutcome> {
+    const { pushed, registry, authorizer, clusterId, logger } = this.deps;
+    if (name.app !== LIVE_APP) return this.refuse("push", name, connection, `unknown app ${name.app}`);
+    if (pushed.get(name.streamId) !== undefined) return this.refuse("push", name, connection, "stream already has a publisher");
+    const decision = await authorizer.check("push", name.app, name.streamId, name.query);
+    if (!decision.ok) return this.refuse("push", name, connection, decision.reason);
+    // Checked again: another publisher may have won while the API was asked.
+    if (pushed.get(name.streamId) !== undefined) return this.refuse("push", name, connection, "stream already has a publisher");
+    if (registry.get(name.streamId) !== undefined) return this.refuse("push", name, connection, "stream already live over GB28181");
+    const stream = new PushedStream(name.app, name.streamId, decision.deviceId, this.deps.settings, logger, this.deps.metrics);
+    pushed.add(stream);
+    this.moveRole(connection, "publisher");
+    this.deps.rtmpMetrics.publishes.inc();
+    logger.info({ streamId: name.streamId, deviceId: decision.deviceId, remote: connection.remoteAddress }, "RTMP publish started");
+    this.deps.bus.publish(rtmpPushStarted, {
+      clusterId,
+      app: name.app,
+      streamId: name.streamId,
+      ...(decision.deviceId !== undefined ? { deviceId: decision.deviceId } : {}),
+      remoteAddress: connection.remoteAddress,
+      at: Date.now(),
+    });
+    return { ok: true, stream };
+  }
+
+  private async play(connection: RtmpConnection, name: StreamName): Promise<PlayOutcome> {
+    const { pushed, registry, authorizer, playTimeoutMs } = this.deps;
+    if (name.app !== LIVE_APP) return { ...this.refuse("pull", name, connection, `unknown app ${name.app}`), code: "NetStream.Play.StreamNotFound" };
+    const decision = await authorizer.check("pull", name.app, name.streamId, name.query);
+    if (!decision.ok) return { ...this.refuse("pull", name, connection, decision.reason), code: "NetStream.Play.Failed" };
+    this.moveRole(connection, "player");
+    const stream = pushed.get(name.streamId);
+    try {
+      if (stream !== undefined) {
+        await stream.whenReady(playTimeoutMs);
+        return { ok: true, attach: (viewer) => stream.addViewer(viewer) };
+      }
+      const session = await registry.forViewer({ streamId: name.streamId, transport: "udp" });
+      const release = session.holdForViewer();
+      connection.onClose(release);
+      try {
+        await session.whenReady(playTimeoutMs);
+      } finally {
+        release();
+      }
+      return { ok: true, attach: (viewer) => session.addViewer(viewer) };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      return { ...this.refuse("pull", name, connection, reason), code: "NetStream.Play.StreamNotFound" };
+    }
+  }
+
+  private closed(connection: RtmpConnection, reason: string): void {
+    const { pushed, logger, clusterId } = this.deps;
+    const role = this.connections.get(connection);
+    if (role !== undefined) this.deps.rtmpMetrics.sessions.dec({ role });
+    this.connections.delete(connection);
+    const stream = connection.publishing;
+    if (stream === undefined || pushed.get(stream.streamId) !== stream) return;
+    pushed.remove(stream);
+    stream.end(`publisher left: ${reason}`);
+    logger.info({ streamId: stream.streamId, reason, bytesIn: stream.bytesIn, frames: stream.demuxStats }, "RTMP publish ended");
+    this.deps.bus.publish(rtmpPushEnded, {
+      clusterId,
+      app: stream.app,
+      streamId: stream.streamId,
+      ...(stream.deviceId !== undefined ? { deviceId: stream.deviceId } : {}),
+      reason,
+      at: Date.now(),
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import { isBusError, streamAuthorize, type Bus, type StreamAuthorizeReply as AuthorizeReply } from "@ivc/bus";
+import { verifyStreamSignature } from "@ivc/media";
+
+export type StreamDirection = "push" | "pull";
+
+export type AuthDecision =
+  | { ok: true; deviceId?: string }
+  /** `status` is what an HTTP viewer gets; `reason` is logged and shown to the client. */
+  | { ok: false; status: 403 | 503; reason: string };
+
+export interface StreamAuthorizerOptions {
+  /** Answers are reused this long (the API's authstream settings change rarely). */
+  cacheMs: number;
+  timeoutMs: number;
+  /** "off": pulls are never checked and the API is not asked about them. */
+  pullAuth: "api" | "off";
+  now?: () => number;
+}
+
+const MAX_CACHED = 10_000;
+
+/**
+ * Push and pull authorization: the API says whether the stream exists, is enabled and needs a
+ * signature (`stream.authorize`, answered from devices and authstream); the relay verifies the
+ * `sign` itself so a secret never leaves the platform in a URL.
+ *
+ * When the API cannot be asked (no responders, timeout) the safe choice is made: a push is
+ * refused ("API unreachable"); a pull is judged by the last pull policy the API gave (PullState
+ * is global), and refused when the relay has never heard one. A relay that lost its API thus
+ * keeps serving viewers as configured, but never lets an unverified device publish.
+ */
+export class StreamAuthorizer {
+  private readonly cache = new Map<string, { reply: AuthorizeReply; at: number }>();
+  private lastPullPolicy: { secretRequired: boolean; secret?: string } | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly options: StreamAuthorizerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async check(direction: StreamDirection, app: string, streamId: string, query: URLSearchParams): Promise<AuthDecision> {
+    if (direction === "pull" && this.options.pullAuth === "off") return { ok: true };
+    const looked = await this.lookup(direction, app, streamId);
+    if (direction === "push") {
+      if (!looked.ok) return { ok: false, status: 503, reason: `API unreachable (${looked.detail})` };
+      const { reply } = looked;
+      if (!reply.exists) return { ok: false, status: 403, reason: "unknown stream: no RTMP device has this code" };
+      if (!reply.enabled) return { ok: false, status: 403, reason: "device disabled" };
+      if (reply.accessProtocol !== undefined && reply.accessProtocol !== 1) return { ok: false, status: 403, reason: "not an RTMP device" };
+      return this.verify(direction, app, streamId, query, reply, reply.deviceId);
+    }
+    const policy = looked.ok ? looked.reply : this.lastPullPolicy;
+    if (policy === undefined) return { ok: false, status: 503, reason: `API unreachable (${looked.ok ? "" : looked.detail}) and no pull policy known` };
+    return this.verify(direction, app, streamId, query, policy, looked.ok ? looked.reply.deviceId : undefined);
+  }
+
+  private verify(direction: StreamDirection, app: string, streamId: string, query: URLSearchParams, policy: { secretRequired: boolean; secret?: string }, deviceId: string | undefined): AuthDecision {
+    const allowed: AuthDecision = deviceId !== undefined ? { ok: true, deviceId } : { ok: true };
+    if (!policy.secretRequired) return allowed;
+    const check = verifyStreamSignature(`/${app}/${streamId}`, query, policy.secret ?? "", Math.floor(this.now() / 1000));
+    return check.ok ? allowed : { ok: false, status: 403, reason: `${direction} signature ${check.reason}` };
+  }
+
+  private async lookup(direction: StreamDirection, app: string, streamId: string): Promise<{ ok: true; reply: AuthorizeReply } | { ok: false; detail: string }> {
+    const key = `${direction}\u0000${app}\u0000${streamId}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined && this.now() - cached.at < this.options.cacheMs) return { ok: true, reply: cached.reply };
+    try {
+      const reply = await this.bus.request(streamAuthorize, {}, { direction, app, streamId }, { timeoutMs: this.options.timeoutMs });
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
+      this.cache.set(key, { reply, at: this.now() });
+      if (direction === "pull") this.lastPullPolicy = { secretRequired: reply.secretRequired, ...(reply.secret !== undefined ? { secret: reply.secret } : {}) };
+      return { ok: true, reply };
+    } catch (err) {
+      return { ok: false, detail: isBusError(err) ? err.kind : err instanceof Error ? err.message : String(err) };
+    }
+  }
+}
