@@ -16,6 +16,11 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** Where a request arrived: with `ANY_CLUSTER` responders, the subject names the asking cluster. */
+export interface RequestMeta {
+  subject: string;
+}
+
 export interface ReplyOptions {
   /** Queue group, so several instances of a service share the requests. */
   queue?: string;
@@ -88,7 +93,7 @@ export class Bus {
   reply<P, Req extends z.ZodType, Res extends z.ZodType>(
     contract: RequestContract<P, Req, Res>,
     params: P,
-    handler: (request: z.output<Req>) => Promise<z.input<Res>> | z.input<Res>,
+    handler: (request: z.output<Req>, meta: RequestMeta) => Promise<z.input<Res>> | z.input<Res>,
     options: ReplyOptions = {},
   ): Subscription {
     const subject = contract.subject(params);
@@ -99,7 +104,7 @@ export class Bus {
           this.logger.warn({ err, subject }, "subscription error");
           return;
         }
-        void this.answer(contract, msg.data, handler).then((envelope) => {
+        void this.answer(contract, msg.data, (request) => handler(request, { subject: msg.subject })).then((envelope) => {
           if (msg.reply) msg.respond(encode(envelope));
         });
       },

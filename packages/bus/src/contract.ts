@@ -33,10 +33,26 @@ export function defineEvent<E extends z.ZodType>(name: string, subject: string, 
 // A subject token must not contain NATS separators or wildcards, or it would address other subjects.
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * Stands for "any cluster" in a cluster-scoped subject: the API answers requests from every site
+ * with one subscription (`ivc.*.api.…`). A distinct value, never a string, so no id read from a
+ * message or a setting can turn into a wildcard.
+ */
+export const ANY_CLUSTER: unique symbol = Symbol("any cluster");
+export type ClusterScope = string | typeof ANY_CLUSTER;
+
 /** Joins subject tokens, refusing a token that would change the subject's shape (a programming error). */
-export function subjectOf(...tokens: string[]): string {
-  for (const t of tokens) {
+export function subjectOf(...tokens: ClusterScope[]): string {
+  const parts = tokens.map((t) => {
+    if (t === ANY_CLUSTER) return "*";
     if (!TOKEN.test(t)) throw new Error(`invalid NATS subject token ${JSON.stringify(t)}`);
-  }
-  return ["ivc", ...tokens].join(".");
+    return t;
+  });
+  return ["ivc", ...parts].join(".");
+}
+
+/** The cluster id a cluster-scoped subject (`ivc.<clusterId>.…`) was sent on. */
+export function clusterOfSubject(subject: string): string | undefined {
+  const token = subject.split(".")[1];
+  return token !== undefined && TOKEN.test(token) ? token : undefined;
 }

@@ -1,11 +1,11 @@
 export { Bus } from "./bus.js";
-export type { BusLogger, ReplyOptions, RequestOptions } from "./bus.js";
+export type { BusLogger, ReplyOptions, RequestMeta, RequestOptions } from "./bus.js";
 export { connectNats } from "./connection.js";
 export { answerPing } from "./ping.js";
 export type { PingIdentity } from "./ping.js";
 export type { ConnectOptions } from "./connection.js";
-export { defineEvent, defineRequest, subjectOf } from "./contract.js";
-export type { EventContract, RequestContract } from "./contract.js";
+export { ANY_CLUSTER, clusterOfSubject, defineEvent, defineRequest, subjectOf } from "./contract.js";
+export type { ClusterScope, EventContract, RequestContract } from "./contract.js";
 export { BusError, BusHandlerError, isBusError } from "./errors.js";
 export type { BusErrorKind } from "./errors.js";
 export { ping, serviceNames } from "./contracts/system.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { Bus, BusError, BusHandlerError, answerPing, defineEvent, defineRequest, deviceOnline, ping, subjectOf } from "@ivc/bus";
+import { ANY_CLUSTER, Bus, BusError, BusHandlerError, answerPing, clusterOfSubject, defineEvent, defineRequest, deviceOnline, ping, subjectOf, type ClusterScope } from "@ivc/bus";
 
 const silent = { warn: () => undefined, debug: () => undefined };
 const run = `t${process.pid}${Date.now()}`;
@@ -116,5 +116,25 @@ describe("subjectOf", () => {
   it("refuses tokens that would change the subject's shape", () => {
     expect(subjectOf("a-1", "sip", "invite")).toBe("ivc.a-1.sip.invite");
     for (const bad of ["a.b", "*", ">", "with space", ""]) expect(() => subjectOf(bad)).toThrow();
+  });
+
+  it("writes ANY_CLUSTER, and only it, as a wildcard", () => {
+    expect(subjectOf(ANY_CLUSTER, "api", "x")).toBe("ivc.*.api.x");
+    expect(clusterOfSubject("ivc.site-9.api.x")).toBe("site-9");
+  });
+});
+
+describe("a responder for every cluster", () => {
+  it("answers each site on its own subject and learns which site asked", async () => {
+    const url = new URL(process.env.NATS_URL ?? "nats://127.0.0.1:4222");
+    const nc = await connect({ servers: `${url.hostname}:${url.port || 4222}` });
+    const bus = new Bus(nc, silent);
+    const scoped = defineRequest("test.scoped", (p: { clusterId: ClusterScope }) => subjectOf(p.clusterId, run, "scoped"), z.object({}), z.object({ asker: z.string() }));
+    const sub = bus.reply(scoped, { clusterId: ANY_CLUSTER }, (_req, meta) => ({ asker: clusterOfSubject(meta.subject) ?? "?" }));
+    await nc.flush();
+    await expect(bus.request(scoped, { clusterId: "site-a" }, {})).resolves.toEqual({ asker: "site-a" });
+    await expect(bus.request(scoped, { clusterId: "site-b" }, {})).resolves.toEqual({ asker: "site-b" });
+    sub.unsubscribe();
+    await nc.drain();
   });
 });

@@ -3,6 +3,7 @@ import { isGbCode } from "@ivc/gb28181";
 import type { XmlCharset } from "@ivc/gb28181";
 import { resolveDeviceOptions } from "./device-options.js";
 import type { VirtualDeviceOptions } from "./device-options.js";
+import type { StreamingResponderOptions } from "./streaming-responder.js";
 
 export const CLI_USAGE = `Usage: gb-device-sim --server HOST[:PORT] --server-id ID --id ID --password PASSWORD [options]
 
@@ -25,9 +26,19 @@ A virtual GB28181 IPC/NVR: registers, sends keepalives, answers Catalog/DeviceIn
   --name NAME            device name (DeviceInfo)
   --manufacturer TEXT, --model TEXT, --firmware TEXT
   --wrong-password       answer the challenge with a wrong password
+Media (INVITE is answered with PS over RTP, UDP or TCP as the offer asks):
+  --video FILE           H.264 Annex-B file to loop (default: ffmpeg's test picture, encoded once)
+  --frame-rate N         pictures per second of the source (default 25)
+  --audio                add a G.711A sine track
+  --answer-ssrc DIGITS   answer this 10-digit y= SSRC instead of the offered one
+  --rtp-ssrc N           put this SSRC in RTP packets (a device that lies about its SSRC)
+  --refuse-invite STATUS refuse every INVITE with this status (e.g. 486)
   --help`;
 
-export type CliParseResult = { kind: "run"; options: VirtualDeviceOptions } | { kind: "help" } | { kind: "error"; message: string };
+export type CliParseResult =
+  | { kind: "run"; options: VirtualDeviceOptions; media: StreamingResponderOptions }
+  | { kind: "help" }
+  | { kind: "error"; message: string };
 
 const CHARSETS: Readonly<Record<string, XmlCharset>> = { gb2312: "GB2312", gb18030: "GB18030", "utf-8": "UTF-8", utf8: "UTF-8" };
 
@@ -84,6 +95,12 @@ function toOptions(argv: readonly string[]): CliParseResult {
       model: { type: "string" },
       firmware: { type: "string" },
       "wrong-password": { type: "boolean" },
+      video: { type: "string" },
+      "frame-rate": { type: "string" },
+      audio: { type: "boolean" },
+      "answer-ssrc": { type: "string" },
+      "rtp-ssrc": { type: "string" },
+      "refuse-invite": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -122,7 +139,21 @@ function toOptions(argv: readonly string[]): CliParseResult {
     ...(values.firmware === undefined ? {} : { firmware: values.firmware }),
   };
   resolveDeviceOptions(options);
-  return { kind: "run", options };
+  const answerSsrc = values["answer-ssrc"];
+  if (answerSsrc !== undefined && !/^\d{10}$/.test(answerSsrc)) throw new UsageError(`--answer-ssrc must be 10 digits, got "${answerSsrc}"`);
+  const rtpSsrc = values["rtp-ssrc"];
+  if (rtpSsrc !== undefined && !(/^\d{1,10}$/.test(rtpSsrc) && Number(rtpSsrc) <= 0xffffffff)) {
+    throw new UsageError(`--rtp-ssrc must be a 32-bit unsigned number, got "${rtpSsrc}"`);
+  }
+  const media: StreamingResponderOptions = {
+    frameRate: integer("frame-rate", values["frame-rate"], 25, 1, 120),
+    audio: values.audio ?? false,
+    ...(values.video === undefined ? {} : { video: values.video }),
+    ...(answerSsrc === undefined ? {} : { answerSsrc }),
+    ...(rtpSsrc === undefined ? {} : { rtpSsrc: Number(rtpSsrc) }),
+    ...(values["refuse-invite"] === undefined ? {} : { refuseInvite: integer("refuse-invite", values["refuse-invite"], 486, 300, 699) }),
+  };
+  return { kind: "run", options, media };
 }
 
 /** Parses and validates the command line; every problem becomes one line naming the flag. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CLI_USAGE, parseCliArgs } from "./cli-args.js";
 import { RegistrationError } from "./registration-error.js";
+import { StreamingMediaResponder } from "./streaming-responder.js";
 import { VirtualDevice } from "./virtual-device.js";
 
 const EXIT_USAGE = 2;
@@ -20,8 +21,15 @@ async function main(): Promise<number | undefined> {
     process.stderr.write(`gb-device-sim: ${parsed.message}\nTry gb-device-sim --help\n`);
     return EXIT_USAGE;
   }
-  const { options } = parsed;
-  const device = new VirtualDevice(options);
+  const { options, media } = parsed;
+  const responder = new StreamingMediaResponder(media);
+  responder.on("warning", (text) => print(`warning: ${text}`));
+  responder.on("streaming", (info) =>
+    print(`streaming ${info.channelId} over ${info.plan.kind} (y=${info.answeredSsrc}, RTP SSRC ${info.rtpSsrc})`),
+  );
+  responder.on("stopped", (_key, reason) => print(`stream stopped: ${reason}`));
+  if (media.refuseInvite === undefined) await responder.prepare();
+  const device = new VirtualDevice({ ...options, mediaResponder: responder });
   const server = `${options.serverHost}:${options.serverPort}`;
   device.on("registered", (expires) =>
     print(`registered ${device.deviceId} with ${server} over ${options.transport} (expires ${expires} s, local port ${device.localPort}, ${device.channels.length} channels)`),
@@ -41,7 +49,8 @@ async function main(): Promise<number | undefined> {
     if (stopping) return;
     stopping = true;
     print(`${signal}: unregistering`);
-    void device.stop().then(() => {
+    void device.stop().then(async () => {
+      await responder.close();
       print("stopped");
       process.exit(0);
     });

@@ -9,6 +9,8 @@ export interface InviteOffer {
   /** The platform's SDP offer; undefined when the INVITE has no body. */
   readonly sdp: GbSdpParseResult | undefined;
   readonly remote: SipDestination;
+  /** The device's own address (its Contact host): where media is sent from or listened on. */
+  readonly localAddress: string;
   /** The dialog a 2xx answer creates, as later passed to onAck / onBye. */
   readonly dialogKey: string;
 }
@@ -29,7 +31,7 @@ export interface MediaResponder {
   answerInvite(offer: InviteOffer): InviteAnswer | Promise<InviteAnswer>;
   /** The ACK for a 2xx arrived: the session is up and media may flow. */
   onAck?(dialogKey: string): void;
-  /** The platform hung up (BYE) or the device is stopping. */
+  /** The dialog ended: the platform hung up (BYE), the device did (endStream) or it is stopping. */
   onBye?(dialogKey: string): void;
 }
 

@@ -233,6 +233,28 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     return outcomeStatus(await session.endpoint.request(request, session.server)).status;
   }
 
+  /**
+   * Hangs up a media session from the device's side (BYE in its dialog, RFC 3261 §15.1.1), as a
+   * camera does when its encoder restarts. Resolves with the platform's status; 481 when no
+   * accepted dialog has this Call-ID.
+   */
+  async endStream(callId: string): Promise<number> {
+    const entry = [...this.mediaDialogs].find(([, dialog]) => dialog.callId === callId);
+    const session = this.session;
+    if (!entry || !session) return 481;
+    const [key, dialog] = entry;
+    this.mediaDialogs.delete(key);
+    this.options.mediaResponder.onBye?.(key);
+    const { request } = createInDialogRequest(dialog, "BYE", { via: localVia(session.addressing) });
+    // The platform is a single hop away: the BYE goes where REGISTER goes, whatever its Contact says.
+    return outcomeStatus(await session.endpoint.request(request, session.server)).status;
+  }
+
+  /** Call-IDs of the accepted media dialogs. */
+  get mediaCallIds(): string[] {
+    return [...this.mediaDialogs.values()].map((dialog) => dialog.callId);
+  }
+
   private async startSession(): Promise<void> {
     const o = this.options;
     try {
@@ -542,7 +564,14 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     const sdp = request.body.length > 0 ? parseGbSdp(request.body.toString("utf8")) : undefined;
     let answer: InviteAnswer;
     try {
-      answer = await this.options.mediaResponder.answerInvite({ request, channelId: requestUriUser(request) ?? "", sdp, remote, dialogKey: key });
+      answer = await this.options.mediaResponder.answerInvite({
+        request,
+        channelId: requestUriUser(request) ?? "",
+        sdp,
+        remote,
+        localAddress: session.addressing.localHost,
+        dialogKey: key,
+      });
     } catch (error) {
       this.safeEmit("warning", `media responder failed: ${(error as Error).message}`);
       answer = { status: 500 };

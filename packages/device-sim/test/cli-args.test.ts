@@ -24,6 +24,7 @@ describe("parseCliArgs", () => {
         catalogPage: 4,
         wrongPassword: false,
       },
+      media: { frameRate: 25, audio: false },
     });
   });
 

@@ -21,10 +21,14 @@ export const apiEnv = {
   MEDIA_HOST: env.optionalString(),
   MEDIA_HTTP_PORT: env.port(8088),
   RTMP_PORT: env.port(1935),
-  IVC_PUSH_SECRET: env.optionalString(),
-  PUSH_URL_VALID_SECONDS: env.int(365 * 86_400, 60, 10 * 365 * 86_400),
   SIGNING_CLOCK_SKEW_SECONDS: env.int(300, 0, 3600),
   SIGNING_MAX_KEY_TIME_SECONDS: env.int(7 * 86_400, 60, 365 * 86_400),
+  /** Release bundles live under IVC_VAR_DIR/releases (`ivc release publish`). */
+  IVC_VAR_DIR: env.string("./var"),
+  /** Base of the bundle URLs gateways download from; unset: http://<advertised IPv4>:<API_PORT>. */
+  API_PUBLIC_URL: env.optionalUrl(["http", "https"]),
+  /** A gateway without a heartbeat for this long is offline (3 × the box's default 5 s interval). */
+  GATEWAY_OFFLINE_AFTER: env.seconds(15, { min: 1, max: 3600 }),
 };
 
 export type ApiConfig = ConfigOf<typeof apiEnv> & { SIP_ID: string };

@@ -1,16 +1,20 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { Counter, Histogram, startServiceShell } from "@ivc/runtime";
 import { cachedKeyLookup } from "./accounts/key-cache.js";
 import { findVerificationKey, seedKey } from "./accounts/keys.js";
 import { loadMasterKey } from "./accounts/master-key.js";
 import { createSecretBox } from "./accounts/secret-box.js";
+import { subscribeGateways } from "./bus/gateway-subscriptions.js";
 import { createNatsDeviceControl } from "./bus/nats-device-control.js";
+import { createNatsGatewayControl } from "./bus/nats-gateway-control.js";
 import { subscribeDeviceEvents } from "./bus/subscriptions.js";
 import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import { buildApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
 import { allRoutes } from "./routes/index.js";
+import { registerReleaseDownload } from "./routes/release-download.js";
 import { ensureServiceNode } from "./store/service-nodes.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -40,6 +44,9 @@ async function main(): Promise<void> {
 
     const subscriptions = subscribeDeviceEvents(bus, database.db);
     lifecycle.onClose("subscriptions", () => subscriptions.forEach((s) => s.unsubscribe()));
+    const gatewayControl = createNatsGatewayControl(bus, logger);
+    const gatewaySubscriptions = subscribeGateways(bus, database.db, gatewayControl, { offlineAfterMs: config.GATEWAY_OFFLINE_AFTER, logger });
+    lifecycle.onClose("gateway subscriptions", () => gatewaySubscriptions.forEach((s) => s.unsubscribe()));
 
     const requests = new Counter({ name: "ivc_api_requests_total", help: "API requests answered", labelNames: ["method", "route", "status"], registers: [metrics] });
     const latency = new Histogram({
@@ -53,8 +60,8 @@ async function main(): Promise<void> {
       routes: allRoutes({
         db: database.db,
         control: createNatsDeviceControl(bus, logger),
-        pushAuth: config.IVC_PUSH_SECRET ? { secret: config.IVC_PUSH_SECRET, validSeconds: config.PUSH_URL_VALID_SECONDS } : undefined,
         now: () => new Date(),
+        gateways: { control: gatewayControl, bundleBaseUrl: config.API_PUBLIC_URL ?? `http://${node.sipIp}:${config.API_PORT}` },
       }),
       authenticate: createAuthenticator(
         cachedKeyLookup((secretId) => findVerificationKey(keyDeps, secretId), { ttlMs: KEY_CACHE_TTL_MS, maxEntries: 10_000 }),
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
         latency.observe({ method, route }, seconds);
       },
     });
+    registerReleaseDownload(app, { db: database.db, releasesDir: resolve(config.IVC_VAR_DIR, "releases"), nowSeconds: () => Math.floor(Date.now() / 1000) });
     app.get("/healthz", async (_request, reply) => {
       const report = await health.report();
       return reply.code(report.status === "ok" ? 200 : 503).send(report);

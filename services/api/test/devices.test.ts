@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { verifyStreamSignature } from "@ivc/media";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
 import { createHarness, testNode } from "./support/harness.js";
@@ -128,13 +128,26 @@ describe("device describe", () => {
     });
   });
 
-  it("gives an RTMP device a push URL signed for media-relay", async () => {
+  it("gives an RTMP device an unsigned push URL while push authentication is off", async () => {
     const added = await addDevice({ AccessProtocol: 1, Password: undefined });
     const { env } = await h.call<Description>(h.alice, "GET", `/ivc/cms/device/describe?Id=${added.env.Data.Id}`);
-    const match = /^rtmp:\/\/192\.0\.2\.10:1935(\/live\/(\d{20}))\?sign=(\d+)-([0-9a-f]{32})$/.exec(env.Data.PushStreamUrl);
-    expect(match?.[2]).toBe(added.env.Data.Code);
-    const [, path, , expiry, digest] = match ?? [];
-    expect(createHash("md5").update(`${path}-${expiry}-push-secret`).digest("hex")).toBe(digest);
+    expect(env.Data.PushStreamUrl).toBe(`rtmp://192.0.2.10:1935/live/${added.env.Data.Code}`);
+  });
+
+  it("signs the push URL with the account's PushSecret for PushExpired minutes, as media-relay verifies it", async () => {
+    const added = await addDevice({ AccessProtocol: 1, Password: undefined });
+    expect((await h.setStreamAuth(h.alice, { PushState: 1, PushSecret: "pushKey1", PushExpired: 30 })).StatusCode).toBe(200);
+    const before = Math.floor(Date.now() / 1000);
+    const { env } = await h.call<Description>(h.alice, "GET", `/ivc/cms/device/describe?Id=${added.env.Data.Id}`);
+    const after = Math.floor(Date.now() / 1000);
+    const url = new URL(env.Data.PushStreamUrl);
+    expect(`${url.protocol}//${url.host}${url.pathname}`).toBe(`rtmp://192.0.2.10:1935/live/${added.env.Data.Code}`);
+    const path = `/live/${added.env.Data.Code}`;
+    const check = verifyStreamSignature(path, url.searchParams, "pushKey1", after);
+    expect(check.ok && check.expiresAt >= before + 1800 && check.expiresAt <= after + 1800).toBe(true);
+    expect(verifyStreamSignature(path, url.searchParams, "pushKey1", after + 1801)).toEqual({ ok: false, reason: "expired" });
+    expect(verifyStreamSignature(path, url.searchParams, "other", after)).toEqual({ ok: false, reason: "mismatch" });
+    await h.setStreamAuth(h.alice, {});
   });
 
   it("refuses an unknown device with 42206 and a malformed Id with 41638", async () => {

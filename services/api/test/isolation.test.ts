@@ -140,6 +140,31 @@ describe("cross-account isolation", () => {
     expect(h.control.refreshes.length).toBe(before);
   });
 
+  it("control/stream gives no URL for another account's device or channel", async () => {
+    await createDeviceEventHandlers(testDb.database.db).catalog({
+      clusterId: testNode.id,
+      deviceId: aliceDevice.Code,
+      channels: [{ channelId: "34020000001310000002", name: "live", online: true }],
+    });
+    const channels = await h.call<Array<{ ChannelId: string; ChannelCode: string }>>(h.alice, "GET", `/ivc/cms/device/channel?DeviceId=${aliceDevice.Id}`);
+    const channelId = channels.env.Data.find((c) => c.ChannelCode === "34020000001310000002")?.ChannelId;
+    expect((await h.call(h.alice, "POST", "/ivc/cms/control/stream", { ChannelId: channelId })).env.StatusCode).toBe(200);
+    const byChannel = await h.call(h.bob, "POST", "/ivc/cms/control/stream", { ChannelId: channelId });
+    expect(byChannel.env.StatusCode).toBe(42207);
+    expect(JSON.stringify(byChannel.env)).not.toContain("34020000001310000002");
+    expect((await h.call(h.bob, "POST", "/ivc/cms/control/stream", { DeviceId: aliceDevice.Id, ChannelId: channelId })).env.StatusCode).toBe(42206);
+  });
+
+  it("config/authstream neither shows nor changes another account's secrets", async () => {
+    await h.setStreamAuth(h.alice, { PullState: 1, PullSecret: "aliceOnly", PullExpired: 5 });
+    const bobView = await h.call(h.bob, "GET", "/ivc/cms/config/authstream");
+    expect(JSON.stringify(bobView.env)).not.toContain("aliceOnly");
+    const alice = (await h.call<{ Id: string }>(h.alice, "GET", "/ivc/cms/config/authstream")).env.Data;
+    const { env } = await h.call(h.bob, "POST", "/ivc/cms/config/authstream", { ...alice, PullSecret: "bobSet" });
+    expect(env.StatusCode).toBe(40006);
+    expect((await h.call<{ PullSecret: string }>(h.alice, "GET", "/ivc/cms/config/authstream")).env.Data.PullSecret).toBe("aliceOnly");
+  });
+
   it("getallregion and getuserregion show the shared service nodes to every account", async () => {
     for (const path of ["/ivc/cms/config/getallregion", "/ivc/cms/config/getuserregion"]) {
       for (const key of [h.alice, h.bob]) {

@@ -122,7 +122,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
   });
   const routes = new MediaRoutes({ registry, timelines, playTimeoutMs: config.PLAY_TIMEOUT });
   const subscriptions = serveBusApi(deps.bus, deps.clusterId, registry, timelines);
-  const authorizer = new StreamAuthorizer(deps.bus, { cacheMs: tuning.authCacheMs, timeoutMs: tuning.authTimeoutMs, pullAuth: config.PULL_AUTH ? "api" : "off" });
+  const authorizer = new StreamAuthorizer(deps.bus, { clusterId: deps.clusterId, cacheMs: tuning.authCacheMs, timeoutMs: tuning.authTimeoutMs, pullAuth: config.PULL_AUTH ? "api" : "off" });
   const pullGuard = new PullGuard(authorizer);
   const pushed = new PushedStreams();
   const pushedRoutes = new PushedRoutes(pushed, config.PLAY_TIMEOUT);

@@ -19,7 +19,7 @@ let t: TestRelay;
 let responder: ReturnType<TestRelay["bus"]["reply"]> | undefined;
 
 function answerAuthorize(): ReturnType<TestRelay["bus"]["reply"]> {
-  return t.bus.reply(streamAuthorize, {}, ({ direction, app, streamId }): StreamAuthorizeReply => {
+  return t.bus.reply(streamAuthorize, { clusterId: t.clusterId }, ({ direction, app, streamId }): StreamAuthorizeReply => {
     api.asked.push(`${direction} ${app}/${streamId}`);
     const device = api.devices.get(streamId);
     const policy = direction === "push" ? api.push : api.pull;

@@ -4,12 +4,15 @@ import {
   deviceChanged,
   deviceInfoQuery,
   deviceStatusQuery,
+  sipBye,
+  sipInvite,
   type Bus,
   type DeviceInfoFields,
   type DeviceStatusReply,
 } from "@ivc/bus";
 import type { DeviceStatusResponse } from "@ivc/gb28181";
 import { DeviceQueryError, type DeviceQueries } from "./device-queries.js";
+import type { MediaSessions } from "./media-sessions.js";
 import type { Registration, RegistrationStore } from "./registration-store.js";
 
 export interface BusApiOptions {
@@ -17,6 +20,7 @@ export interface BusApiOptions {
   clusterId: string;
   store: RegistrationStore;
   queries: DeviceQueries;
+  media: MediaSessions;
   /** A device's record changed in the API (cache invalidation on every instance). */
   onDeviceChanged: (deviceId: string, change: "upserted" | "deleted") => void;
 }
@@ -27,7 +31,7 @@ export type BusSubscription = ReturnType<Bus["subscribe"]>;
 
 /** The sip-server's NATS request API (contracts in packages/bus, subjects scoped by cluster). */
 export function serveBusApi(options: BusApiOptions): BusSubscription[] {
-  const { bus, clusterId, store, queries } = options;
+  const { bus, clusterId, store, queries, media } = options;
   const registered = async (deviceId: string): Promise<Registration> => {
     const registration = await store.get(deviceId);
     if (!registration) throw new BusHandlerError("device_offline", `device ${deviceId} is not registered`);
@@ -57,6 +61,8 @@ export function serveBusApi(options: BusApiOptions): BusSubscription[] {
     bus.reply(deviceStatusQuery, { clusterId }, async ({ deviceId }) => toStatusReply(await asked(queries.deviceStatus(await registered(deviceId)))), {
       queue: QUEUE,
     }),
+    bus.reply(sipInvite, { clusterId }, (request) => media.invite(request), { queue: QUEUE }),
+    bus.reply(sipBye, { clusterId }, async ({ callId, reason }) => ({ sent: await media.bye(callId, reason) }), { queue: QUEUE }),
     bus.subscribe(deviceChanged, ({ deviceId, change }) => options.onDeviceChanged(deviceId, change)),
   ];
 }

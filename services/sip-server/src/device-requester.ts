@@ -1,4 +1,4 @@
-import { createRequest, generateCallId, generateTag, type SipRequest, type SipResponse } from "@ivc/sip";
+import { createRequest, generateCallId, generateTag, type SipDestination, type SipRequest, type SipResponse } from "@ivc/sip";
 import type { Registration } from "./registration-store.js";
 import type { SipEndpoint } from "./sip-endpoint.js";
 
@@ -12,6 +12,8 @@ export interface ServerIdentity {
 }
 
 export interface DeviceRequestOptions {
+  /** Code addressed in the Request-URI and To: a channel for INVITE (GB/T 28181 §9.2.2); the device by default. */
+  target?: string;
   body?: Buffer;
   contentType?: string;
   headers?: Array<[string, string]>;
@@ -29,13 +31,14 @@ export class DeviceRequester {
   ) {}
 
   build(registration: Registration, method: string, options: DeviceRequestOptions = {}): SipRequest {
-    const { deviceId, address, port, transport } = registration;
+    const { address, port, transport } = registration;
+    const target = options.target ?? registration.deviceId;
     return createRequest({
       method,
-      uri: `sip:${deviceId}@${address}:${port}`,
+      uri: `sip:${target}@${address}:${port}`,
       via: this.endpoint.via(transport),
       from: { uri: `sip:${this.identity.serverId}@${this.identity.domain}`, params: { tag: generateTag() } },
-      to: { uri: `sip:${deviceId}@${this.identity.domain}`, params: {} },
+      to: { uri: `sip:${target}@${this.identity.domain}`, params: {} },
       callId: generateCallId(this.endpoint.host),
       cseq: 1,
       ...(options.withContact ? { contact: this.contact() } : {}),
@@ -45,7 +48,7 @@ export class DeviceRequester {
   }
 
   send(registration: Registration, request: SipRequest): Promise<SipResponse> {
-    return this.endpoint.request(request, { protocol: registration.transport, address: registration.address, port: registration.port });
+    return this.endpoint.request(request, destinationOf(registration));
   }
 
   /** A MANSCDP MESSAGE (GB/T 28181 §9.3); resolves with the device's final response. */
@@ -56,4 +59,9 @@ export class DeviceRequester {
   contact(): { uri: string; params: Record<string, string | null> } {
     return { uri: `sip:${this.identity.serverId}@${this.endpoint.host}:${this.endpoint.port}`, params: {} };
   }
+}
+
+/** Where requests to a registered device go: the address its REGISTER or last keepalive came from. */
+export function destinationOf(registration: Registration): SipDestination {
+  return { protocol: registration.transport, address: registration.address, port: registration.port };
 }

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { channelChanged, deviceCatalog, deviceCredentials, deviceInfo, deviceOffline, deviceOnline, type Bus, type offlineReasons } from "@ivc/bus";
 import type { CatalogItem, ManscdpMessage } from "@ivc/gb28181";
 import { Registry, type HealthRegistry, type Logger } from "@ivc/runtime";
-import { createDigestNonceIssuer, type TimerConfig } from "@ivc/sip";
+import { createDigestNonceIssuer, DEFAULT_TIMER_CONFIG, type TimerConfig } from "@ivc/sip";
 import { advertisedHost } from "./advertised-host.js";
 import { AuthFailureBackoff, type AuthBackoffOptions } from "./auth-backoff.js";
 import { serveBusApi } from "./bus-api.js";
@@ -18,6 +18,9 @@ import { DeviceQueries } from "./device-queries.js";
 import { DeviceRequester } from "./device-requester.js";
 import { localUtcOffsetMinutes } from "./gb-date.js";
 import { LivenessMonitor } from "./liveness-monitor.js";
+import { ChannelIndex } from "./channel-index.js";
+import { MediaDialogStore } from "./media-dialog-store.js";
+import { MediaSessions } from "./media-sessions.js";
 import { createSipServerMetrics } from "./metrics.js";
 import { RegisterHandler } from "./register-handler.js";
 import { RegistrationStore, type Registration } from "./registration-store.js";
@@ -38,6 +41,11 @@ export interface SipServerTuning {
   /** UTC offset for the REGISTER Date header; the host's when absent. */
   utcOffsetMinutes: number | undefined;
   transactionTimers: Partial<TimerConfig> | undefined;
+  /**
+   * Wait for a device's final answer to an INVITE; below the relay's play timeout (18 s) so the
+   * viewer hears "sip_timeout" rather than a bus timeout.
+   */
+  inviteTimeoutMs: number;
 }
 
 const DEFAULT_TUNING: SipServerTuning = {
@@ -49,6 +57,7 @@ const DEFAULT_TUNING: SipServerTuning = {
   backoff: {},
   utcOffsetMinutes: undefined,
   transactionTimers: undefined,
+  inviteTimeoutMs: 15_000,
 };
 
 export interface SipServerDeps {
@@ -72,7 +81,8 @@ export interface SipServer {
 
 /**
  * The GB28181 signaling server: REGISTER with digest, keepalive deadlines, catalog and device
- * info after registering, catalog subscriptions, and the NATS request API. All state that must
+ * info after registering, catalog subscriptions, live/playback INVITE and BYE for the media
+ * relay, and the NATS request API. All state that must
  * outlive the process is in Redis; `close()` stops this instance without touching it.
  */
 export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
@@ -85,7 +95,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
   const metrics = createSipServerMetrics(deps.metrics ?? new Registry(), () => store.count());
   const now = () => clock.now();
 
-  const cache = new DeviceCredentialsCache((deviceId) => bus.request(deviceCredentials, {}, { deviceId }, { timeoutMs: tuning.credentialsTimeoutMs }), clock);
+  const cache = new DeviceCredentialsCache((deviceId) => bus.request(deviceCredentials, { clusterId }, { deviceId }, { timeoutMs: tuning.credentialsTimeoutMs }), clock);
   const backoff = new AuthFailureBackoff(clock, tuning.backoff);
   const nonces = createDigestNonceIssuer({ secret: await nonceSecret(redis, clusterId), now });
 
@@ -99,6 +109,8 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
         return messages.handleMessage(incoming);
       case "NOTIFY":
         return messages.handleNotify(incoming);
+      case "BYE":
+        return media.handleBye(incoming);
       case "OPTIONS":
         return incoming.respond(200, { headers: [["Allow", ALLOW]] });
       default:
@@ -116,6 +128,24 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     (incoming) => dispatch(incoming),
   );
   const requester = new DeviceRequester(endpoint, { serverId: config.SIP_ID, domain: config.SIP_DOMAIN });
+  const channels = new ChannelIndex(redis, clusterId);
+  const media = new MediaSessions({
+    bus,
+    clusterId,
+    serverId: config.SIP_ID,
+    endpoint,
+    requester,
+    registrations: store,
+    dialogs: new MediaDialogStore(redis, clusterId),
+    channels,
+    clock,
+    logger,
+    inviteTimeoutMs: tuning.inviteTimeoutMs,
+    ackRetainMs: 64 * (tuning.transactionTimers?.t1 ?? DEFAULT_TIMER_CONFIG.t1),
+  });
+  const endCalls = (deviceId: string, reason: string) => {
+    media.endDevice(deviceId, reason).catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "ending the device's calls failed"));
+  };
 
   const catalog = new CatalogCollector({
     timeoutMs: config.CATALOG_TIMEOUT,
@@ -123,6 +153,8 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     logger,
     metrics,
     onCatalog: (result) => {
+      const owned = result.items.map((item) => item.deviceId);
+      channels.record(result.deviceId, owned).catch((err: unknown) => logger.warn({ deviceId: result.deviceId, err: describe(err) }, "recording channel owners failed"));
       bus.publish(deviceCatalog, {
         clusterId,
         deviceId: result.deviceId,
@@ -148,6 +180,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     bus.publish(deviceOffline, { clusterId, deviceId, reason, at: now() });
     subscriptions.stop(deviceId);
     queries.cancelDevice(deviceId);
+    endCalls(deviceId, `device offline (${reason})`);
     logger.info({ deviceId, reason }, "device offline");
   };
 
@@ -172,6 +205,8 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     onRegistered: (registration, isNew) => {
       const { deviceId, transport, address, port, expiresSeconds } = registration;
       if (isNew) {
+        // A new Call-ID means the device restarted: the calls it had are gone on its side.
+        endCalls(deviceId, "device restarted");
         bus.publish(deviceOnline, { clusterId, deviceId, transport, remoteAddress: address, remotePort: port, expiresSeconds, at: now() });
         void afterRegister(registration);
       } else if (!subscriptions.has(deviceId)) {
@@ -198,6 +233,10 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     }
   };
   const onCatalogChanges = (deviceId: string, items: readonly CatalogItem[]) => {
+    const added = items.filter((item) => item.event === "ADD").map((item) => item.deviceId);
+    const deleted = items.filter((item) => item.event === "DEL").map((item) => item.deviceId);
+    const indexed = Promise.all([channels.record(deviceId, added), ...deleted.map((channelId) => channels.forget(deviceId, channelId))]);
+    indexed.catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "updating channel owners failed"));
     for (const item of items) {
       bus.publish(channelChanged, { clusterId, deviceId, event: item.event ?? "UPDATE", channel: toCatalogChannel(item), at: now() });
     }
@@ -217,6 +256,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     clusterId,
     store,
     queries,
+    media,
     onDeviceChanged: (deviceId, change) => {
       onDeviceChanged(deviceId, change).catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "applying a device change failed"));
     },
@@ -245,12 +285,13 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       subscriptions.close();
       catalog.close();
       queries.close();
+      media.close();
       await endpoint.close();
     },
   };
 }
 
-const ALLOW = "REGISTER, MESSAGE, NOTIFY, OPTIONS";
+const ALLOW = "REGISTER, MESSAGE, NOTIFY, OPTIONS, BYE, ACK";
 
 type OfflineReason = (typeof offlineReasons)[number];
 

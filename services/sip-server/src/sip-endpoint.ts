@@ -9,6 +9,7 @@ import {
   responseDestination,
   stampViaReceived,
   type NodeSipTransport,
+  type ClientTransactionHandlers,
   type ResponseOptions,
   type ServerTransaction,
   type SipDestination,
@@ -63,6 +64,8 @@ export class SipRequestFailure extends Error {
  */
 export class SipEndpoint {
   private closed = false;
+  /** Responses no transaction wanted: a 2xx to an INVITE retransmitted until our ACK arrives. */
+  onStrayResponse: ((response: SipResponse) => void) | undefined;
 
   private constructor(
     private readonly transport: NodeSipTransport,
@@ -83,7 +86,8 @@ export class SipEndpoint {
     transport.onMessage((message, remote) => {
       if (message.kind === "response") {
         if (!transactions.receiveResponse(message)) {
-          logger.debug({ callId: getHeader(message, "Call-ID"), status: message.status, peer: peerOf(remote) }, "stray SIP response dropped");
+          if (endpoint.onStrayResponse) endpoint.onStrayResponse(message);
+          else logger.debug({ callId: getHeader(message, "Call-ID"), status: message.status, peer: peerOf(remote) }, "stray SIP response dropped");
         }
         return;
       }
@@ -126,6 +130,24 @@ export class SipEndpoint {
         onTransportError: () => reject(new SipRequestFailure("transport", `could not send ${request.method} to ${peerOf(destination)}`)),
       });
     });
+  }
+
+  /**
+   * An INVITE client transaction (RFC 3261 §17.1.1): every response (provisionals too) reaches
+   * `handlers`; a 2xx ends the transaction and its ACK is the caller's (§13.2.2.4, `sendAck`).
+   */
+  invite(request: SipRequest, destination: SipDestination, handlers: ClientTransactionHandlers): void {
+    if (this.closed) {
+      handlers.onTransportError?.();
+      return;
+    }
+    this.transactions.sendRequest(request, destination, handlers);
+  }
+
+  /** The ACK for a 2xx, which travels outside any transaction (RFC 3261 §17.1.1.3). */
+  sendAck(ack: SipRequest, destination: SipDestination): Promise<void> {
+    if (this.closed) return Promise.reject(new SipRequestFailure("transport", "SIP endpoint is closed"));
+    return this.transport.send(ack, destination);
   }
 
   async close(): Promise<void> {

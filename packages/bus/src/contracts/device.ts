@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEvent, defineRequest, subjectOf } from "../contract.js";
+import { defineEvent, defineRequest, subjectOf, type ClusterScope } from "../contract.js";
 
 const gbCode = z.string().regex(/^\d{20}$/, "a 20-digit GB code");
 const epochMs = z.number().int().nonnegative();
@@ -95,10 +95,13 @@ export const deviceChanged = defineEvent(
   z.object({ deviceId: gbCode, change: z.enum(["upserted", "deleted"]), at: epochMs }),
 );
 
-/** What signaling needs to admit a device at REGISTER; asked of the API on a cache miss. */
+/**
+ * What signaling needs to admit a device at REGISTER; asked of the API on a cache miss. Sent on
+ * the asking site's cluster subject; the API answers every site through `ANY_CLUSTER`.
+ */
 export const deviceCredentials = defineRequest(
   "api.device.credentials",
-  () => subjectOf("api", "device", "credentials"),
+  (p: { clusterId: ClusterScope }) => subjectOf(p.clusterId, "api", "device", "credentials"),
   z.object({ deviceId: gbCode }),
   z.discriminatedUnion("found", [
     z.object({ found: z.literal(false) }),

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { defineEvent, defineRequest, subjectOf } from "../contract.js";
+import { defineEvent, defineRequest, subjectOf, type ClusterScope } from "../contract.js";
 
 export const streamDirections = ["push", "pull"] as const;
 
 /**
+ * Sent on the relay's cluster subject; the API answers every site through `ANY_CLUSTER`.
  * The relay asks the API whether a stream may be pushed (RTMP publish) or pulled (RTMP play,
  * HTTP-FLV, WS-FLV, HLS), answered from the devices and `/ivc/cms/config/authstream`
  * (spec 01 §5.8–5.9). The relay caches answers for about 10 s and verifies the URL's
@@ -18,7 +19,7 @@ export const streamDirections = ["push", "pull"] as const;
  */
 export const streamAuthorize = defineRequest(
   "api.stream.authorize",
-  () => subjectOf("api", "stream", "authorize"),
+  (p: { clusterId: ClusterScope }) => subjectOf(p.clusterId, "api", "stream", "authorize"),
   z.object({
     direction: z.enum(streamDirections),
     app: z.string().min(1),

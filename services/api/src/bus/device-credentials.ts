@@ -1,6 +1,6 @@
 import type { DeviceCredentialsReply } from "@ivc/bus";
 import type { Db } from "../db/database.js";
-import { AccessProtocol, DeviceType, TransportProtocol } from "../store/device-enums.js";
+import { AccessProtocol, DeviceType, mediaTransport } from "../store/device-enums.js";
 import { findDeviceByCode } from "../store/device-link.js";
 
 /** The answer to packages/bus `api.device.credentials`: what signaling needs to admit a device at REGISTER. */
@@ -14,7 +14,6 @@ export async function deviceCredentials(db: Db, code: string): Promise<DeviceCre
     enabled: !device.disabled,
     password: device.password,
     deviceType: device.type === DeviceType.Nvr ? "NVR" : "IPC",
-    // TransportProtocol 2 (TCP): the platform listens and the device connects (RFC 4571 passive side).
-    transport: device.transportProtocol === TransportProtocol.Tcp ? "tcp-passive" : "udp",
+    transport: mediaTransport(device.transportProtocol),
   };
 }

@@ -2,6 +2,7 @@ import { createAccount, listAccounts } from "../accounts/accounts.js";
 import { createKey, createTemporaryCredential, listKeys, revokeKey } from "../accounts/keys.js";
 import type { KeyStoreDeps } from "../accounts/keys.js";
 import type { ParsedArgs } from "./args.js";
+import { GATEWAY_USAGE, gatewayCommandEnv, runGatewayCommand } from "./gateway-commands.js";
 
 export const USAGE = `usage: ivc <command>
   accounts create [--name NAME] [--app-id APPID]   create an account (AppId generated when omitted)
@@ -10,7 +11,8 @@ export const USAGE = `usage: ivc <command>
   keys list [--app-id APPID]                       list keys (never their secrets)
   keys revoke SECRET_ID                            revoke a key at once
   keys temp --app-id APPID [--ttl SECONDS]         temporary credentials: SecretId, SecretKey, token, expiry (default 3600 s)
-environment: DATABASE_URL (unset: PGlite under ./var/db), IVC_MASTER_KEY or ./var/master.key`;
+environment: DATABASE_URL (unset: PGlite under ./var/db), IVC_MASTER_KEY or ./var/master.key
+${GATEWAY_USAGE}`;
 
 export type CommandResult = { ok: true; lines: string[] } | { ok: false; reason: string };
 
@@ -71,7 +73,7 @@ export async function runCommand(deps: KeyStoreDeps, args: ParsedArgs): Promise<
         };
       }
       default:
-        return { ok: false, reason: `unknown command ${command}\n${USAGE}` };
+        return (await runGatewayCommand(db, args, gatewayCommandEnv(process.env))) ?? { ok: false, reason: `unknown command ${command}\n${USAGE}` };
     }
   } catch (err) {
     // Store functions throw RangeError for operator mistakes (unknown or duplicate AppId).

@@ -1,4 +1,4 @@
-import { bigserial, bigint, boolean, char, index, integer, pgTable, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigserial, bigint, boolean, char, index, integer, jsonb, pgTable, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 // Mirrors migrations/*.sql, which are the source of truth applied at start.
 
@@ -98,7 +98,94 @@ export const channels = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique("channels_device_code").on(t.deviceId, t.code), index("channels_app_device").on(t.appId, t.deviceId)],
+  (t) => [
+    unique("channels_device_code").on(t.deviceId, t.code),
+    index("channels_app_device").on(t.appId, t.deviceId),
+    index("channels_code").on(t.code),
+  ],
 );
 
-export const schema = { accounts, apiKeys, serviceNodes, organizations, devices, deviceCodeSequences, channels };
+export const streamAuthConfigs = pgTable("stream_auth_configs", {
+  appId: text("app_id").primaryKey().references(() => accounts.appId),
+  id: uuid("id").notNull().unique(),
+  pushState: smallint("push_state").notNull().default(0),
+  pushSecret: text("push_secret").notNull().default(""),
+  pushExpiredMinutes: integer("push_expired_minutes").notNull().default(0),
+  pullState: smallint("pull_state").notNull().default(0),
+  pullSecret: text("pull_secret").notNull().default(""),
+  pullExpiredMinutes: integer("pull_expired_minutes").notNull().default(0),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const gatewayKeys = pgTable("gateway_keys", {
+  keyHash: text("key_hash").primaryKey(),
+  appId: text("app_id").notNull().references(() => accounts.appId),
+  clusterId: uuid("cluster_id").notNull().references(() => serviceNodes.id),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true }),
+  gatewayId: uuid("gateway_id"),
+  createdAt: createdAt(),
+});
+
+/** Stored as packages/bus gatewayUpgradeState. */
+export interface StoredUpgradeState {
+  state: string;
+  version?: string | undefined;
+  current?: string | undefined;
+  reason?: string | undefined;
+  at: number;
+}
+
+export const gateways = pgTable(
+  "gateways",
+  {
+    id: uuid("id").primaryKey(),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    gwId: text("gw_id").notNull().unique(),
+    clusterId: uuid("cluster_id").notNull().references(() => serviceNodes.id),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    status: smallint("status").notNull().default(0),
+    machineId: text("machine_id").notNull().unique(),
+    hostname: text("hostname").notNull().default(""),
+    tokenHash: text("token_hash").notNull(),
+    versions: jsonb("versions").$type<Record<string, string>>().notNull().default({}),
+    lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
+    upFlowKbps: integer("up_flow_kbps").notNull().default(0),
+    deviceTotal: integer("device_total").notNull().default(0),
+    deviceOnline: integer("device_online").notNull().default(0),
+    deviceOffline: integer("device_offline").notNull().default(0),
+    channelTotal: integer("channel_total").notNull().default(0),
+    channelOnline: integer("channel_online").notNull().default(0),
+    channelOffline: integer("channel_offline").notNull().default(0),
+    upgrade: jsonb("upgrade").$type<StoredUpgradeState>(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("gateways_app_created").on(t.appId, t.createdAt, t.id)],
+);
+
+export const gatewayDevices = pgTable(
+  "gateway_devices",
+  {
+    deviceId: uuid("device_id").primaryKey().references(() => devices.id, { onDelete: "cascade" }),
+    gatewayId: uuid("gateway_id").notNull().references(() => gateways.id, { onDelete: "cascade" }),
+    boxDeviceId: text("box_device_id").notNull(),
+    protocolType: smallint("protocol_type").notNull(),
+    ip: text("ip").notNull(),
+    port: integer("port").notNull(),
+  },
+  (t) => [unique("gateway_devices_box_id").on(t.gatewayId, t.boxDeviceId)],
+);
+
+export const releases = pgTable("releases", {
+  version: text("version").primaryKey(),
+  services: jsonb("services").$type<Record<string, string>>().notNull(),
+  notes: text("notes").notNull().default(""),
+  file: text("file").notNull(),
+  sha256: char("sha256", { length: 64 }).notNull(),
+  size: bigint("size", { mode: "number" }).notNull(),
+  publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const schema = { accounts, apiKeys, serviceNodes, organizations, devices, deviceCodeSequences, channels, streamAuthConfigs, gatewayKeys, gateways, gatewayDevices, releases };

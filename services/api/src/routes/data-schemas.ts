@@ -59,3 +59,49 @@ export const channelList: JsonSchema = {
     State: integer,
   }),
 };
+
+export const streamAuth = object({
+  Id: string,
+  PushState: integer,
+  PushSecret: string,
+  PushExpired: integer,
+  PullState: integer,
+  PullSecret: string,
+  PullExpired: integer,
+});
+
+export const playUrls = object({ Flv: string, Hls: string });
+
+const boolean = { type: "boolean" } as const;
+const gatewayProps = { Id: string, GwId: string, Name: string, Description: string, ClusterId: string, ClusterName: string, Status: integer };
+export const gateway = object(gatewayProps);
+export const gatewayPage = object({ TotalCount: integer, List: { type: "array", items: object({ ...gatewayProps, CreatedAt: string }) } });
+export const gatewayDescription = object({
+  Id: string,
+  Name: string,
+  GwId: string,
+  ClusterId: string,
+  ClusterName: string,
+  Description: string,
+  Version: { type: "array", items: object({ Name: string, Version: string }) },
+});
+export const gatewayMonitor = object({
+  UpFlow: integer,
+  DeviceTotal: integer,
+  DeviceOnline: integer,
+  DeviceOffline: integer,
+  ChannelTotal: integer,
+  ChannelOnline: integer,
+  ChannelOffline: integer,
+});
+export const gatewayDeviceList = object({
+  TotalCount: integer,
+  List: {
+    type: "array",
+    items: object({ Id: string, Name: string, ProtocolType: integer, ProtocolTypeName: string, Type: integer, Ip: string, Port: integer, ChannelNum: integer, Status: integer }),
+  },
+});
+export const gatewayProtocolTypeList: JsonSchema = { type: "array", items: object({ TypeCode: string, Label: string, Value: integer }) };
+export const gatewayVersions = object({
+  Services: { type: "array", items: object({ Name: string, Version: string, LatestVersion: string, IsUpdate: boolean, UpgradeInfo: string }) },
+});

@@ -5,6 +5,7 @@ import { defineRoute } from "../http/route.js";
 import type { ApiRoute } from "../http/route.js";
 import { AccessProtocol, DeviceStatus, DeviceType, EnableStatus, TransportProtocol } from "../store/device-enums.js";
 import { addDevice, deleteDevice, describeDevice, listDevices, moveDevices, setDeviceDisabled, updateDevice } from "../store/devices.js";
+import { findStreamSigning } from "../store/stream-auth.js";
 import { DESCRIPTION_PATTERN, NAME_PATTERN, ORGANIZATION_ID_PATTERN, PASSWORD_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
 import { bool, int, str, strArray } from "../validation/rules.js";
 import * as data from "./data-schemas.js";
@@ -125,7 +126,10 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
       tag: TAG,
       query: { Id: deviceId("Device id", true) },
       data: data.deviceDescription,
-      handle: (caller, { query }) => describeDevice(db, caller.appId, query.Id, deps.pushAuth, Math.floor(deps.now().getTime() / 1000)),
+      async handle(caller, { query }) {
+        const signing = await findStreamSigning(db, caller.appId);
+        return describeDevice(db, caller.appId, query.Id, signing.push, Math.floor(deps.now().getTime() / 1000));
+      },
     }),
     defineRoute({
       method: "PUT",

@@ -2,9 +2,12 @@ import type { ApiRoute } from "../http/route.js";
 import { channelRoutes } from "./channels.js";
 import type { RouteDeps } from "./deps.js";
 import { deviceRoutes } from "./devices.js";
+import { gatewayRoutes } from "./gateways.js";
 import { organizationRoutes } from "./organizations.js";
 import { regionRoutes } from "./regions.js";
+import { streamAuthRoutes } from "./stream-auth.js";
+import { streamRoutes } from "./streams.js";
 
 export function allRoutes(deps: RouteDeps): ApiRoute[] {
-  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps)];
+  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps)];
 }

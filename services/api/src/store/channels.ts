@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { channels } from "../db/schema.js";
+import { channels, devices, serviceNodes } from "../db/schema.js";
 
 /** Channel item of spec 02 §7. */
 export interface ChannelView {
@@ -33,6 +33,18 @@ export async function listChannels(db: Db, appId: string, deviceId: string): Pro
     Resolution: r.resolution,
     State: r.state,
   }));
+}
+
+/** A channel of the account with its device and the device's service node. */
+export async function findChannelWithDevice(db: Db, appId: string, channelId: string) {
+  return (
+    await db
+      .select({ channel: channels, device: devices, node: serviceNodes })
+      .from(channels)
+      .innerJoin(devices, eq(devices.id, channels.deviceId))
+      .innerJoin(serviceNodes, eq(serviceNodes.id, devices.clusterId))
+      .where(and(eq(channels.appId, appId), eq(channels.id, channelId)))
+  )[0];
 }
 
 export interface CatalogEntry {

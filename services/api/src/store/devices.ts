@@ -9,8 +9,8 @@ import { refuse, succeed } from "../errors/outcome.js";
 import { AccessProtocol, DeviceStatus, DeviceType, TransportProtocol } from "./device-enums.js";
 import { GB_SEQUENCE_MAX, GB_TYPE_IPC, GB_TYPE_NVR, gbCode, gbCodePrefix } from "./gb-code.js";
 import { listOrganizationRows, organizationExists, ROOT_ORGANIZATION_ID, subtreeIds } from "./organizations.js";
-import type { PushAuth } from "./push-url.js";
-import { pushStreamUrl } from "./push-url.js";
+import { pushStreamUrl } from "../streams/stream-urls.js";
+import type { UrlSigning } from "./stream-auth.js";
 
 type DeviceRow = typeof devices.$inferSelect;
 
@@ -66,7 +66,7 @@ function listItem(row: DeviceRow): DeviceListItem {
 
 const withNode = { device: devices, node: serviceNodes };
 
-async function findDeviceWithNode(db: Db, appId: string, id: string) {
+export async function findDeviceWithNode(db: Db, appId: string, id: string) {
   return (
     await db
       .select(withNode)
@@ -166,7 +166,7 @@ export async function describeDevice(
   db: Db,
   appId: string,
   id: string,
-  pushAuth: PushAuth | undefined,
+  pushSigning: UrlSigning | undefined,
   nowSeconds: number,
 ): Promise<Outcome<DeviceDescription>> {
   const found = await findDeviceWithNode(db, appId, id);
@@ -180,7 +180,7 @@ export async function describeDevice(
     SipDomain: node.sipDomain,
     SipIp: node.sipIp,
     SipPort: node.sipPort,
-    PushStreamUrl: device.accessProtocol === AccessProtocol.Rtmp ? pushStreamUrl(node, device.code, pushAuth, nowSeconds) : "",
+    PushStreamUrl: device.accessProtocol === AccessProtocol.Rtmp ? pushStreamUrl(node, device.code, pushSigning, nowSeconds) : "",
   });
 }
 

@@ -11,3 +11,7 @@ export const PASSWORD_PATTERN = { regex: /^[A-Za-z0-9]+$/, text: "letters and di
 export const ORGANIZATION_ID_PATTERN = { regex: /^(0|[1-9]\d{0,17})$/, text: "a decimal organization id" };
 /** Descriptions follow the name rule but may be empty. */
 export const DESCRIPTION_PATTERN = { regex: /^[\p{Script=Han}A-Za-z0-9_-]*$/u, text: "Chinese characters, letters, digits, _ or -" };
+/** authstream `PushSecret`/`PullSecret` (spec 01 §5.8): letters and digits only; empty while authentication is off. */
+export const STREAM_SECRET_PATTERN = { regex: /^[A-Za-z0-9]*$/, text: "letters and digits" };
+/** control/stream `Resolution` (spec 02 §18): QCIF … 1080P/I, GB codes "1"–"6" or run-together digits like 19201080. */
+export const RESOLUTION_PATTERN = { regex: /^[A-Za-z0-9/]+$/, text: "a resolution name (QCIF, CIF, 4CIF, D1, 720P, 1080P/I) or code" };

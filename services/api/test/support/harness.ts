@@ -13,6 +13,7 @@ import { allRoutes } from "../../src/routes/index.js";
 import { signAuthorization } from "../../src/signing/sign.js";
 import { DEFAULT_SIGNING_POLICY } from "../../src/signing/verify.js";
 import { ensureServiceNode } from "../../src/store/service-nodes.js";
+import { FakeGatewayControl, TEST_BUNDLE_BASE_URL } from "./fake-gateway-control.js";
 import type { ServiceNodeConfig } from "../../src/store/service-nodes.js";
 
 export const HOST = "ivc.myqcloud.com";
@@ -56,11 +57,26 @@ export interface Envelope<T = unknown> {
 export interface Harness {
   readonly app: FastifyInstance;
   readonly control: FakeDeviceControl;
+  readonly gatewayControl: FakeGatewayControl;
   readonly alice: IssuedKey;
   readonly bob: IssuedKey;
   readonly keyDeps: KeyStoreDeps;
   call<T = unknown>(key: IssuedKey, method: string, path: string, body?: unknown): Promise<{ res: LightMyRequestResponse; env: Envelope<T> }>;
+  /** Sets the key's account authstream config: everything off plus `fields`, under the Id GET answers. */
+  setStreamAuth(key: IssuedKey, fields: Partial<StreamAuth>): Promise<Envelope<StreamAuth>>;
 }
+
+export interface StreamAuth {
+  Id: string;
+  PushState: number;
+  PushSecret: string;
+  PushExpired: number;
+  PullState: number;
+  PullSecret: string;
+  PullExpired: number;
+}
+
+export const STREAM_AUTH_OFF = { PushState: 0, PushSecret: "", PushExpired: 0, PullState: 0, PullSecret: "", PullExpired: 0 };
 
 /** Builds the app on `database` with two accounts (alice, bob), one key each, and the test node. */
 export async function createHarness(database: Database): Promise<Harness> {
@@ -70,17 +86,23 @@ export async function createHarness(database: Database): Promise<Harness> {
   const alice = await createKey(deps, (await createAccount(database.db, "alice")).appId);
   const bob = await createKey(deps, (await createAccount(database.db, "bob")).appId);
   const control = new FakeDeviceControl();
+  const gatewayControl = new FakeGatewayControl();
   const app = buildApp({
-    routes: allRoutes({ db: database.db, control, pushAuth: { secret: "push-secret", validSeconds: 3600 }, now: () => new Date() }),
+    routes: allRoutes({ db: database.db, control, now: () => new Date(), gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL } }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });
   await app.ready();
-  return {
+  const harness: Harness = {
     app,
     control,
+    gatewayControl,
     alice,
     bob,
     keyDeps: deps,
+    async setStreamAuth(key, fields) {
+      const { Id } = (await harness.call<StreamAuth>(key, "GET", "/ivc/cms/config/authstream")).env.Data;
+      return (await harness.call<StreamAuth>(key, "POST", "/ivc/cms/config/authstream", { Id, ...STREAM_AUTH_OFF, ...fields })).env;
+    },
     async call(key, method, path, body) {
       const url = new URL(path, `http://${HOST}`);
       const headers: Record<string, string> = { Host: HOST };
@@ -104,4 +126,5 @@ export async function createHarness(database: Database): Promise<Harness> {
       return { res, env: res.json() };
     },
   };
+  return harness;
 }

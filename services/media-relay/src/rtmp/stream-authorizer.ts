@@ -9,6 +9,8 @@ export type AuthDecision =
   | { ok: false; status: 403 | 503; reason: string };
 
 export interface StreamAuthorizerOptions {
+  /** This relay's cluster: the API learns from the subject which site asks. */
+  clusterId: string;
   /** Answers are reused this long (the API's authstream settings change rarely). */
   cacheMs: number;
   timeoutMs: number;
@@ -69,7 +71,7 @@ export class StreamAuthorizer {
     const cached = this.cache.get(key);
     if (cached !== undefined && this.now() - cached.at < this.options.cacheMs) return { ok: true, reply: cached.reply };
     try {
-      const reply = await this.bus.request(streamAuthorize, {}, { direction, app, streamId }, { timeoutMs: this.options.timeoutMs });
+      const reply = await this.bus.request(streamAuthorize, { clusterId: this.options.clusterId }, { direction, app, streamId }, { timeoutMs: this.options.timeoutMs });
       if (this.cache.size >= MAX_CACHED) this.cache.clear();
       this.cache.set(key, { reply, at: this.now() });
       if (direction === "pull") this.lastPullPolicy = { secretRequired: reply.secretRequired, ...(reply.secret !== undefined ? { secret: reply.secret } : {}) };

@@ -61,7 +61,7 @@ export async function startHarness(overrides: Partial<SipServerConfig> = {}, tun
   const devices = new Map<string, DeviceCredentialsReply>();
   const events: RecordedEvent[] = [];
 
-  const credentialsSubject = deviceCredentials.subject({});
+  const credentialsSubject = deviceCredentials.subject({ clusterId });
   const responder = nc.subscribe(credentialsSubject, {
     callback: (_err, msg) => {
       const { deviceId } = JSON.parse(new TextDecoder().decode(msg.data)) as { deviceId: string };

@@ -1,0 +1,94 @@
+import { PsMuxer, RtpPacketizer, type Frame } from "@ivc/media";
+import { alawSine } from "./g711.js";
+import type { MediaSink } from "./media-sink.js";
+import type { VideoSource } from "./video-source.js";
+
+export interface PsStreamerOptions {
+  source: VideoSource;
+  frameRate: number;
+  /** Mux a G.711A sine track into the PS (GB/T 28181-2016 Annex C stream type 0x90). */
+  audio: boolean;
+  /** SSRC in the RTP header. */
+  ssrc: number;
+  sink: MediaSink;
+}
+
+const VIDEO_CLOCK = 90_000;
+const AUDIO_RATE = 8000;
+/** A plausible start, far from the 33-bit wrap; receivers must not assume zero. */
+const FIRST_TIMESTAMP = 90_000;
+/** Beyond this many unsent bytes (a slow TCP reader), pictures are skipped until the next keyframe. */
+const MAX_BACKLOG_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Sends the looped source as PS over RTP (GB/T 28181-2016 Annex C), one picture per frame
+ * interval with its audio, paced on the wall clock (a late timer is caught up, not drifted).
+ */
+export class PsStreamer {
+  private readonly muxer: PsMuxer;
+  private readonly packetizer: RtpPacketizer;
+  private timer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private index = 0;
+  private skippingToKeyframe = false;
+  private sent = 0;
+
+  constructor(private readonly options: PsStreamerOptions) {
+    if (!(options.frameRate > 0 && options.frameRate <= 120)) throw new RangeError(`frameRate must be in (0, 120], got ${options.frameRate}`);
+    this.muxer = new PsMuxer({ video: "H264", ...(options.audio ? { audio: "G711A" as const } : {}) });
+    this.packetizer = new RtpPacketizer({ ssrc: options.ssrc, initialSequenceNumber: Math.floor(Math.random() * 0x10000) });
+  }
+
+  get packetsSent(): number {
+    return this.sent;
+  }
+
+  get picturesSent(): number {
+    return this.index;
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.startedAt = Date.now();
+    this.tick();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.startedAt = -1;
+  }
+
+  private tick(): void {
+    if (this.startedAt < 0) return;
+    const interval = 1000 / this.options.frameRate;
+    const due = Math.floor((Date.now() - this.startedAt) / interval) + 1;
+    while (this.index < due && this.startedAt >= 0) this.sendPicture();
+    if (this.startedAt < 0) return;
+    this.timer = setTimeout(() => this.tick(), Math.max(1, this.startedAt + this.index * interval - Date.now()));
+  }
+
+  private sendPicture(): void {
+    const { source, frameRate } = this.options;
+    const i = this.index++;
+    const picture = source.pictures[i % source.pictures.length];
+    if (picture === undefined) return;
+    if (this.options.sink.backlogBytes > MAX_BACKLOG_BYTES) this.skippingToKeyframe = true;
+    if (this.skippingToKeyframe && !picture.keyframe) return;
+    this.skippingToKeyframe = false;
+    const ts = FIRST_TIMESTAMP + Math.round((i * VIDEO_CLOCK) / frameRate);
+    this.emit({ kind: "video", codec: "H264", pts: ts, dts: ts, data: picture.data, keyframe: picture.keyframe }, ts);
+    if (!this.options.audio) return;
+    const first = Math.round((i * AUDIO_RATE) / frameRate);
+    const count = Math.round(((i + 1) * AUDIO_RATE) / frameRate) - first;
+    const audioTs = FIRST_TIMESTAMP + Math.round((first * VIDEO_CLOCK) / AUDIO_RATE);
+    this.emit({ kind: "audio", codec: "G711A", pts: audioTs, dts: audioTs, data: alawSine(first, count), keyframe: true }, audioTs);
+  }
+
+  private emit(frame: Frame, timestamp: number): void {
+    for (const packet of this.packetizer.packetize(this.muxer.mux(frame), timestamp)) {
+      this.options.sink.send(packet);
+      this.sent++;
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import { EventEmitter } from "node:events";
+import { rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { parseSsrc } from "@ivc/gb28181";
+import { buildAnswerSdp } from "./answer-sdp.js";
+import { planMedia, type MediaPlan } from "./media-plan.js";
+import type { InviteAnswer, InviteOffer, MediaResponder } from "./media-responder.js";
+import { prepareSink, type MediaSink, type PreparedSink } from "./media-sink.js";
+import { PsStreamer } from "./ps-streamer.js";
+import { FFMPEG_PATH, generateTestPattern, loadH264Source, type VideoSource } from "./video-source.js";
+
+export interface StreamingResponderOptions {
+  /** H.264 Annex-B file to loop; without it ffmpeg's test picture is encoded once (INVITEs get 488 without ffmpeg). */
+  video?: string;
+  /** Pictures per second (the source's rate). Default 25. */
+  frameRate?: number;
+  /** Mux a G.711A sine track. Default false. */
+  audio?: boolean;
+  /** The y= SSRC to answer instead of the offered one (as many cameras do). */
+  answerSsrc?: string;
+  /** The SSRC put in RTP packets when it must differ from the answered y= (the relay's mismatch path). */
+  rtpSsrc?: number;
+  /** Refuse every INVITE with this status (e.g. 486 Busy Here). */
+  refuseInvite?: number;
+  /** How long a TCP connection may take to come up after the ACK. Default 10 s. */
+  connectTimeoutMs?: number;
+  ffmpegPath?: string;
+}
+
+/** A stream as the device sees it. */
+export interface StreamInfo {
+  readonly dialogKey: string;
+  readonly channelId: string;
+  readonly plan: MediaPlan;
+  /** y= of the answer. */
+  readonly answeredSsrc: string;
+  /** SSRC in the RTP packets. */
+  readonly rtpSsrc: number;
+}
+
+export interface StreamingResponderEvents {
+  warning: [text: string];
+  /** The ACK came and media flows. */
+  streaming: [info: StreamInfo];
+  /** Media stopped: BYE, the platform closed the TCP connection, or it never connected. */
+  stopped: [dialogKey: string, reason: string];
+}
+
+interface Stream {
+  info: StreamInfo;
+  prepared: PreparedSink;
+  sink?: MediaSink;
+  streamer?: PsStreamer;
+  /** No ACK within this (RFC 3261 Timer H: 64·T1) and the answer is abandoned. */
+  ackTimer?: NodeJS.Timeout;
+}
+
+const ACK_WAIT_MS = 32_000;
+/** A y= for offers without one (a live SSRC of domain 00000). */
+const FALLBACK_SSRC = "0000000001";
+
+/**
+ * A MediaResponder that streams: answers INVITEs with its own address and SSRC, then on ACK
+ * sends the looped H.264 source as PS over RTP the way the offer asks (UDP, TCP active or
+ * TCP passive), until BYE.
+ */
+export class StreamingMediaResponder extends EventEmitter<StreamingResponderEvents> implements MediaResponder {
+  private readonly streams = new Map<string, Stream>();
+  private sourcePromise: Promise<VideoSource | undefined> | undefined;
+  private generatedFile: string | undefined;
+
+  constructor(private readonly options: StreamingResponderOptions = {}) {
+    super();
+    if (options.answerSsrc !== undefined && !/^\d{10}$/.test(options.answerSsrc)) throw new RangeError(`answerSsrc must be 10 digits, got "${options.answerSsrc}"`);
+    if (options.rtpSsrc !== undefined && !(Number.isInteger(options.rtpSsrc) && options.rtpSsrc >= 0 && options.rtpSsrc <= 0xffffffff)) {
+      throw new RangeError(`rtpSsrc must be a 32-bit unsigned integer, got ${options.rtpSsrc}`);
+    }
+  }
+
+  /** Loads (or generates) the source now rather than at the first INVITE; resolves false when there is none. */
+  async prepare(): Promise<boolean> {
+    return (await this.source()) !== undefined;
+  }
+
+  /** Streams in progress. */
+  get active(): StreamInfo[] {
+    return [...this.streams.values()].filter((stream) => stream.streamer !== undefined).map((stream) => stream.info);
+  }
+
+  /** Pictures sent in a dialog so far (0 before the ACK). */
+  picturesSent(dialogKey: string): number {
+    return this.streams.get(dialogKey)?.streamer?.picturesSent ?? 0;
+  }
+
+  async answerInvite(offer: InviteOffer): Promise<InviteAnswer> {
+    if (this.options.refuseInvite !== undefined) return { status: this.options.refuseInvite };
+    if (!offer.sdp?.ok) return this.refuse(488, `INVITE for ${offer.channelId} without a readable SDP offer`);
+    const planned = planMedia(offer.sdp);
+    if (!planned.ok) return this.refuse(488, `INVITE for ${offer.channelId}: ${planned.reason}`);
+    if ((await this.source()) === undefined) {
+      return this.refuse(488, "no video to stream: give an H.264 file (--video) or install ffmpeg at " + (this.options.ffmpegPath ?? FFMPEG_PATH));
+    }
+    const prepared = await prepareSink(planned.plan, offer.localAddress);
+    const answeredSsrc = this.options.answerSsrc ?? offer.sdp.ssrc ?? FALLBACK_SSRC;
+    const info: StreamInfo = {
+      dialogKey: offer.dialogKey,
+      channelId: offer.channelId,
+      plan: planned.plan,
+      answeredSsrc,
+      rtpSsrc: this.options.rtpSsrc ?? parseSsrc(answeredSsrc)?.rtpSsrc ?? Number(answeredSsrc),
+    };
+    const stream: Stream = { info, prepared };
+    stream.ackTimer = setTimeout(() => this.end(offer.dialogKey, "no ACK for the 200 OK"), ACK_WAIT_MS);
+    this.streams.set(offer.dialogKey, stream);
+    const body = buildAnswerSdp({
+      channelId: offer.channelId,
+      sessionName: offer.sdp.sessionName ?? "Play",
+      ip: offer.localAddress,
+      port: prepared.port,
+      tcp: planned.plan.kind !== "udp",
+      ...(planned.answerSetup ? { setup: planned.answerSetup } : {}),
+      ssrc: answeredSsrc,
+    });
+    return { status: 200, body: Buffer.from(body), contentType: "APPLICATION/SDP" };
+  }
+
+  onAck(dialogKey: string): void {
+    const stream = this.streams.get(dialogKey);
+    if (!stream || stream.streamer) return;
+    clearTimeout(stream.ackTimer);
+    void this.startStreaming(stream);
+  }
+
+  onBye(dialogKey: string): void {
+    this.end(dialogKey, "BYE");
+  }
+
+  /** Stops every stream and deletes a generated test picture. */
+  async close(): Promise<void> {
+    for (const key of [...this.streams.keys()]) this.end(key, "responder closed");
+    if (this.generatedFile !== undefined) await rm(dirname(this.generatedFile), { recursive: true, force: true });
+    this.generatedFile = undefined;
+    this.sourcePromise = undefined;
+  }
+
+  private async startStreaming(stream: Stream): Promise<void> {
+    const source = await this.source();
+    let sink: MediaSink;
+    try {
+      sink = await stream.prepared.open(this.options.connectTimeoutMs ?? 10_000);
+    } catch (err) {
+      this.safeEmit("warning", `media for ${stream.info.channelId} not started: ${(err as Error).message}`);
+      this.end(stream.info.dialogKey, "no media connection");
+      return;
+    }
+    if (this.streams.get(stream.info.dialogKey) !== stream || source === undefined) {
+      sink.close();
+      return;
+    }
+    stream.sink = sink;
+    sink.onClosed((reason) => this.end(stream.info.dialogKey, reason));
+    stream.streamer = new PsStreamer({ source, frameRate: this.options.frameRate ?? 25, audio: this.options.audio ?? false, ssrc: stream.info.rtpSsrc, sink });
+    stream.streamer.start();
+    this.safeEmit("streaming", stream.info);
+  }
+
+  private end(dialogKey: string, reason: string): void {
+    const stream = this.streams.get(dialogKey);
+    if (!stream) return;
+    this.streams.delete(dialogKey);
+    clearTimeout(stream.ackTimer);
+    stream.streamer?.stop();
+    stream.sink?.close();
+    stream.prepared.close();
+    this.safeEmit("stopped", dialogKey, reason);
+  }
+
+  private source(): Promise<VideoSource | undefined> {
+    this.sourcePromise ??= this.loadSource();
+    return this.sourcePromise;
+  }
+
+  private async loadSource(): Promise<VideoSource | undefined> {
+    try {
+      if (this.options.video !== undefined) {
+        const source = await loadH264Source(this.options.video);
+        if (!source) this.safeEmit("warning", `${this.options.video} holds no H.264 keyframe`);
+        return source;
+      }
+      const generated = await generateTestPattern(this.options.ffmpegPath);
+      if (generated === undefined) {
+        this.safeEmit("warning", `no --video given and no ffmpeg at ${this.options.ffmpegPath ?? FFMPEG_PATH}: INVITEs will be refused with 488`);
+        return undefined;
+      }
+      this.generatedFile = generated;
+      return await loadH264Source(generated);
+    } catch (err) {
+      this.safeEmit("warning", `cannot load the video source: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private refuse(status: number, text: string): InviteAnswer {
+    this.safeEmit("warning", text);
+    return { status };
+  }
+
+  /** A throwing listener must not break signaling (events fire from socket callbacks). */
+  private safeEmit<K extends keyof StreamingResponderEvents>(event: K, ...args: StreamingResponderEvents[K]): void {
+    try {
+      (this.emit as (name: K, ...rest: StreamingResponderEvents[K]) => boolean)(event, ...args);
+    } catch {
+      // The listener's problem; the stream goes on.
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import { createSocket } from "node:dgram";
+import { rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { dirname } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildInviteSdp, parseGbSdp } from "@ivc/gb28181";
+import { PsRtpReceiver, Rfc4571Framer, type Frame } from "@ivc/media";
+import { createRequest } from "@ivc/sip";
+import { generateTestPattern } from "../src/video-source.js";
+import type { InviteOffer } from "../src/media-responder.js";
+import { StreamingMediaResponder } from "../src/streaming-responder.js";
+
+const CHANNEL = "34020000001310000001";
+let clip: string;
+const cleanups: Array<() => unknown> = [];
+
+function offer(transport: "udp" | "tcp-passive" | "tcp-active", port: number, key: string): InviteOffer {
+  const body = buildInviteSdp({ kind: "Play", channelId: CHANNEL, mediaIp: "127.0.0.1", mediaPort: port, transport, ssrc: "0200000001" });
+  const request = createRequest({
+    method: "INVITE",
+    uri: `sip:${CHANNEL}@127.0.0.1:5060`,
+    via: { protocol: "SIP/2.0", transport: "UDP", host: "127.0.0.1", port: 5060, params: { branch: "z9hG4bK-test" } },
+    from: { uri: "sip:34020000002000000001@3402000000", params: { tag: "a" } },
+    to: { uri: `sip:${CHANNEL}@3402000000`, params: {} },
+    callId: key,
+    cseq: 1,
+    body: Buffer.from(body),
+    contentType: "APPLICATION/SDP",
+  });
+  return { request, channelId: CHANNEL, sdp: parseGbSdp(body), remote: { protocol: "udp", address: "127.0.0.1", port: 5060 }, localAddress: "127.0.0.1", dialogKey: key };
+}
+
+function responder(options: ConstructorParameters<typeof StreamingMediaResponder>[0] = {}): StreamingMediaResponder {
+  const r = new StreamingMediaResponder({ video: clip, ...options });
+  cleanups.push(() => r.close());
+  return r;
+}
+
+async function udpSink(): Promise<{ port: number; frames: Frame[]; packets: Buffer[] }> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  cleanups.push(() => socket.close());
+  const receiver = new PsRtpReceiver();
+  const frames: Frame[] = [];
+  const packets: Buffer[] = [];
+  socket.on("message", (packet) => {
+    packets.push(packet);
+    frames.push(...receiver.push(packet, Date.now()));
+  });
+  return { port: socket.address().port, frames, packets };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeAll(async () => {
+  clip = (await generateTestPattern(undefined, 1)) ?? "";
+  if (!clip) throw new Error("these tests need ffmpeg at /usr/bin/ffmpeg");
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+  await rm(dirname(clip), { recursive: true, force: true });
+});
+
+describe("StreamingMediaResponder", () => {
+  it("answers 200 with its own address and the offered SSRC, streams only after the ACK, paced at the frame rate", async () => {
+    const r = responder();
+    const sink = await udpSink();
+    const answer = await r.answerInvite(offer("udp", sink.port, "udp-1"));
+    expect(answer.status).toBe(200);
+    const sdp = parseGbSdp(answer.body?.toString() ?? "");
+    expect(sdp).toMatchObject({ ok: true, ssrc: "0200000001", media: { ip: "127.0.0.1", transport: "udp", direction: "sendonly" } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.packets).toHaveLength(0);
+
+    const startedAt = Date.now();
+    r.onAck("udp-1");
+    await until(() => sink.frames.some((f) => f.kind === "video" && f.keyframe));
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() - startedAt)));
+    const pictures = r.picturesSent("udp-1");
+    expect(pictures).toBeGreaterThanOrEqual(23);
+    expect(pictures).toBeLessThanOrEqual(28);
+    expect(sink.packets.every((p) => p.readUInt32BE(8) === 200000001)).toBe(true);
+    // The UDP source port is the one announced in the answer.
+    if (!sdp.ok) throw new Error(sdp.reason);
+    expect(sdp.media.port).toBeGreaterThan(0);
+  });
+
+  it("loops the source with timestamps that keep rising", async () => {
+    const r = responder({ frameRate: 100 });
+    const sink = await udpSink();
+    await r.answerInvite(offer("udp", sink.port, "loop"));
+    r.onAck("loop");
+    await until(() => r.picturesSent("loop") > 40, 3000);
+    await until(() => sink.frames.filter((f) => f.kind === "video").length > 35, 3000);
+    const pts = sink.frames.filter((f) => f.kind === "video").map((f) => f.pts);
+    expect(pts.every((value, i) => i === 0 || value > pts[i - 1]!)).toBe(true);
+    expect(sink.frames.filter((f) => f.kind === "video" && f.keyframe).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("stops on BYE", async () => {
+    const r = responder();
+    const sink = await udpSink();
+    await r.answerInvite(offer("udp", sink.port, "bye"));
+    r.onAck("bye");
+    await until(() => sink.packets.length > 0);
+    const stopped = new Promise<string>((resolve) => r.once("stopped", (_key, reason) => resolve(reason)));
+    r.onBye("bye");
+    expect(await stopped).toBe("BYE");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const count = sink.packets.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.packets.length).toBe(count);
+    expect(r.active).toHaveLength(0);
+  });
+
+  it("listens for a platform that connects (setup:active) and frames RTP per RFC 4571, with G.711A audio", async () => {
+    const r = responder({ audio: true, answerSsrc: "0200009999" });
+    const answer = await r.answerInvite(offer("tcp-active", 9, "tcp"));
+    const sdp = parseGbSdp(answer.body?.toString() ?? "");
+    if (!sdp.ok) throw new Error(sdp.reason);
+    expect(sdp).toMatchObject({ ssrc: "0200009999", media: { transport: "tcp", setup: "passive", connection: "new" } });
+    r.onAck("tcp");
+    const framer = new Rfc4571Framer();
+    const receiver = new PsRtpReceiver();
+    const frames: Frame[] = [];
+    const socket = connect({ host: "127.0.0.1", port: sdp.media.port });
+    cleanups.push(() => socket.destroy());
+    socket.on("data", (chunk: Buffer) => framer.push(chunk).forEach((p) => frames.push(...receiver.push(p, Date.now()))));
+    await until(() => frames.some((f) => f.kind === "video" && f.keyframe) && frames.some((f) => f.kind === "audio"));
+    expect(frames.find((f) => f.kind === "audio")).toMatchObject({ codec: "G711A" });
+    expect(framer.stats.resyncBytes).toBe(0);
+  });
+
+  it("refuses with the configured status, and with 488 when there is no video and no ffmpeg", async () => {
+    expect((await responder({ refuseInvite: 486 }).answerInvite(offer("udp", 30000, "busy"))).status).toBe(486);
+    const noSource = new StreamingMediaResponder({ ffmpegPath: "/nonexistent/ffmpeg" });
+    const warnings: string[] = [];
+    noSource.on("warning", (text) => warnings.push(text));
+    expect((await noSource.answerInvite(offer("udp", 30000, "none"))).status).toBe(488);
+    expect(warnings.join("\n")).toMatch(/ffmpeg/);
+  });
+});

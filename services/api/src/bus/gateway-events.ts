@@ -1,0 +1,29 @@
+import type { GatewayDevice, GatewayUpgradeState } from "@ivc/bus";
+import type { Db } from "../db/database.js";
+import { syncGatewayDevices } from "../store/gateway-devices.js";
+import { applyHeartbeat, findGatewayByGwId, setUpgradeState } from "../store/gateways.js";
+import type { HeartbeatFigures } from "../store/gateways.js";
+import type { GatewayControl } from "./gateway-control.js";
+
+const UNKNOWN_GATEWAY = "the platform has no gateway with this GwId (deleted); activate again with a new key";
+
+/**
+ * Applies the boxes' reports. A report from a gwId the platform does not know is answered with
+ * `gateway.revoked`, so a box that was offline when its gateway was deleted learns it.
+ */
+export function createGatewayEventHandlers(db: Db, control: Pick<GatewayControl, "revoke">, now: () => Date = () => new Date()) {
+  return {
+    async heartbeat(event: HeartbeatFigures & { gwId: string }): Promise<void> {
+      if (!(await applyHeartbeat(db, event.gwId, event, now()))) control.revoke(event.gwId, UNKNOWN_GATEWAY);
+    },
+    async devices(event: { gwId: string; devices: GatewayDevice[] }): Promise<void> {
+      const gateway = await findGatewayByGwId(db, event.gwId);
+      if (!gateway) return control.revoke(event.gwId, UNKNOWN_GATEWAY);
+      await syncGatewayDevices(db, gateway, event.devices);
+    },
+    async upgradeStatus(event: GatewayUpgradeState & { gwId: string }): Promise<void> {
+      const { gwId, ...state } = event;
+      if (!(await setUpgradeState(db, gwId, state))) control.revoke(gwId, UNKNOWN_GATEWAY);
+    },
+  };
+}

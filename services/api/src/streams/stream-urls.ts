@@ -1,0 +1,83 @@
+import { signStreamPath } from "@ivc/media";
+import type { UrlSigning } from "../store/stream-auth.js";
+
+/** Where a service node's media-relay listens (service_nodes row). */
+export interface MediaEndpoint {
+  readonly mediaHost: string;
+  readonly mediaHttpPort: number;
+  readonly rtmpPort: number;
+}
+
+/** What the relay needs to start a GB live stream without asking anyone: the device and the transport to INVITE. */
+export interface GbSource {
+  readonly deviceCode: string;
+  readonly transport: "udp" | "tcp-passive";
+}
+
+export interface PlayOptions {
+  /** Spec 02 §18 `StreamType`, carried as `stream_type` like the spec's example URL. */
+  readonly streamType: number | undefined;
+  /** Spec 02 §18 `Resolution`, carried as `resolution`. */
+  readonly resolution: string | undefined;
+}
+
+export interface PlayUrls {
+  Flv: string;
+  Hls: string;
+}
+
+function authority(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** The relay's one application: pushes go to `/live/<code>`, live and playback streams play under `/live/`. */
+export const LIVE_APP = "live";
+
+/**
+ * The path a signature covers: the stream `/<app>/<streamId>`, whatever the protocol, because
+ * media-relay verifies `sign` against that path for RTMP, HTTP-FLV, WS-FLV and HLS alike
+ * (packages/media stream-sign, packages/bus `api.stream.authorize`).
+ */
+export const streamPath = (streamId: string) => `/${LIVE_APP}/${streamId}`;
+
+/** The relay's viewer paths (services/media-relay http-routes). */
+const flvPath = (streamId: string) => `${streamPath(streamId)}.live.flv`;
+const hlsPath = (streamId: string) => `/hls/${streamId}/index.m3u8`;
+
+/** `params` plus node-media-server's `sign=<expiry>-<md5(path-expiry-secret)>` when signing is on. */
+function signedQuery(streamId: string, params: URLSearchParams, signing: UrlSigning | undefined, nowSeconds: number): string {
+  const query = new URLSearchParams(params);
+  if (signing) query.set("sign", signStreamPath(streamPath(streamId), signing.secret, nowSeconds + signing.validSeconds));
+  const text = query.toString();
+  return text === "" ? "" : `?${text}`;
+}
+
+/** The RTMP push URL of an RTMP device (spec 02 §4 `PushStreamUrl`): `rtmp://<media host>:<RTMP port>/live/<Code>`. */
+export function pushStreamUrl(node: MediaEndpoint, deviceCode: string, signing: UrlSigning | undefined, nowSeconds: number): string {
+  const base = `rtmp://${authority(node.mediaHost, node.rtmpPort)}`;
+  return `${base}${streamPath(deviceCode)}${signedQuery(deviceCode, new URLSearchParams(), signing, nowSeconds)}`;
+}
+
+/**
+ * HTTP-FLV and HLS URLs of stream `streamId` on `node` (spec 02 §18). Only the stream path is
+ * signed; `device`, `transport`, `stream_type` and `resolution` only steer the relay.
+ */
+export function playUrls(
+  node: MediaEndpoint,
+  streamId: string,
+  source: GbSource | undefined,
+  options: PlayOptions,
+  signing: UrlSigning | undefined,
+  nowSeconds: number,
+): PlayUrls {
+  const params = new URLSearchParams();
+  if (source) {
+    params.set("device", source.deviceCode);
+    params.set("transport", source.transport);
+  }
+  if (options.streamType !== undefined) params.set("stream_type", String(options.streamType));
+  if (options.resolution !== undefined) params.set("resolution", options.resolution);
+  const query = signedQuery(streamId, params, signing, nowSeconds);
+  const base = `http://${authority(node.mediaHost, node.mediaHttpPort)}`;
+  return { Flv: `${base}${flvPath(streamId)}${query}`, Hls: `${base}${hlsPath(streamId)}${query}` };
+}
