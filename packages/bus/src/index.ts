@@ -55,3 +55,15 @@ export {
 export type { GatewayChannel, GatewayDevice, GatewayErrorCode, GatewayProtocolType, GatewayUpgradeState } from "./contracts/gateway.js";
 export { rtmpPushEnded, rtmpPushStarted, streamAuthorize, streamDirections } from "./contracts/stream-auth.js";
 export type { StreamAuthorizeReply } from "./contracts/stream-auth.js";
+export {
+  playbackActions,
+  playbackControl,
+  presetCommands,
+  presetControl,
+  presetQuery,
+  ptzActions,
+  ptzControl,
+  recordQuery,
+  recordTypes,
+} from "./contracts/control.js";
+export type { PtzAction } from "./contracts/control.js";
