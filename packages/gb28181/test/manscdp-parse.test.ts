@@ -54,7 +54,7 @@ describe("parseManscdp catalog", () => {
   it("parses a Hikvision GB2312 catalog response into typed items", () => {
     const message = expectMessage(parseManscdp(gbBody(HIKVISION_CATALOG)));
     expect(message).toMatchObject({ kind: "Response", cmdType: "Catalog", sn: 17430, deviceId: "34020000001110000001", charset: "GB2312", sumNum: 2 });
-    if (message.cmdType !== "Catalog") throw new Error("narrowing");
+    if (message.cmdType !== "Catalog" || message.kind !== "Response") throw new Error("narrowing");
     expect(message.items).toEqual([
       {
         deviceId: "34020000001320000001",

@@ -96,7 +96,7 @@ describe("FLV demuxer", () => {
 
   it("passes G.711 A-law and µ-law samples through with 90 kHz timestamps", () => {
     const alaw = g711Frames("G711A", encodeTestAudio("alaw", 1));
-    const frames = demux(mux(interleave<Frame>(h264.slice(0, 25), alaw))).frames.filter((f) => f.kind === "audio");
+    const frames = demux(mux(interleave(h264.slice(0, 25), alaw))).frames.filter((f) => f.kind === "audio");
     expect(frames.length).toBeGreaterThan(0);
     expect(frames[0]!.codec).toBe("G711A");
     expect(frames[0]!.data.equals(alaw.find((a) => a.data.equals(frames[0]!.data))!.data)).toBe(true);

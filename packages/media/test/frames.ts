@@ -26,6 +26,6 @@ export function g711Frames(codec: Exclude<AudioCodec, "AAC">, samples: Buffer, s
 }
 
 /** Merges two frame lists by DTS (the order a camera would send them). */
-export function interleave<T extends { dts: number }>(a: readonly T[], b: readonly T[]): T[] {
+export function interleave<A extends { dts: number }, B extends { dts: number }>(a: readonly A[], b: readonly B[]): Array<A | B> {
   return [...a, ...b].sort((x, y) => x.dts - y.dts);
 }

@@ -38,7 +38,10 @@ describe("full receive chain under hostile input", () => {
       () => corpus[int(corpus.length)]!,
       () => {
         const p = Buffer.from(corpus[int(corpus.length)]!);
-        for (let n = 1 + int(8); n > 0; n--) p[int(p.length)] ^= 1 << int(8);
+        for (let n = 1 + int(8); n > 0; n--) {
+          const i = int(p.length);
+          p[i] = p[i]! ^ (1 << int(8));
+        }
         return p;
       },
       () => corpus[int(corpus.length)]!.subarray(0, int(200)),
