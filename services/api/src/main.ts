@@ -6,6 +6,7 @@ import { findVerificationKey, seedKey } from "./accounts/keys.js";
 import { loadMasterKey } from "./accounts/master-key.js";
 import { createSecretBox } from "./accounts/secret-box.js";
 import { subscribeGateways } from "./bus/gateway-subscriptions.js";
+import { createNatsChannelControl } from "./bus/nats-channel-control.js";
 import { createNatsDeviceControl } from "./bus/nats-device-control.js";
 import { createNatsGatewayControl } from "./bus/nats-gateway-control.js";
 import { subscribeDeviceEvents } from "./bus/subscriptions.js";
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
       routes: allRoutes({
         db: database.db,
         control: createNatsDeviceControl(bus, logger),
+        channelControl: createNatsChannelControl(bus),
         now: () => new Date(),
         gateways: { control: gatewayControl, bundleBaseUrl: config.API_PUBLIC_URL ?? `http://${node.sipIp}:${config.API_PORT}` },
       }),

@@ -22,6 +22,8 @@ function fieldSchema(rule: FieldRule): JsonSchema {
         ...(rule.max !== undefined ? { maximum: rule.max } : {}),
         ...(rule.default !== undefined ? { default: rule.default } : {}),
       };
+    case "number":
+      return { ...base, type: "number", ...(rule.values ? { enum: [...rule.values] } : {}) };
     case "bool":
       return { ...base, type: "boolean", ...(rule.default !== undefined ? { default: rule.default } : {}) };
     case "stringArray":

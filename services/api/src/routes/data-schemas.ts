@@ -71,6 +71,9 @@ export const streamAuth = object({
 });
 
 export const playUrls = object({ Flv: string, Hls: string });
+export const presetList: JsonSchema = { type: "array", items: object({ Index: integer, Name: string }) };
+export const timeline: JsonSchema = { type: "array", items: object({ Begin: integer, End: integer }) };
+export const recordUrl = object({ Flv: string });
 
 const boolean = { type: "boolean" } as const;
 const gatewayProps = { Id: string, GwId: string, Name: string, Description: string, ClusterId: string, ClusterName: string, Status: integer };

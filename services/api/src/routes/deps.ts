@@ -1,3 +1,4 @@
+import type { ChannelControl } from "../bus/channel-control.js";
 import type { DeviceControl } from "../bus/device-control.js";
 import type { GatewayControl } from "../bus/gateway-control.js";
 import type { Db } from "../db/database.js";
@@ -6,6 +7,8 @@ import type { Db } from "../db/database.js";
 export interface RouteDeps {
   readonly db: Db;
   readonly control: DeviceControl;
+  /** PTZ, presets and device-local recordings (spec 02 §15–17, §20, §23). */
+  readonly channelControl: ChannelControl;
   readonly now: () => Date;
   readonly gateways: GatewayRouteDeps;
 }

@@ -58,6 +58,17 @@ export function pushStreamUrl(node: MediaEndpoint, deviceCode: string, signing: 
   return `${base}${streamPath(deviceCode)}${signedQuery(deviceCode, new URLSearchParams(), signing, nowSeconds)}`;
 }
 
+/** Adds what steers the relay's INVITE to `params`: the device, its transport, the stream type or resolution. */
+function setSteering(params: URLSearchParams, source: GbSource | undefined, options: PlayOptions): URLSearchParams {
+  if (source) {
+    params.set("device", source.deviceCode);
+    params.set("transport", source.transport);
+  }
+  if (options.streamType !== undefined) params.set("stream_type", String(options.streamType));
+  if (options.resolution !== undefined) params.set("resolution", options.resolution);
+  return params;
+}
+
 /**
  * HTTP-FLV and HLS URLs of stream `streamId` on `node` (spec 02 §18). Only the stream path is
  * signed; `device`, `transport`, `stream_type` and `resolution` only steer the relay.
@@ -70,14 +81,25 @@ export function playUrls(
   signing: UrlSigning | undefined,
   nowSeconds: number,
 ): PlayUrls {
-  const params = new URLSearchParams();
-  if (source) {
-    params.set("device", source.deviceCode);
-    params.set("transport", source.transport);
-  }
-  if (options.streamType !== undefined) params.set("stream_type", String(options.streamType));
-  if (options.resolution !== undefined) params.set("resolution", options.resolution);
-  const query = signedQuery(streamId, params, signing, nowSeconds);
+  const query = signedQuery(streamId, setSteering(new URLSearchParams(), source, options), signing, nowSeconds);
   const base = `http://${authority(node.mediaHost, node.mediaHttpPort)}`;
   return { Flv: `${base}${flvPath(streamId)}${query}`, Hls: `${base}${hlsPath(streamId)}${query}` };
+}
+
+/**
+ * The HTTP-FLV URL of a device-local recording (spec 02 §22): stream `<channel code>@<session>`,
+ * `start`/`end` in epoch seconds as the example prints them, then the live URL's steering and
+ * signature. The signature covers `/live/<channel code>@<session>`, so it is good for that session only.
+ */
+export function recordFlvUrl(
+  node: MediaEndpoint,
+  streamId: string,
+  source: GbSource,
+  range: { readonly start: number; readonly end: number },
+  options: PlayOptions,
+  signing: UrlSigning | undefined,
+  nowSeconds: number,
+): string {
+  const params = setSteering(new URLSearchParams({ start: String(range.start), end: String(range.end) }), source, options);
+  return `http://${authority(node.mediaHost, node.mediaHttpPort)}${flvPath(streamId)}${signedQuery(streamId, params, signing, nowSeconds)}`;
 }

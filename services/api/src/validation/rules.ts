@@ -25,6 +25,12 @@ export interface IntRule extends RuleBase {
   readonly default?: number;
 }
 
+/** A JSON number that may have a fraction (spec 02 §23 `Scale` 0.25); `values` compares numerically, so 1 and 1.0 match. */
+export interface NumberRule extends RuleBase {
+  readonly kind: "number";
+  readonly values?: readonly number[];
+}
+
 export interface BoolRule extends RuleBase {
   readonly kind: "bool";
   readonly default?: boolean;
@@ -36,10 +42,10 @@ export interface StringArrayRule extends RuleBase {
   readonly item: StringRule;
 }
 
-export type FieldRule = StringRule | IntRule | BoolRule | StringArrayRule;
+export type FieldRule = StringRule | IntRule | NumberRule | BoolRule | StringArrayRule;
 export type Shape = Readonly<Record<string, FieldRule>>;
 
-type ValueOf<R> = R extends IntRule ? number : R extends BoolRule ? boolean : R extends StringArrayRule ? string[] : string;
+type ValueOf<R> = R extends IntRule | NumberRule ? number : R extends BoolRule ? boolean : R extends StringArrayRule ? string[] : string;
 
 /** The validated object: required or defaulted fields are present, the others may be undefined. */
 export type Infer<S extends Shape> = {
@@ -52,6 +58,10 @@ export function str<const R extends Omit<StringRule, "kind">>(rule: R): R & { ki
 
 export function int<const R extends Omit<IntRule, "kind">>(rule: R): R & { kind: "int" } {
   return { ...rule, kind: "int" };
+}
+
+export function num<const R extends Omit<NumberRule, "kind">>(rule: R): R & { kind: "number" } {
+  return { ...rule, kind: "number" };
 }
 
 export function bool<const R extends Omit<BoolRule, "kind">>(rule: R): R & { kind: "bool" } {

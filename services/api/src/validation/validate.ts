@@ -33,6 +33,12 @@ function coerceInt(raw: unknown, source: Source): number | undefined {
   return undefined;
 }
 
+function coerceNumber(raw: unknown, source: Source): number | undefined {
+  if (typeof raw === "number") return Number.isFinite(raw) ? raw : undefined;
+  if (source === "query" && typeof raw === "string" && /^-?\d{1,15}(\.\d{1,15})?$/.test(raw)) return Number(raw);
+  return undefined;
+}
+
 function coerceBool(raw: unknown, source: Source): boolean | undefined {
   if (typeof raw === "boolean") return raw;
   if (source === "query" && typeof raw === "string") {
@@ -54,6 +60,12 @@ function checkField(field: string, rule: FieldRule, raw: unknown, source: Source
       if (rule.values && !rule.values.includes(value)) return refuse(invalid, `${field} must be one of ${rule.values.join(", ")}`);
       if (rule.min !== undefined && value < rule.min) return refuse(invalid, `${field} must be at least ${rule.min}`);
       if (rule.max !== undefined && value > rule.max) return refuse(invalid, `${field} must be at most ${rule.max}`);
+      return { ok: true, value };
+    }
+    case "number": {
+      const value = coerceNumber(raw, source);
+      if (value === undefined) return wrongType(field, "a number");
+      if (rule.values && !rule.values.includes(value)) return refuse(invalid, `${field} must be one of ${rule.values.join(", ")}`);
       return { ok: true, value };
     }
     case "bool": {

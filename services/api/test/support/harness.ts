@@ -13,6 +13,7 @@ import { allRoutes } from "../../src/routes/index.js";
 import { signAuthorization } from "../../src/signing/sign.js";
 import { DEFAULT_SIGNING_POLICY } from "../../src/signing/verify.js";
 import { ensureServiceNode } from "../../src/store/service-nodes.js";
+import { FakeChannelControl } from "./fake-channel-control.js";
 import { FakeGatewayControl, TEST_BUNDLE_BASE_URL } from "./fake-gateway-control.js";
 import type { ServiceNodeConfig } from "../../src/store/service-nodes.js";
 
@@ -58,6 +59,7 @@ export interface Harness {
   readonly app: FastifyInstance;
   readonly control: FakeDeviceControl;
   readonly gatewayControl: FakeGatewayControl;
+  readonly channelControl: FakeChannelControl;
   readonly alice: IssuedKey;
   readonly bob: IssuedKey;
   readonly keyDeps: KeyStoreDeps;
@@ -87,8 +89,9 @@ export async function createHarness(database: Database): Promise<Harness> {
   const bob = await createKey(deps, (await createAccount(database.db, "bob")).appId);
   const control = new FakeDeviceControl();
   const gatewayControl = new FakeGatewayControl();
+  const channelControl = new FakeChannelControl();
   const app = buildApp({
-    routes: allRoutes({ db: database.db, control, now: () => new Date(), gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL } }),
+    routes: allRoutes({ db: database.db, control, channelControl, now: () => new Date(), gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL } }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });
   await app.ready();
@@ -96,6 +99,7 @@ export async function createHarness(database: Database): Promise<Harness> {
     app,
     control,
     gatewayControl,
+    channelControl,
     alice,
     bob,
     keyDeps: deps,

@@ -1,0 +1,51 @@
+import { isBusError, playbackControl, presetControl, presetQuery, ptzControl, recordQuery } from "@ivc/bus";
+import type { Bus } from "@ivc/bus";
+import type { Outcome } from "../errors/outcome.js";
+import { succeed } from "../errors/outcome.js";
+import type { ChannelControl, ChannelTarget } from "./channel-control.js";
+import { channelControlFailure } from "./channel-control.js";
+
+/**
+ * How long the API waits for signaling. A command is one MESSAGE and its answer; a query may be
+ * assembled from several MESSAGEs (SumNum), so signaling gets longer to collect the parts. Both
+ * exceed what signaling itself waits for the device, so a silent device comes back as the coded
+ * `sip_timeout` and a bus timeout means signaling itself stalled.
+ */
+export const CONTROL_TIMEOUT_MS = 8000;
+export const QUERY_TIMEOUT_MS = 15_000;
+
+async function call<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return succeed(await work());
+  } catch (err) {
+    if (!isBusError(err)) throw err;
+    return { ok: false, failure: channelControlFailure(err) };
+  }
+}
+
+const scope = (target: ChannelTarget) => ({ clusterId: target.clusterId });
+const names = (target: ChannelTarget) => ({ deviceId: target.deviceCode, channelId: target.channelCode });
+
+export function createNatsChannelControl(bus: Bus): ChannelControl {
+  return {
+    ptz: (target, action, speed) =>
+      call(async () => {
+        await bus.request(ptzControl, scope(target), { ...names(target), action, speed }, { timeoutMs: CONTROL_TIMEOUT_MS });
+        return null;
+      }),
+    preset: (target, command, index) =>
+      call(async () => {
+        await bus.request(presetControl, scope(target), { ...names(target), command, index }, { timeoutMs: CONTROL_TIMEOUT_MS });
+        return null;
+      }),
+    presets: (target) =>
+      call(async () => (await bus.request(presetQuery, scope(target), names(target), { timeoutMs: QUERY_TIMEOUT_MS })).presets),
+    recordings: (target, start, end) =>
+      call(async () => (await bus.request(recordQuery, scope(target), { ...names(target), start, end }, { timeoutMs: QUERY_TIMEOUT_MS })).items),
+    playback: (clusterId, streamId, command) =>
+      call(async () => {
+        await bus.request(playbackControl, { clusterId }, { streamId, ...command }, { timeoutMs: CONTROL_TIMEOUT_MS });
+        return null;
+      }),
+  };
+}
