@@ -31,7 +31,7 @@ const bus = new Bus(nc, logger);
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const clusterId = randomUUID();
 const metrics = new Registry();
-const config = loadConfig(mediaRelayEnv, { MEDIA_HTTP_PORT: "0", MEDIA_BIND: "127.0.0.1", RTP_PORTS: "45000-45999", IVC_VAR_DIR: varDir, NO_VIEWER_CLOSE: "60" });
+const config = loadConfig(mediaRelayEnv, { MEDIA_HTTP_PORT: "0", MEDIA_BIND: "127.0.0.1", RTP_PORTS: "45000-45999", IVC_VAR_DIR: varDir, NO_VIEWER_CLOSE: "60", RTMP_PORT: "0", PULL_AUTH: "false" });
 const relay = await startMediaRelay({ config, bus, redis, clusterId, instance: `bench-${clusterId}`, logger, metrics, tuning: { portRestMs: 1000 } });
 
 const socket = createSocket("udp4");
@@ -56,13 +56,22 @@ const sender = setInterval(() => {
   tick++;
 }, 40);
 
+const failures = [];
+
 function view(streamId, durationMs) {
   return new Promise((resolve) => {
     const started = performance.now();
     let firstByteMs;
     let bytes = 0;
     const req = request(`http://127.0.0.1:${relay.httpPort}/live/${streamId}.live.flv`, (res) => {
+      // Only a playing stream counts: an error answer's first byte is no FLV byte.
+      if (res.statusCode !== 200) {
+        failures.push(res.statusCode);
+        res.resume();
+        return;
+      }
       res.on("data", (chunk) => {
+        if (firstByteMs === undefined && chunk.subarray(0, 3).toString("latin1") !== "FLV") failures.push("not FLV");
         firstByteMs ??= performance.now() - started;
         bytes += chunk.length;
       });
@@ -97,6 +106,10 @@ const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.leng
 const kbps = results.map((r) => (r.bytes * 8) / SECONDS / 1000).sort((a, b) => a - b);
 const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
 console.log(`streams ${STREAMS} (640x480 H.264 at ${((es.length * 8) / 4 / 1000).toFixed(0)} kbit/s, PS/RTP/UDP), viewers ${STREAMS * VIEWERS} over HTTP-FLV, ${SECONDS} s, loopback`);
+if (failures.length > 0) {
+  console.log(`viewers refused or broken: ${failures.length} (${[...new Set(failures)].join(", ")})`);
+  process.exitCode = 1;
+}
 console.log(`time to first FLV byte (running stream): median ${pct(0.5)} ms, p95 ${pct(0.95)} ms (${sorted.length} samples)`);
 console.log(`viewer throughput: min ${kbps[0]?.toFixed(0)} kbit/s, median ${kbps[Math.floor(kbps.length / 2)]?.toFixed(0)} kbit/s`);
 console.log(`RTP packets sent ${packetsSent}, declared lost ${lost}`);

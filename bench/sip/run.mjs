@@ -119,13 +119,13 @@ async function runServer() {
 async function runDevices({ port, domain, clusterId, devices, window }) {
   const sip = await dist("packages/sip/dist/index.js");
   const gb = await dist("packages/gb28181/dist/index.js");
-  const { connectNats } = await dist("packages/bus/dist/index.js");
+  const { connectNats, deviceCredentials } = await dist("packages/bus/dist/index.js");
   const quiet = { info() {}, warn() {}, debug() {} };
   const nc = await connectNats({ url: NATS_URL, name: "bench-sip-devices", logger: quiet });
   const idOf = (i) => `${domain}132${String(i).padStart(7, "0")}`;
   const passwordOf = (id) => `pw-${id.slice(-7)}`;
-  // The fake API: answers deviceCredentials for this run's codes only (other runs may share NATS).
-  nc.subscribe("ivc.api.device.credentials", {
+  // The fake API: answers deviceCredentials on this run's cluster subject.
+  nc.subscribe(deviceCredentials.subject({ clusterId }), {
     callback: (_err, msg) => {
       const { deviceId } = JSON.parse(new TextDecoder().decode(msg.data));
       if (!deviceId.startsWith(domain)) return;
