@@ -8,9 +8,11 @@ export const apiEnv = {
   API_PORT: env.port(8080),
   API_HOST: env.string("0.0.0.0"),
   DATABASE_URL: env.optionalUrl(["postgres", "postgresql"]),
-  PGLITE_DIR: env.string("./var/db"),
+  /** Unset: IVC_VAR_DIR/db. */
+  PGLITE_DIR: env.optionalString(),
   IVC_MASTER_KEY: env.optionalString(),
-  IVC_MASTER_KEY_FILE: env.string("./var/master.key"),
+  /** Unset: IVC_VAR_DIR/master.key. */
+  IVC_MASTER_KEY_FILE: env.optionalString(),
   IVC_APP_ID: env.string("1250000000", /^[1-9]\d{3,15}$/, "an AppId of 4–16 digits"),
   IVC_SECRET_ID: env.optionalString(),
   IVC_SECRET_KEY: env.optionalString(),

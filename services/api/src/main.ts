@@ -30,8 +30,8 @@ async function main(): Promise<void> {
     if ((config.IVC_SECRET_ID === undefined) !== (config.IVC_SECRET_KEY === undefined)) {
       throw new Error("configuration error: set both IVC_SECRET_ID and IVC_SECRET_KEY, or neither");
     }
-    const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE));
-    const database = await openDatabase(config.DATABASE_URL, { pgliteDir: config.PGLITE_DIR });
+    const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key")));
+    const database = await openDatabase(config.DATABASE_URL, { pgliteDir: config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db") });
     lifecycle.onClose("database", () => database.close());
     health.register("database", async () => ({ ok: await database.ping(), detail: database.kind }));
 

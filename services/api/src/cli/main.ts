@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { join } from "node:path";
 import { loadMasterKey } from "../accounts/master-key.js";
 import { createSecretBox } from "../accounts/secret-box.js";
 import { openDatabase } from "../db/open.js";
@@ -13,8 +14,10 @@ async function main(): Promise<number> {
     process.stderr.write(`${args.reason}\n${USAGE}\n`);
     return 64;
   }
-  const box = createSecretBox(await loadMasterKey(process.env.IVC_MASTER_KEY, process.env.IVC_MASTER_KEY_FILE || undefined));
-  const database = await openDatabase(process.env.DATABASE_URL || undefined, { pgliteDir: process.env.PGLITE_DIR || undefined });
+  // The same files the running API uses (services/api/src/main.ts): under IVC_VAR_DIR unless set apart.
+  const varDir = process.env.IVC_VAR_DIR || "./var";
+  const box = createSecretBox(await loadMasterKey(process.env.IVC_MASTER_KEY, process.env.IVC_MASTER_KEY_FILE || join(varDir, "master.key")));
+  const database = await openDatabase(process.env.DATABASE_URL || undefined, { pgliteDir: process.env.PGLITE_DIR || join(varDir, "db") });
   try {
     const result = await runCommand({ db: database.db, box }, args.value);
     if (!result.ok) {
