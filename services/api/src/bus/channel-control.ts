@@ -30,9 +30,13 @@ export interface RecordingSpan {
 
 export type PlaybackAction = "play" | "pause" | "teardown";
 
+/** Spec 02 §23 `Scale`: "范围（0.25,0.5,1,2,4,8）", the speeds the bus contract carries. */
+export const PLAYBACK_SCALES = [0.25, 0.5, 1, 2, 4, 8] as const;
+export type PlaybackScale = (typeof PLAYBACK_SCALES)[number];
+
 export interface PlaybackCommand {
   readonly action: PlaybackAction;
-  readonly scale?: 0.25 | 0.5 | 1 | 2 | 4 | 8;
+  readonly scale?: PlaybackScale;
   /** Seconds from the recording's start. */
   readonly pos?: number;
 }
@@ -55,6 +59,8 @@ const REMOTE_CODES: ReadonlyMap<string, ErrorDef> = new Map([
   // Same code as a channel whose PtzType is 0 (see docs/api-decisions.md).
   ["ptz_unsupported", ErrorCodes.InvalidDeviceType],
   ["stream_not_found", ErrorCodes.InvalidStreamId],
+  // media-relay's answer to media.pause for a stream it does not hold.
+  ["unknown_stream", ErrorCodes.InvalidStreamId],
 ]);
 
 /**

@@ -1,4 +1,4 @@
-import { isBusError, playbackControl, presetControl, presetQuery, ptzControl, recordQuery } from "@ivc/bus";
+import { isBusError, mediaPause, playbackControl, presetControl, presetQuery, ptzControl, recordQuery } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
 import type { Outcome } from "../errors/outcome.js";
 import { succeed } from "../errors/outcome.js";
@@ -42,9 +42,23 @@ export function createNatsChannelControl(bus: Bus): ChannelControl {
       call(async () => (await bus.request(presetQuery, scope(target), names(target), { timeoutMs: QUERY_TIMEOUT_MS })).presets),
     recordings: (target, start, end) =>
       call(async () => (await bus.request(recordQuery, scope(target), { ...names(target), start, end }, { timeoutMs: QUERY_TIMEOUT_MS })).items),
+    /**
+     * A paused device sends no RTP, so the node's relay is told around PAUSE and PLAY (packages/bus
+     * `media.pause`): before a PAUSE, so its no-RTP watchdog does not end the stream (and an unknown
+     * stream is refused before the device is asked); after a PLAY, once RTP is coming again.
+     */
     playback: (clusterId, streamId, command) =>
       call(async () => {
-        await bus.request(playbackControl, { clusterId }, { streamId, ...command }, { timeoutMs: CONTROL_TIMEOUT_MS });
+        const relay = (paused: boolean) => bus.request(mediaPause, { clusterId }, { streamId, paused }, { timeoutMs: CONTROL_TIMEOUT_MS });
+        if (command.action === "pause") await relay(true);
+        try {
+          await bus.request(playbackControl, { clusterId }, { streamId, ...command }, { timeoutMs: CONTROL_TIMEOUT_MS });
+        } catch (err) {
+          // The device's refusal is the answer; a relay left paused only loses its no-RTP watchdog for this stream.
+          if (command.action === "pause") await relay(false).catch(() => undefined);
+          throw err;
+        }
+        if (command.action === "play") await relay(false);
         return null;
       }),
   };

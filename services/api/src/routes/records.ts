@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { PlaybackAction, PlaybackCommand } from "../bus/channel-control.js";
+import { PLAYBACK_SCALES } from "../bus/channel-control.js";
+import type { PlaybackAction, PlaybackCommand, PlaybackScale } from "../bus/channel-control.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
@@ -20,10 +21,6 @@ import { StreamType } from "./streams.js";
 
 const TAG = "records";
 
-/** Spec 02 §23 `Scale`: "范围（0.25,0.5,1,2,4,8）". */
-export const PLAYBACK_SCALES = [0.25, 0.5, 1, 2, 4, 8] as const;
-type PlaybackScale = (typeof PLAYBACK_SCALES)[number];
-
 /** Spec 02 §23 `Action` → the MANSRTSP method signaling sends (stop 关闭 ends the session: TEARDOWN). */
 const PLAYBACK_ACTIONS = { play: "play", pause: "pause", stop: "teardown" } as const satisfies Record<string, PlaybackAction>;
 type ApiPlaybackAction = keyof typeof PLAYBACK_ACTIONS;
@@ -31,8 +28,9 @@ type ApiPlaybackAction = keyof typeof PLAYBACK_ACTIONS;
 /** The part after `@` in a playback URL; the relay and packages/bus allow these characters. */
 export const SESSION_PATTERN = { regex: /^[A-Za-z0-9_-]{1,64}$/, text: "the session of a playback URL (letters, digits, _ or -)" };
 /** §23's `ChannelId` is "taken from the playback URL", whose stream id names the channel's GB code. */
+const CHANNEL_CODE = /^\d{20}$/;
 const CHANNEL_ID_OR_CODE = {
-  regex: new RegExp(`(${UUID_PATTERN.regex.source})|^\\d{20}$`),
+  regex: new RegExp(`${UUID_PATTERN.regex.source}|${CHANNEL_CODE.source}`),
   text: "a channel id (UUID) or the 20-digit channel code of the playback URL",
 };
 
@@ -101,6 +99,8 @@ export function recordRoutes(deps: RouteDeps): ApiRoute[] {
         const now = nowSeconds();
         const refused = refuseRange(body.Start, body.End, now);
         if (refused) return refused;
+        // The relay cannot INVITE an empty range (`t=<start> <end>` with nothing to play).
+        if (body.Start === body.End) return refuse(ErrorCodes.StartAfterEnd, "Start must be before End");
         const found = await findControlChannel(db, caller.appId, body.ChannelId, RECORDING_NEEDS);
         if (!found.ok) return found;
         const { target, device, node } = found.value;
@@ -132,8 +132,7 @@ export function recordRoutes(deps: RouteDeps): ApiRoute[] {
         if (action !== "play" && (body.Pos !== undefined || body.Scale !== undefined)) {
           return refuse(ErrorCodes.ParameterValidationFailed, "Pos and Scale go with Action play only");
         }
-        const byCode = /^\d{20}$/.test(body.ChannelId);
-        const found = byCode ? await findChannelByCode(db, caller.appId, body.ChannelId) : await findChannelWithDevice(db, caller.appId, body.ChannelId);
+        const found = CHANNEL_CODE.test(body.ChannelId) ? await findChannelByCode(db, caller.appId, body.ChannelId) : await findChannelWithDevice(db, caller.appId, body.ChannelId);
         if (!found) return refuse(ErrorCodes.ChannelNotFound, `ChannelId ${body.ChannelId} is not a channel`);
         const target = checkChannel(found, RECORDING_NEEDS);
         if (!target.ok) return target;
