@@ -12,6 +12,9 @@ import pg from "pg";
 
 const dist = new URL("../../services/api/dist/", import.meta.url);
 const load = (path) => import(new URL(path, dist).href);
+/** Stands in for the NATS-backed controls, which the device list never calls. */
+const unusedControl = new Proxy({}, { get: (_target, name) => () => { throw new Error(`bench/api does not use ${String(name)}`); } });
+
 const [{ openDatabase }, { createAccount }, { createKey, findVerificationKey }, { createSecretBox }, { buildApp }, { createAuthenticator }, { allRoutes }, { signAuthorization }, { ensureServiceNode }, { DEFAULT_SIGNING_POLICY }, { cachedKeyLookup }] =
   await Promise.all([
     load("db/open.js"),
@@ -89,7 +92,8 @@ try {
   console.log(`seeded ${DEVICES} devices in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
   app = buildApp({
-    routes: allRoutes({ db, control: { refreshCatalog: async () => ({ ok: true }), deviceChanged: () => undefined }, pushAuth: undefined, now: () => new Date() }),
+    // Only the device list runs here; the bus-backed controls are never reached.
+    routes: allRoutes({ db, control: unusedControl, channelControl: unusedControl, gateways: { control: unusedControl, bundleBaseUrl: "http://127.0.0.1" }, now: () => new Date() }),
     // Same key cache as main.ts.
     authenticate: createAuthenticator(cachedKeyLookup((id) => findVerificationKey({ db, box }, id), { ttlMs: 5000, maxEntries: 10_000 }), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });
