@@ -1,4 +1,4 @@
-import { BusHandlerError, mediaAnswer, mediaClose, mediaOpen, mediaTimeline, type Bus } from "@ivc/bus";
+import { BusHandlerError, mediaAnswer, mediaClose, mediaOpen, mediaPause, mediaTimeline, type Bus } from "@ivc/bus";
 import { PlayError } from "./play-error.js";
 import type { TimelineStore } from "./play-timeline.js";
 import type { StreamRegistry } from "./stream-registry.js";
@@ -18,7 +18,9 @@ export function serveBusApi(bus: Bus, clusterId: string, registry: StreamRegistr
       scope,
       async (request) => {
         try {
-          return await registry.open(request);
+          const { streamId, channelId, kind, transport, start, end } = request;
+          const playback = kind === "playback" && start !== undefined && end !== undefined ? { playback: { startMs: start, endMs: end } } : {};
+          return await registry.open({ streamId, channelId, kind, transport, ...playback });
         } catch (err) {
           if (err instanceof PlayError) throw new BusHandlerError("no_ports", err.message);
           throw err;
@@ -32,6 +34,11 @@ export function serveBusApi(bus: Bus, clusterId: string, registry: StreamRegistr
       return { accepted: registry.answer(streamId, answer) };
     }),
     bus.reply(mediaClose, scope, (request) => ({ closed: registry.close(request.streamId) })),
+    bus.reply(mediaPause, scope, (request) => {
+      const paused = registry.pause(request.streamId, request.paused);
+      if (paused === undefined) throw new BusHandlerError("unknown_stream", `no stream ${request.streamId}`);
+      return { paused };
+    }),
     bus.reply(mediaTimeline, scope, (request) => ({ plays: timelines.plays(request.channelId) })),
   ];
 }

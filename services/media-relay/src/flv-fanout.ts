@@ -1,14 +1,20 @@
 import { FlvMuxer, type FlvTag, type Frame } from "@ivc/media";
 import { GopCache } from "./gop-cache.js";
 
+/**
+ * How a viewer is let go: `end` is a normal end of stream (HTTP body ends, WS close 1000),
+ * `going-away` a stream that failed or a relay that stops (WS 1001), `abort` drops the connection
+ * at once (a slow viewer) instead of closing it politely.
+ */
+export type ViewerClose = "end" | "going-away" | "abort";
+
 /** One FLV consumer (an HTTP response or a WebSocket); the fan-out never waits for it. */
 export interface FlvViewer {
   readonly protocol: "http-flv" | "ws-flv" | "rtmp";
   write(chunk: Buffer): void;
   /** Bytes accepted by write() but not yet handed to the kernel. */
   readonly bufferedBytes: number;
-  /** `abort` drops the connection at once (slow viewer) instead of closing it politely. */
-  close(reason: string, abort: boolean): void;
+  close(reason: string, how: ViewerClose): void;
   onClose(listener: () => void): void;
 }
 
@@ -62,8 +68,8 @@ export class FlvFanout {
     return burst.length;
   }
 
-  closeAll(reason: string): void {
-    for (const viewer of [...this.viewers]) viewer.close(reason, false);
+  closeAll(reason: string, how: ViewerClose): void {
+    for (const viewer of [...this.viewers]) viewer.close(reason, how);
     this.viewers.clear();
   }
 
@@ -71,7 +77,7 @@ export class FlvFanout {
     if (viewer.bufferedBytes > this.options.maxViewerBufferBytes) {
       this.viewers.delete(viewer);
       const reason = `slow viewer: ${viewer.bufferedBytes} bytes unsent`;
-      viewer.close(reason, true);
+      viewer.close(reason, "abort");
       this.options.onViewerDropped(viewer, reason);
       return;
     }

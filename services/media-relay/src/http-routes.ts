@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { MediaTransport } from "./ingest.js";
 import { PlayError } from "./play-error.js";
 import type { TimelineStore } from "./play-timeline.js";
-import type { StreamRegistry, ViewerRequest } from "./stream-registry.js";
+import { parsePlaybackQuery } from "./playback-query.js";
+import { parseStreamId, type StreamRegistry, type ViewerRequest } from "./stream-registry.js";
 import type { StreamSession } from "./stream-session.js";
 import { httpFlvViewer, wsFlvViewer } from "./viewers.js";
 import type { FlvViewer } from "./flv-fanout.js";
@@ -23,7 +24,8 @@ export interface MediaRoutesDeps {
  * - `GET /live/<streamId>.live.flv` — HTTP-FLV; the same path with a WebSocket upgrade is WS-FLV;
  * - `GET /hls/<streamId>/index.m3u8` and its segments;
  * - `GET /api/plays/<channelId>` — the last plays' timelines.
- * An idle stream is started on demand; `?device=`, `?transport=`, `?start=&end=` (epoch ms) feed the INVITE.
+ * An idle stream is started on demand; `?device=` and `?transport=` feed the INVITE, and a
+ * playback (`<channelId>@<session>`) needs `?start=&end=` (epoch seconds, or ms).
  */
 const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
 const HLS = /^\/hls\/([A-Za-z0-9_@-]{1,129})\/(index\.m3u8|seg\d{1,9}\.ts)$/;
@@ -39,12 +41,10 @@ function parseViewerRequest(streamId: string, query: URLSearchParams): Parsed {
   const request: ViewerRequest = { streamId, transport: transport as MediaTransport };
   const device = query.get("device");
   if (device !== null) request.deviceId = device;
-  for (const key of ["start", "end"] as const) {
-    const raw = query.get(key);
-    if (raw === null) continue;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < 0) return { ok: false, message: `${key} must be epoch milliseconds` };
-    request[key] = value;
+  if (parseStreamId(streamId).kind === "playback") {
+    const range = parsePlaybackQuery(query);
+    if (!range.ok) return range;
+    request.playback = range.range;
   }
   return { ok: true, request };
 }
@@ -60,7 +60,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function playFailure(err: unknown, streamId: string, session: StreamSession | undefined): { status: number; body: object } {
   const error = err instanceof PlayError ? err : new PlayError("closed", err instanceof Error ? err.message : String(err));
-  return { status: error.httpStatus, body: { error: error.message, stage: error.stage, streamId, timeline: session?.timeline.record.stages ?? [] } };
+  const sipStatus = error.sipStatus !== undefined ? { sipStatus: error.sipStatus } : {};
+  return { status: error.httpStatus, body: { error: error.message, stage: error.stage, ...sipStatus, streamId, timeline: session?.timeline.record.stages ?? [] } };
 }
 
 export class MediaRoutes {
@@ -137,22 +138,25 @@ export class MediaRoutes {
     }
     const release = session.holdForViewer();
     let gone = false;
-    req.socket.once("close", () => {
+    const onGone = (): void => {
       gone = true;
       release();
-    });
+    };
+    req.socket.once("close", onGone);
     try {
       await session.whenReady(this.deps.playTimeoutMs);
     } catch (err) {
-      release();
       const { status, body } = playFailure(err, streamId, session);
       if (!gone) fail(status, body);
       return;
+    } finally {
+      // A kept-alive socket carries many requests; each must not leave a listener behind.
+      req.socket.off("close", onGone);
+      release();
     }
-    release();
     if (gone) return;
     const viewer = accept();
-    if (!session.addViewer(viewer)) viewer.close("stream ended", false);
+    if (!session.addViewer(viewer)) viewer.close("stream ended", "end");
   }
 
   private async serveHls(streamId: string, file: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,18 +1,21 @@
-import { BusHandlerError, isBusError, sipBye, sipInvite, type Bus } from "@ivc/bus";
+import { BusHandlerError, sipBye, sipInvite, type Bus } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
 import type { MediaTransport } from "./ingest.js";
+import { inviteFailure } from "./invite-failure.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { RelayMetrics } from "./metrics.js";
 import { PlayError } from "./play-error.js";
 import type { TimelineStore } from "./play-timeline.js";
 import type { StreamKind } from "./ssrc.js";
-import { StreamSession, type DeviceAnswer, type SessionSettings } from "./stream-session.js";
+import { StreamSession, type DeviceAnswer, type PlaybackRange, type SessionSettings } from "./stream-session.js";
 
 export interface OpenRequest {
   streamId: string;
   channelId: string;
   kind: StreamKind;
   transport: MediaTransport;
+  /** Playback streams only. */
+  playback?: PlaybackRange;
 }
 
 export interface OpenReply {
@@ -27,8 +30,8 @@ export interface ViewerRequest {
   streamId: string;
   deviceId?: string;
   transport: MediaTransport;
-  start?: number;
-  end?: number;
+  /** Required for a playback stream id (`<channelId>@<session>`). */
+  playback?: PlaybackRange;
 }
 
 export interface StreamRegistryDeps {
@@ -79,6 +82,14 @@ export class StreamRegistry {
     return this.sessions.get(streamId)?.answer(answer) ?? false;
   }
 
+  /** media.pause: undefined when no such stream runs here. */
+  pause(streamId: string, paused: boolean): boolean | undefined {
+    const session = this.sessions.get(streamId);
+    if (session === undefined) return undefined;
+    session.setPaused(paused);
+    return session.isPaused;
+  }
+
   /** media.close: the requester owns the SIP dialog, so no BYE is sent for it. */
   close(streamId: string): boolean {
     const session = this.sessions.get(streamId);
@@ -94,13 +105,14 @@ export class StreamRegistry {
     const running = this.sessions.get(request.streamId) ?? (await this.opening.get(request.streamId));
     if (running !== undefined) return running;
     const { channelId, kind } = parseStreamId(request.streamId);
-    const session = await this.openSession({ streamId: request.streamId, channelId, kind, transport: request.transport });
+    const playback = kind === "playback" ? request.playback : undefined;
+    const session = await this.openSession({ streamId: request.streamId, channelId, kind, transport: request.transport, ...(playback !== undefined ? { playback } : {}) });
     void this.invite(session, request);
     return session;
   }
 
   async endAll(reason: string): Promise<void> {
-    for (const session of [...this.sessions.values()]) session.end(reason);
+    for (const session of [...this.sessions.values()]) session.end(reason, "going-away");
     await Promise.all(this.cleanups);
   }
 
@@ -138,7 +150,8 @@ export class StreamRegistry {
     for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
       const lease = await this.deps.leases.acquire(request.kind, avoid);
       if (lease === undefined) throw new PlayError("no ports", "every RTP port or SSRC is in use or resting");
-      const timeline = this.deps.timelines.begin({ ...request, ssrc: lease.ssrc });
+      const { streamId, channelId, kind, transport } = request;
+      const timeline = this.deps.timelines.begin({ streamId, channelId, kind, transport, ssrc: lease.ssrc });
       try {
         const session = await StreamSession.open({
           ...request,
@@ -178,14 +191,13 @@ export class StreamRegistry {
           ssrc: session.lease.ssrc,
           transport: session.transport,
           kind: session.kind,
-          ...(request.start !== undefined ? { start: request.start } : {}),
-          ...(request.end !== undefined ? { end: request.end } : {}),
+          ...(session.playback !== undefined ? { start: session.playback.startMs, end: session.playback.endMs } : {}),
         },
         { timeoutMs: inviteTimeoutMs },
       );
       if (!session.answer(reply)) session.end(new PlayError("device refused", "the device's answer lacks the address to connect to (TCP active)"));
     } catch (err) {
-      session.end(inviteError(err));
+      session.end(inviteFailure(err));
     }
   }
 
@@ -217,11 +229,4 @@ export class StreamRegistry {
 
 /** The reason media.close passes, so the relay does not send a BYE for a dialog signaling ended. */
 const closedBySignaling = "closed by signaling";
-
-function inviteError(err: unknown): PlayError {
-  if (isBusError(err, "timeout")) return new PlayError("signaling timeout", err.message);
-  if (isBusError(err, "remote")) return new PlayError("device refused", `${err.remoteCode ?? "error"}: ${err.message}`);
-  if (isBusError(err)) return new PlayError("signaling", `${err.kind}: ${err.message}`);
-  return new PlayError("signaling", err instanceof Error ? err.message : String(err));
-}
 

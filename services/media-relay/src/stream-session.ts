@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { PsRtpReceiver, type AudioCodec, type Frame, type VideoCodec } from "@ivc/media";
 import type { Logger } from "@ivc/runtime";
-import { FlvFanout, type FlvViewer } from "./flv-fanout.js";
+import { FlvFanout, type FlvViewer, type ViewerClose } from "./flv-fanout.js";
 import { HlsOutput } from "./hls-output.js";
 import { openTcpActiveIngest, openTcpPassiveIngest, openUdpIngest, type IngestHandlers, type MediaTransport, type RtpIngest } from "./ingest.js";
 import type { MediaLease } from "./lease-store.js";
@@ -10,6 +10,7 @@ import { PlayError } from "./play-error.js";
 import type { PlayTimeline } from "./play-timeline.js";
 import { SsrcGate } from "./ssrc-gate.js";
 import type { StreamKind } from "./ssrc.js";
+import { TimestampRebaser } from "./timestamp-rebaser.js";
 
 export interface SessionSettings {
   bindHost: string;
@@ -21,11 +22,19 @@ export interface SessionSettings {
   ffmpegBinary?: string;
 }
 
+/** The recording a playback stream plays, epoch ms (the INVITE's `t=`). */
+export interface PlaybackRange {
+  startMs: number;
+  endMs: number;
+}
+
 export interface StreamSessionInit {
   streamId: string;
   channelId: string;
   kind: StreamKind;
   transport: MediaTransport;
+  /** Playback streams end when the device's timestamps pass `endMs`. */
+  playback?: PlaybackRange;
   lease: MediaLease;
   timeline: PlayTimeline;
   settings: SessionSettings;
@@ -43,11 +52,17 @@ export interface DeviceAnswer {
 }
 
 const AUDIO_CODECS = new Set<string>(["AAC", "G711A", "G711U"]);
+/** A device timestamp leaping further ahead of the wall clock than this is a seek, not a burst. */
+const MAX_TIMESTAMP_LEAP_MS = 2000;
+
+/** Why a playback ends by itself: the device's timestamps passed the requested end. */
+const PLAYBACK_END_REACHED = "playback reached its end";
 
 /**
  * One stream: ingest (UDP / TCP passive / TCP active) → SSRC gate → RTP reorder + PS demux →
- * frames → FLV fan-out and, on demand, HLS. It watches itself on `tick()`: no RTP, undecodable
- * PS, silence mid-stream and no viewers end it.
+ * timestamp rebasing → FLV fan-out and, on demand, HLS. It watches itself on `tick()`: no RTP,
+ * undecodable PS, silence mid-stream (not while a playback is paused) and no viewers end it; a
+ * playback also ends when the device's timestamps pass its end.
  */
 export class StreamSession {
   readonly streamId: string;
@@ -60,12 +75,14 @@ export class StreamSession {
   private ingest: RtpIngest | undefined;
   private readonly gate: SsrcGate;
   private readonly receiver = new PsRtpReceiver({ reorder: { window: 64, maxLatencyMs: 100 } });
+  private readonly rebaser = new TimestampRebaser({ maxLeapMs: MAX_TIMESTAMP_LEAP_MS });
   private fanout: FlvFanout | undefined;
   private hls: HlsOutput | undefined;
   private videoCodec: VideoCodec | undefined;
   private audioCodec: AudioCodec | undefined;
   private ended = false;
   private answered = false;
+  private paused = false;
   private readonly readyPromise: Promise<FlvFanout>;
   private resolveReady!: (fanout: FlvFanout) => void;
   private rejectReady!: (err: PlayError) => void;
@@ -116,6 +133,20 @@ export class StreamSession {
     return { bytesIn: this.totalBytesIn, ssrc: { accepted: this.gate.stats.accepted, foreign: this.gate.stats.foreign }, receiver: this.receiver.stats };
   }
 
+  get playback(): PlaybackRange | undefined {
+    return this.init.playback;
+  }
+
+  /** Where the playback is in the recording (epoch ms), from the device's timestamps. */
+  get playbackPositionMs(): number | undefined {
+    const range = this.init.playback;
+    return range === undefined ? undefined : range.startMs + this.rebaser.sourceElapsedMs;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   get viewerCount(): number {
     return this.fanout?.viewerCount ?? 0;
   }
@@ -141,6 +172,21 @@ export class StreamSession {
     this.rtpClockStart = Date.now();
     this.timeline.mark("answer", answer.deviceSsrc !== undefined ? `device SSRC ${answer.deviceSsrc}` : undefined);
     return true;
+  }
+
+  /**
+   * A paused playback sends no RTP (GB/T 28181-2016 Appendix B PAUSE): the "no RTP" watchdog
+   * holds while paused and its clock restarts on resume. Viewers stay; late ones get the GOP cache.
+   */
+  setPaused(paused: boolean): void {
+    if (this.ended || this.paused === paused) return;
+    this.paused = paused;
+    if (!paused) {
+      const now = Date.now();
+      this.rtpClockStart = now;
+      if (this.lastPacketAt !== undefined) this.lastPacketAt = now;
+    }
+    this.init.logger.info({ streamId: this.streamId, positionMs: this.playbackPositionMs }, paused ? "playback paused" : "playback resumed");
   }
 
   /** Resolves with the fan-out once a keyframe can be served; rejects with the stage that failed. */
@@ -203,9 +249,14 @@ export class StreamSession {
   /** Periodic work: reorder timeouts, watchdogs, metrics. */
   tick(now: number): void {
     if (this.ended) return;
-    this.deliver(this.receiver.poll(now));
+    this.deliver(this.receiver.poll(now), now);
     this.flushMetrics(now);
+    if (this.ended) return;
     const { silenceMs, noViewerMs } = this.init.settings;
+    if (this.paused) {
+      if (this.viewerCount === 0 && this.waitingViewers === 0 && now - this.lastAudienceAt > noViewerMs) this.end("no viewer");
+      return;
+    }
     if (this.lastPacketAt === undefined) {
       if (now - this.rtpClockStart > silenceMs) this.end(this.noMediaError(silenceMs));
       return;
@@ -221,13 +272,17 @@ export class StreamSession {
     if (this.viewerCount === 0 && this.waitingViewers === 0 && now - this.lastAudienceAt > noViewerMs) this.end("no viewer");
   }
 
-  end(reason: PlayError | string): void {
+  /**
+   * Ends the stream once. Viewers hear a normal end of stream for an ordinary end (WS close 1000)
+   * and "going away" (1001) when it failed or the relay stops.
+   */
+  end(reason: PlayError | string, viewersHear: ViewerClose = reason instanceof PlayError ? "going-away" : "end"): void {
     if (this.ended) return;
     this.ended = true;
     const error = reason instanceof PlayError ? reason : new PlayError("closed", `stream closed: ${reason}`);
     this.rejectReady(error);
     this.ingest?.close();
-    this.fanout?.closeAll(error.message);
+    this.fanout?.closeAll(error.message, viewersHear);
     void this.hls?.stop();
     this.flushMetrics(Date.now());
     this.init.metrics.bitrate.remove({ stream: this.streamId });
@@ -251,16 +306,22 @@ export class StreamSession {
       this.timeline.mark("first-rtp", this.transport);
     }
     this.lastPacketAt = now;
-    this.deliver(this.receiver.push(packet, now));
+    this.deliver(this.receiver.push(packet, now), now);
   }
 
-  private deliver(frames: readonly Frame[]): void {
-    for (const frame of frames) {
+  private deliver(frames: readonly Frame[], now: number): void {
+    for (const source of frames) {
+      if (this.ended) return;
+      const frame = this.rebaser.push(source, now);
+      if (frame === undefined) continue;
       if (frame.kind === "video") this.videoCodec = frame.codec;
       else this.audioCodec = frame.codec;
       if (this.fanout === undefined) {
-        if (frame.kind !== "video") continue;
-        const hasAudio = [...this.receiver.demuxer.streams.values()].some((codec) => AUDIO_CODECS.has(codec));
+        // The FLV header fixes whether audio follows. GB devices send the PSM, which lists the audio,
+        // with keyframes; a stream joined mid-GOP (e.g. packets before the answer's SSRC was known)
+        // would otherwise be announced video-only and its audio dropped for good.
+        if (frame.kind !== "video" || !frame.keyframe) continue;
+        const hasAudio = this.audioCodec !== undefined || [...this.receiver.demuxer.streams.values()].some((codec) => AUDIO_CODECS.has(codec));
         this.fanout = new FlvFanout({
           hasAudio,
           maxViewerBufferBytes: this.init.settings.maxViewerBufferBytes,
@@ -279,7 +340,17 @@ export class StreamSession {
         this.isReady = true;
         this.resolveReady(this.fanout);
       }
+      if (frame.kind === "video") this.checkPlaybackEnd();
     }
+  }
+
+  /** Ends a playback by its timestamps, not only by the device's MediaStatus 121, which some never send. */
+  private checkPlaybackEnd(): void {
+    const position = this.playbackPositionMs;
+    const range = this.init.playback;
+    if (position === undefined || range === undefined || position <= range.endMs) return;
+    this.init.logger.info({ streamId: this.streamId, positionMs: position, endMs: range.endMs }, "playback passed its end");
+    this.end(PLAYBACK_END_REACHED);
   }
 
   private flushMetrics(now: number): void {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { FlvViewer } from "./flv-fanout.js";
+import type { FlvViewer, ViewerClose } from "./flv-fanout.js";
 import { encodeWsFrame, WsFrameParser, WsOpcode } from "./ws-frame.js";
 
 /** HTTP-FLV: the FLV byte stream as an endless chunked response body. */
@@ -11,7 +11,7 @@ export function httpFlvViewer(res: ServerResponse): FlvViewer {
     get bufferedBytes() {
       return res.writableLength;
     },
-    close: (_reason, abort) => (abort ? res.destroy() : res.end()),
+    close: (_reason, how) => (how === "abort" ? res.destroy() : res.end()),
     onClose: (listener) => void res.once("close", listener),
   };
 }
@@ -62,9 +62,9 @@ export function wsFlvViewer(socket: Duplex): FlvViewer {
     get bufferedBytes() {
       return socket.writableLength;
     },
-    close: (reason, abort) => {
-      if (abort) socket.destroy();
-      else sendClose(CloseCode.GoingAway, reason);
+    close: (reason, how: ViewerClose) => {
+      if (how === "abort") socket.destroy();
+      else sendClose(how === "end" ? CloseCode.Normal : CloseCode.GoingAway, reason);
     },
     onClose: (listener) => void socket.once("close", listener),
   };

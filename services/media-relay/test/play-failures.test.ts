@@ -1,5 +1,4 @@
-import { sipInvite } from "@ivc/bus";
-import { BusHandlerError } from "@ivc/bus";
+import { BusHandlerError, sipInvite } from "@ivc/bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamPs, udpSender } from "./support/device.js";
 import { portRange, startTestRelay, type TestRelay } from "./support/relay.js";
@@ -12,24 +11,33 @@ beforeAll(async () => {
 afterAll(async () => t?.stop());
 
 const url = (streamId: string) => `http://127.0.0.1:${t.relay.httpPort}/live/${streamId}.live.flv`;
-const json = (body: Buffer) => JSON.parse(body.toString()) as { stage: string; error: string };
+const json = (body: Buffer) => JSON.parse(body.toString()) as { stage: string; error: string; sipStatus?: number };
+let failures = 0;
 
 describe("a viewer of a stream that cannot start gets an error naming the stage", () => {
-  it("signaling: nobody answers sip.invite", async () => {
+  it("signaling unavailable: nobody answers sip.invite", async () => {
     const res = await httpGet(url("34020000001310000101"), 100_000, 5000);
     expect(res.status).toBe(502);
-    expect(json(res.body).stage).toBe("signaling");
-    expect(json(res.body).error).toContain("no_responders");
+    expect(json(res.body).stage).toBe("signaling unavailable");
+    expect(json(res.body).error).toContain("no sip-server");
   });
 
-  it("device refused: signaling answers with the SIP status", async () => {
+  it.each([
+    ["sip_timeout", "the device never answered", 504, "signaling timeout", undefined],
+    ["device_offline", "device 34020000001320000001 is not registered", 404, "device offline", undefined],
+    ["sip_unreachable", "could not send the INVITE", 502, "device unreachable", undefined],
+    ["sip_486", "Busy Here", 502, "device refused", 486],
+    ["device_refused", "Result ERROR", 502, "device refused", undefined],
+  ])("signaling answers %s: HTTP %i naming the stage", async (code, message, status, stage, sipStatus) => {
     const sub = t.bus.reply(sipInvite, { clusterId: t.clusterId }, () => {
-      throw new BusHandlerError("sip_486", "Busy Here");
+      throw new BusHandlerError(code, message);
     });
-    const res = await httpGet(url("34020000001310000102"), 100_000, 5000);
+    const res = await httpGet(url(`340200000013100002${String(failures++).padStart(2, "0")}`), 100_000, 5000);
     sub.unsubscribe();
-    expect(res.status).toBe(502);
-    expect(json(res.body)).toMatchObject({ stage: "device refused" });
+    expect(res.status).toBe(status);
+    const body = json(res.body);
+    expect(body).toMatchObject({ stage, ...(sipStatus !== undefined ? { sipStatus } : {}) });
+    expect(body.error).toContain(message);
   });
 
   it("no RTP: the INVITE succeeds but nothing arrives", async () => {

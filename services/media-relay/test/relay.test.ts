@@ -48,7 +48,7 @@ describe("UDP ingest", () => {
     expect(reply.ssrc).toMatch(/^020000\d{4}$/);
     const udp = udpSender("127.0.0.1", reply.port);
     const good = device(streamPs(ssrcToNumber(reply.ssrc), udp.send), udp.close);
-    const stray = device(streamPs(12345, udp.send, 10));
+    const stray = device(streamPs(12345, udp.send, { fps: 10 }));
     const flv = await httpGet(flvUrl(streamId), 400_000, 3000);
     stray.stop();
     expect(flv.status).toBe(200);
@@ -85,6 +85,25 @@ describe("UDP ingest", () => {
     expect(ws.body.subarray(0, initLength).equals(late.body.subarray(0, initLength))).toBe(true);
     expect(ffprobe(ws.body, "ws.flv")[0]).toMatchObject({ codec_name: "h264", width: 320, height: 240 });
     expect((await first).status).toBe(200);
+  });
+});
+
+describe("audio", () => {
+  it("carries G.711A beside H.264 when the stream's first packets are mid-GOP, before any PSM", async () => {
+    const streamId = channel();
+    const reply = await openUdp(streamId);
+    const udp = udpSender("127.0.0.1", reply.port);
+    device(streamPs(ssrcToNumber(reply.ssrc), udp.send, { audio: true, firstPicture: 10 }), udp.close);
+    const flv = await httpGet(flvUrl(streamId), 400_000, 3000);
+    // FLV header flags: 0x04 audio, 0x01 video.
+    expect(flv.body[4]).toBe(0x05);
+    const streams = ffprobe(flv.body, "alaw.flv");
+    expect(streams.find((s) => s.codec_type === "video")).toMatchObject({ codec_name: "h264", width: 320, height: 240 });
+    expect(streams.find((s) => s.codec_type === "audio")).toMatchObject({ codec_name: "pcm_alaw", sample_rate: "8000", channels: 1 });
+    const audioTags = flvTags(flv.body).filter((tag) => tag.type === 8);
+    expect(audioTags.length).toBeGreaterThan(20);
+    // FLV v10.1 §E.4.2.1 SoundFormat 7: G.711 A-law.
+    expect(audioTags.every((tag) => tag.firstByte >> 4 === 7)).toBe(true);
   });
 });
 

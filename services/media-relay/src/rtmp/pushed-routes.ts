@@ -74,7 +74,7 @@ export class PushedRoutes {
     }
     if (req.socket.destroyed) return;
     const viewer = accept();
-    if (!stream.addViewer(viewer)) viewer.close("stream ended", false);
+    if (!stream.addViewer(viewer)) viewer.close("stream ended", "end");
   }
 
   private async serveHls(stream: PushedStream, file: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

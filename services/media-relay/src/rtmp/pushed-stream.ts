@@ -144,7 +144,7 @@ export class PushedStream {
     this.ended = true;
     for (const waiter of this.waiters) waiter.reject(new Error(`stream ended: ${reason}`));
     this.waiters.clear();
-    this.fanout?.closeAll(reason);
+    this.fanout?.closeAll(reason, "end");
     void this.hls?.stop();
   }
 }

@@ -34,7 +34,7 @@ export function rtmpFlvViewer(link: RtmpPlayerLink, messageStreamId: number): Fl
     get bufferedBytes() {
       return link.bufferedBytes;
     },
-    close: (reason, abort) => link.close(reason, abort),
+    close: (reason, how) => link.close(reason, how === "abort"),
     onClose: (listener) => link.onClose(listener),
   };
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { isH264Keyframe, joinAnnexB, PsMuxer, RtpPacketizer, splitAccessUnits, type VideoFrame } from "@ivc/media";
+import { isH264Keyframe, joinAnnexB, PsMuxer, RtpPacketizer, splitAccessUnits, type Frame, type VideoFrame } from "@ivc/media";
 
 /** A GB28181 camera for tests: an ffmpeg-encoded H.264 picture as PS over RTP, paced at 25 fps. */
 
@@ -16,42 +16,73 @@ export function testH264(): Buffer {
   return cachedEs;
 }
 
-function frames(): VideoFrame[] {
-  return splitAccessUnits("H264", testH264()).map((nals, i) => ({
-    kind: "video", codec: "H264", pts: 90000 + i * 3600, dts: 90000 + i * 3600, data: joinAnnexB(nals), keyframe: isH264Keyframe(nals),
-  }));
+function pictures(): Array<Pick<VideoFrame, "data" | "keyframe">> {
+  return splitAccessUnits("H264", testH264()).map((nals) => ({ data: joinAnnexB(nals), keyframe: isH264Keyframe(nals) }));
 }
 
 export type Send = (packet: Buffer) => void;
+
+export interface StreamOptions {
+  fps?: number;
+  /** Mux G.711A (A-law silence, 8 kHz mono, one 40 ms frame per picture) beside the video. */
+  audio?: boolean;
+  /** Start mid-GOP at this picture, as a device does when its first packets were lost. */
+  firstPicture?: number;
+}
 
 export interface TestDevice {
   /** Packets sent so far. */
   readonly sent: number;
   stop(): void;
+  /** Sends nothing until resume(), as a device does on a MANSRTSP PAUSE; its clock stops too. */
+  pause(): void;
+  resume(): void;
+  /** Moves the device's clock by `ms` (negative: backward) and continues at the next keyframe, like a playback seek. */
+  seek(ms: number): void;
 }
 
-/** Streams the test picture (looped, timestamps continuing) through `send` until stopped. */
-export function streamPs(ssrc: number, send: Send, fps = 25): TestDevice {
-  const list = frames();
-  const muxer = new PsMuxer({ video: "H264" });
+const GOP = 25;
+const TICKS_PER_PICTURE = 3600;
+
+/** Streams the test picture (looped) through `send` until stopped, the timestamps continuing. */
+export function streamPs(ssrc: number, send: Send, options: StreamOptions = {}): TestDevice {
+  const list = pictures();
+  const muxer = new PsMuxer({ video: "H264", ...(options.audio === true ? { audio: "G711A" as const } : {}) });
   const packetizer = new RtpPacketizer({ ssrc });
-  let i = 0;
+  let picture = options.firstPicture ?? 0;
+  let ts = 90000;
   let sent = 0;
-  const timer = setInterval(() => {
-    const base = list[i % list.length]!;
-    const ts = 90000 + i * 3600;
-    const frame = { ...base, pts: ts, dts: ts };
-    for (const packet of packetizer.packetize(muxer.mux(frame), ts)) {
+  const emit = (frame: Frame) => {
+    for (const packet of packetizer.packetize(muxer.mux(frame), frame.dts)) {
       send(packet);
       sent++;
     }
-    i++;
-  }, 1000 / fps);
+  };
+  const sendPicture = () => {
+    const base = list[picture % list.length]!;
+    emit({ kind: "video", codec: "H264", pts: ts, dts: ts, data: base.data, keyframe: base.keyframe });
+    if (options.audio === true) emit({ kind: "audio", codec: "G711A", pts: ts, dts: ts, data: Buffer.alloc(320, 0xd5), keyframe: true });
+    picture++;
+    ts += TICKS_PER_PICTURE;
+  };
+  const interval = 1000 / (options.fps ?? 25);
+  let timer: NodeJS.Timeout | undefined = setInterval(sendPicture, interval);
   return {
     get sent() {
       return sent;
     },
     stop: () => clearInterval(timer),
+    pause: () => {
+      clearInterval(timer);
+      timer = undefined;
+    },
+    resume: () => {
+      timer ??= setInterval(sendPicture, interval);
+    },
+    seek: (ms) => {
+      ts = Math.max(0, ts + ms * 90);
+      picture = Math.ceil(picture / GOP) * GOP;
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { request } from "node:http";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WsFrameParser } from "../../src/ws-frame.js";
@@ -11,6 +11,8 @@ export interface HttpResult {
   body: Buffer;
   /** Milliseconds from the request to the first body byte. */
   firstByteMs: number;
+  /** The server ended the body (a clean end of stream) before `maxBytes` or `maxMs`. */
+  ended: boolean;
 }
 
 /** GETs `url`, reading the body until `maxBytes` or `maxMs`, whichever first. */
@@ -21,10 +23,11 @@ export function httpGet(url: string, maxBytes: number, maxMs: number): Promise<H
       const chunks: Buffer[] = [];
       let size = 0;
       let firstByteMs = -1;
+      let ended = false;
       const finish = () => {
         clearTimeout(timer);
         req.destroy();
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), firstByteMs });
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), firstByteMs, ended });
       };
       const timer = setTimeout(finish, maxMs);
       res.on("data", (chunk: Buffer) => {
@@ -33,7 +36,10 @@ export function httpGet(url: string, maxBytes: number, maxMs: number): Promise<H
         size += chunk.length;
         if (size >= maxBytes) finish();
       });
-      res.on("end", finish);
+      res.on("end", () => {
+        ended = true;
+        finish();
+      });
       res.on("error", finish);
     });
     req.on("error", reject);
@@ -41,8 +47,8 @@ export function httpGet(url: string, maxBytes: number, maxMs: number): Promise<H
   });
 }
 
-/** A WebSocket client (masked frames as RFC 6455 §5.3 requires); collects binary payloads. */
-export function wsGet(url: string, maxBytes: number, maxMs: number): Promise<{ status: number; body: Buffer }> {
+/** A WebSocket client (masked frames as RFC 6455 §5.3 requires); collects binary payloads and the server's close code. */
+export function wsGet(url: string, maxBytes: number, maxMs: number): Promise<{ status: number; body: Buffer; closeCode?: number }> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
       headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64") },
@@ -56,16 +62,21 @@ export function wsGet(url: string, maxBytes: number, maxMs: number): Promise<{ s
       const parser = new WsFrameParser(16 * 1024 * 1024);
       const payloads: Buffer[] = [];
       let size = 0;
+      let closeCode: number | undefined;
       const finish = () => {
         clearTimeout(timer);
         socket.destroy();
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(payloads) });
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(payloads), ...(closeCode !== undefined ? { closeCode } : {}) });
       };
       const timer = setTimeout(finish, maxMs);
       const onData = (chunk: Buffer) => {
         const parsed = parser.push(chunk);
         if (!parsed.ok) return finish();
         for (const frame of parsed.frames) {
+          if (frame.opcode === 8) {
+            closeCode = frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1005;
+            return finish();
+          }
           if (frame.opcode !== 2) continue;
           payloads.push(frame.payload);
           size += frame.payload.length;
@@ -82,8 +93,11 @@ export function wsGet(url: string, maxBytes: number, maxMs: number): Promise<{ s
 
 export interface Probed {
   codec_name: string;
+  codec_type: string;
   width?: number;
   height?: number;
+  sample_rate?: string;
+  channels?: number;
 }
 
 export function ffprobe(data: Buffer, name: string): Probed[] {
@@ -93,14 +107,34 @@ export function ffprobe(data: Buffer, name: string): Probed[] {
   return (JSON.parse(r.stdout || "{\"streams\":[]}") as { streams: Probed[] }).streams;
 }
 
-/** FLV tags after the 13-byte header: type and first body byte (frame type for video). */
-export function flvTags(flv: Buffer): Array<{ type: number; firstByte: number; second: number }> {
-  const tags: Array<{ type: number; firstByte: number; second: number }> = [];
+export interface FlvTagSummary {
+  type: number;
+  /** Frame type and codec (video), sound format (audio). */
+  firstByte: number;
+  /** AVC packet type for video (0 = sequence header, 1 = NALU). */
+  second: number;
+  /** FLV v10.1 §E.4.1: 24 bits plus the extension byte as the high 8. */
+  timestampMs: number;
+}
+
+/** FLV tags after the 13-byte header. */
+export function flvTags(flv: Buffer): FlvTagSummary[] {
+  const tags: FlvTagSummary[] = [];
   for (let offset = 13; offset + 11 <= flv.length; ) {
     const size = flv.readUIntBE(offset + 1, 3);
     if (offset + 11 + size > flv.length) break;
-    tags.push({ type: flv[offset]!, firstByte: flv[offset + 11]!, second: flv[offset + 12]! });
+    const timestampMs = flv.readUIntBE(offset + 4, 3) + flv[offset + 7]! * 0x1000000;
+    tags.push({ type: flv[offset]!, firstByte: flv[offset + 11]!, second: flv[offset + 12]!, timestampMs });
     offset += 11 + size + 4;
   }
   return tags;
+}
+
+/** Decodes the whole FLV with ffmpeg: the decoded picture count, or the errors ffmpeg printed. */
+export function ffmpegDecode(data: Buffer, name: string): { frames: number; errors: string } {
+  const path = join(tmpdir(), `${name}-${process.pid}-${Date.now()}`);
+  writeFileSync(path, data);
+  const r = spawnSync("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path], { encoding: "utf8" });
+  rmSync(path, { force: true });
+  return { frames: Number.parseInt(r.stdout.trim(), 10) || 0, errors: r.stderr.trim() };
 }
