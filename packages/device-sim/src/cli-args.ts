@@ -7,7 +7,8 @@ import type { StreamingResponderOptions } from "./streaming-responder.js";
 
 export const CLI_USAGE = `Usage: gb-device-sim --server HOST[:PORT] --server-id ID --id ID --password PASSWORD [options]
 
-A virtual GB28181 IPC/NVR: registers, sends keepalives, answers Catalog/DeviceInfo/DeviceStatus.
+A virtual GB28181 IPC/NVR: registers, sends keepalives, answers Catalog/DeviceInfo/DeviceStatus,
+RecordInfo and PresetQuery, obeys PTZ commands, streams live and playback.
 
   --server HOST[:PORT]   SIP server (port default 5060)
   --server-id ID         20-digit SIP server ID
@@ -26,6 +27,12 @@ A virtual GB28181 IPC/NVR: registers, sends keepalives, answers Catalog/DeviceIn
   --name NAME            device name (DeviceInfo)
   --manufacturer TEXT, --model TEXT, --firmware TEXT
   --wrong-password       answer the challenge with a wrong password
+Recordings and PTZ:
+  --time-zone=±HH:MM     the device's UTC offset for RecordInfo times (default +08:00; write it with =)
+  --record-page N        RecordInfo items per MESSAGE (default 4)
+  --presets N            presets 1..N on every channel (default 0)
+  --preset-page N        PresetQuery items per MESSAGE (default 4)
+  --control-result ok|error  answer DeviceControl with a Result (default: only 200 OK)
 Media (INVITE is answered with PS over RTP, UDP or TCP as the offer asks):
   --video FILE           H.264 Annex-B file to loop (default: ffmpeg's test picture, encoded once)
   --frame-rate N         pictures per second of the source (default 25)
@@ -95,6 +102,11 @@ function toOptions(argv: readonly string[]): CliParseResult {
       model: { type: "string" },
       firmware: { type: "string" },
       "wrong-password": { type: "boolean" },
+      "time-zone": { type: "string" },
+      "record-page": { type: "string" },
+      presets: { type: "string" },
+      "preset-page": { type: "string" },
+      "control-result": { type: "string" },
       video: { type: "string" },
       "frame-rate": { type: "string" },
       audio: { type: "boolean" },
@@ -116,6 +128,11 @@ function toOptions(argv: readonly string[]): CliParseResult {
   const channels = integer("channels", values.channels, 1, 1, 999);
   if (values["same-id"] && channels !== 1) throw new UsageError("--same-id needs --channels 1");
   const keepalive = integer("keepalive", values.keepalive, 60, 0, 86_400);
+  const controlResult = values["control-result"]?.toUpperCase();
+  if (controlResult !== undefined && controlResult !== "OK" && controlResult !== "ERROR") {
+    throw new UsageError(`--control-result must be ok or error, got "${values["control-result"]}"`);
+  }
+  const presetCount = integer("presets", values.presets, 0, 0, 255);
   const options: VirtualDeviceOptions = {
     deviceId: gbCode("id", required("id", values.id)),
     password: required("password", values.password),
@@ -132,6 +149,11 @@ function toOptions(argv: readonly string[]): CliParseResult {
     expires: integer("expires", values.expires, 3600, 1, 86_400 * 7),
     catalogPage: integer("catalog-page", values["catalog-page"], 4, 1, 1000),
     wrongPassword: values["wrong-password"] ?? false,
+    ...(values["record-page"] === undefined ? {} : { recordPage: integer("record-page", values["record-page"], 4, 1, 1000) }),
+    ...(values["preset-page"] === undefined ? {} : { presetPage: integer("preset-page", values["preset-page"], 4, 1, 1000) }),
+    ...(presetCount === 0 ? {} : { presets: Array.from({ length: presetCount }, (_, i) => ({ index: i + 1, name: `预置点${i + 1}` })) }),
+    ...(values["time-zone"] === undefined ? {} : { timeZone: values["time-zone"] }),
+    ...(controlResult === undefined ? {} : { deviceControlResult: controlResult }),
     ...(values["local-host"] === undefined ? {} : { localHost: values["local-host"] }),
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(values.manufacturer === undefined ? {} : { manufacturer: values.manufacturer }),

@@ -1,10 +1,12 @@
 import { isGbCode } from "@ivc/gb28181";
-import type { XmlCharset } from "@ivc/gb28181";
+import type { OkError, XmlCharset } from "@ivc/gb28181";
 import type { SipTransportProtocol, TimerConfig, TransactionTimers } from "@ivc/sip";
 import { MAX_NVR_CHANNELS } from "./channels.js";
 import type { DeviceKind } from "./channels.js";
 import { rejectingMediaResponder } from "./media-responder.js";
 import type { MediaResponder } from "./media-responder.js";
+import type { Preset } from "./preset-table.js";
+import { defaultRecordings, parseTimeZone, type Recording } from "./recordings.js";
 
 export interface VirtualDeviceOptions {
   /** 20-digit GB code of the device (type 132 IPC, 118 NVR...). */
@@ -42,8 +44,36 @@ export interface VirtualDeviceOptions {
   keepaliveInterval?: number | false;
   /** Registration lifetime asked for, in seconds. Default 3600. */
   expires?: number;
-  /** Catalog items per MESSAGE. Default 20. */
+  /** Catalog items per MESSAGE. Default 4. */
   catalogPage?: number;
+  /**
+   * Recordings (epoch seconds) answered to RecordInfo: one list for every channel, or lists by
+   * channel ID. Default: one 55-minute recording per hour over the 24 hours before the device was made.
+   */
+  recordings?: readonly Recording[] | Readonly<Record<string, readonly Recording[]>>;
+  /** RecordInfo items per MESSAGE. Default 4. */
+  recordPage?: number;
+  /** Presets every channel starts with. Default none. */
+  presets?: readonly Preset[];
+  /** PresetQuery items per MESSAGE. Default 4. */
+  presetPage?: number;
+  /** The device's UTC offset, for the zone-less local times of RecordInfo. Default "+08:00". */
+  timeZone?: string;
+  /**
+   * Result of the Response the device sends after a DeviceControl (A.2.6.1); default none, as
+   * many cameras only answer the MESSAGE with 200 OK. "OK" still answers ERROR for an undecodable
+   * PTZCmd or a preset that does not exist.
+   */
+  deviceControlResult?: OkError;
+  /**
+   * Call-ID of the MediaStatus 121 MESSAGE at the end of a playback: the call's own ("call",
+   * default, as Hikvision and Dahua send it) or a fresh one ("new", as other firmwares do).
+   */
+  mediaStatusCallId?: "call" | "new";
+  /** CmdTypes whose MESSAGEs get the 200 OK and nothing more (no answer, no Result). */
+  muteCmdTypes?: readonly string[];
+  /** CmdTypes whose MESSAGEs get no SIP response at all (the request is lost). */
+  dropCmdTypes?: readonly string[];
   /** Answer the digest challenge with a wrong password (to test rejection). */
   wrongPassword?: boolean;
   /** Answers INVITEs; default refuses them with 488. */
@@ -57,9 +87,11 @@ export interface VirtualDeviceOptions {
 }
 
 export type ResolvedDeviceOptions = Required<
-  Omit<VirtualDeviceOptions, "channelNames" | "timers" | "timerConfig" | "keepaliveInterval">
+  Omit<VirtualDeviceOptions, "channelNames" | "timers" | "timerConfig" | "keepaliveInterval" | "deviceControlResult" | "timeZone">
 > & {
   channelNames: readonly string[];
+  utcOffsetMinutes: number;
+  deviceControlResult?: OkError;
   keepaliveInterval: number | false;
   timers?: TransactionTimers;
   timerConfig?: Partial<TimerConfig>;
@@ -98,6 +130,15 @@ export function resolveDeviceOptions(options: VirtualDeviceOptions): ResolvedDev
     keepaliveInterval,
     expires: options.expires ?? 3600,
     catalogPage: options.catalogPage ?? 4,
+    recordings: options.recordings ?? defaultRecordings(Math.floor(Date.now() / 1000)),
+    recordPage: options.recordPage ?? 4,
+    presets: options.presets ?? [],
+    presetPage: options.presetPage ?? 4,
+    utcOffsetMinutes: parseTimeZone(options.timeZone ?? "+08:00") ?? NaN,
+    mediaStatusCallId: options.mediaStatusCallId ?? "call",
+    muteCmdTypes: options.muteCmdTypes ?? [],
+    dropCmdTypes: options.dropCmdTypes ?? [],
+    ...(options.deviceControlResult ? { deviceControlResult: options.deviceControlResult } : {}),
     wrongPassword: options.wrongPassword ?? false,
     mediaResponder: options.mediaResponder ?? rejectingMediaResponder,
     journalLimit: options.journalLimit ?? 1000,
@@ -122,6 +163,14 @@ export function resolveDeviceOptions(options: VirtualDeviceOptions): ResolvedDev
   );
   check(Number.isInteger(resolved.expires) && resolved.expires >= 1, `expires must be a positive integer, got ${resolved.expires}`);
   check(Number.isInteger(resolved.catalogPage) && resolved.catalogPage >= 1, `catalogPage must be a positive integer, got ${resolved.catalogPage}`);
+  for (const [name, size] of [["recordPage", resolved.recordPage], ["presetPage", resolved.presetPage]] as const) {
+    check(Number.isInteger(size) && size >= 1, `${name} must be a positive integer, got ${size}`);
+  }
+  check(!Number.isNaN(resolved.utcOffsetMinutes), `timeZone must be a UTC offset like +08:00, got "${options.timeZone}"`);
+  check(
+    resolved.presets.every((preset) => Number.isInteger(preset.index) && preset.index >= 1 && preset.index <= 255),
+    "preset indexes must be 1..255",
+  );
   check(Number.isInteger(resolved.journalLimit) && resolved.journalLimit >= 0, `journalLimit must be a non-negative integer, got ${resolved.journalLimit}`);
   return resolved;
 }

@@ -11,4 +11,10 @@ export interface DeviceProfile {
   readonly charset: XmlCharset;
   /** Catalog items per MESSAGE. */
   readonly catalogPage: number;
+  /** RecordInfo items per MESSAGE. */
+  readonly recordPage: number;
+  /** PresetQuery items per MESSAGE. */
+  readonly presetPage: number;
+  /** Local time of RecordInfo (A.2.1 dateTime has no zone), minutes east of UTC. */
+  readonly utcOffsetMinutes: number;
 }

@@ -13,6 +13,11 @@ export interface InviteOffer {
   readonly localAddress: string;
   /** The dialog a 2xx answer creates, as later passed to onAck / onBye. */
   readonly dialogKey: string;
+  /**
+   * Sends MediaStatus 121 (A.2.5.6: the file ended) for this call as a MESSAGE (reusing its Call-ID
+   * unless `mediaStatusCallId` is "new"); resolves with the platform's status.
+   */
+  readonly reportEndOfFile: () => Promise<number>;
 }
 
 export interface InviteAnswer {
@@ -33,6 +38,8 @@ export interface MediaResponder {
   onAck?(dialogKey: string): void;
   /** The dialog ended: the platform hung up (BYE), the device did (endStream) or it is stopping. */
   onBye?(dialogKey: string): void;
+  /** An INFO in an accepted dialog (playback control, §9.8.2); returns the status to answer. Without it: 200. */
+  onInfo?(dialogKey: string, body: Buffer, contentType: string | undefined): number;
 }
 
 /** The default: the simulator streams nothing yet, so every offer is refused (RFC 3261 §21.4.26). */

@@ -11,6 +11,10 @@ export interface PsStreamerOptions {
   /** SSRC in the RTP header. */
   ssrc: number;
   sink: MediaSink;
+  /** Pictures in the stream (a playback's range × frameRate); unbounded (looped live) when absent. */
+  pictureLimit?: number;
+  /** Called once after the last picture of `pictureLimit` went out; nothing is sent after it. */
+  onEnd?: () => void;
 }
 
 const VIDEO_CLOCK = 90_000;
@@ -23,12 +27,23 @@ const MAX_BACKLOG_BYTES = 2 * 1024 * 1024;
 /**
  * Sends the looped source as PS over RTP (GB/T 28181-2016 Annex C), one picture per frame
  * interval with its audio, paced on the wall clock (a late timer is caught up, not drifted).
+ *
+ * Picture i carries timestamp FIRST_TIMESTAMP + i/frameRate seconds: its position in the stream
+ * (for a playback, seconds from the requested start). A playback can pause, seek (the position
+ * jumps, so do the timestamps; pictures up to the next keyframe are skipped as a recorder does)
+ * and change scale: scale s sends s × frameRate pictures per wall-clock second, every picture
+ * still one frame interval of position apart, so timestamps run s times faster than the wall
+ * clock and no picture is dropped.
  */
 export class PsStreamer {
   private readonly muxer: PsMuxer;
   private readonly packetizer: RtpPacketizer;
   private timer: NodeJS.Timeout | undefined;
+  /** Wall time and picture index the pacing counts from (reset by pause, seek and scale). */
   private startedAt = 0;
+  private anchorIndex = 0;
+  private scale = 1;
+  private paused = false;
   private index = 0;
   private skippingToKeyframe = false;
   private sent = 0;
@@ -43,13 +58,14 @@ export class PsStreamer {
     return this.sent;
   }
 
+  /** Position of the next picture, in pictures from the stream's start. */
   get picturesSent(): number {
     return this.index;
   }
 
   start(): void {
     if (this.timer !== undefined) return;
-    this.startedAt = Date.now();
+    this.restartPacing();
     this.tick();
   }
 
@@ -59,13 +75,62 @@ export class PsStreamer {
     this.startedAt = -1;
   }
 
+  pause(): void {
+    if (this.startedAt < 0 || this.paused) return;
+    this.paused = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Resumes after pause (a no-op when running). */
+  resume(): void {
+    if (this.startedAt < 0 || !this.paused) return;
+    this.paused = false;
+    this.restartPacing();
+    this.tick();
+  }
+
+  /** Continues from picture `index` (clamped to the limit), decodable from the next keyframe on. */
+  seek(index: number): void {
+    if (this.startedAt < 0) return;
+    this.index = Math.max(0, Math.min(Math.floor(index), this.options.pictureLimit ?? Infinity));
+    this.skippingToKeyframe = true;
+    this.rearm();
+  }
+
+  setScale(scale: number): void {
+    if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`scale must be positive, got ${scale}`);
+    if (this.startedAt < 0) return;
+    this.scale = scale;
+    this.rearm();
+  }
+
+  private rearm(): void {
+    if (this.paused) return;
+    clearTimeout(this.timer);
+    this.restartPacing();
+    this.tick();
+  }
+
+  private restartPacing(): void {
+    this.startedAt = Date.now();
+    this.anchorIndex = this.index;
+  }
+
   private tick(): void {
+    if (this.startedAt < 0 || this.paused) return;
+    const interval = 1000 / (this.options.frameRate * this.scale);
+    const due = this.anchorIndex + Math.floor((Date.now() - this.startedAt) / interval) + 1;
+    const limit = this.options.pictureLimit ?? Infinity;
+    while (this.index < due && this.index < limit && this.startedAt >= 0) this.sendPicture();
     if (this.startedAt < 0) return;
-    const interval = 1000 / this.options.frameRate;
-    const due = Math.floor((Date.now() - this.startedAt) / interval) + 1;
-    while (this.index < due && this.startedAt >= 0) this.sendPicture();
-    if (this.startedAt < 0) return;
-    this.timer = setTimeout(() => this.tick(), Math.max(1, this.startedAt + this.index * interval - Date.now()));
+    if (this.index >= limit) {
+      this.stop();
+      this.options.onEnd?.();
+      return;
+    }
+    const next = this.startedAt + (this.index - this.anchorIndex) * interval;
+    this.timer = setTimeout(() => this.tick(), Math.max(1, next - Date.now()));
   }
 
   private sendPicture(): void {

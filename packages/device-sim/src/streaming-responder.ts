@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { parseSsrc } from "@ivc/gb28181";
+import { parseMansrtsp, parseSsrc, type GbSdp, type MansrtspCommand } from "@ivc/gb28181";
 import { buildAnswerSdp } from "./answer-sdp.js";
 import { planMedia, type MediaPlan } from "./media-plan.js";
 import type { InviteAnswer, InviteOffer, MediaResponder } from "./media-responder.js";
@@ -36,6 +36,8 @@ export interface StreamInfo {
   readonly answeredSsrc: string;
   /** SSRC in the RTP packets. */
   readonly rtpSsrc: number;
+  /** A playback (s=Playback): the recording range asked for in t=, epoch seconds. */
+  readonly playback?: { readonly start: number; readonly end: number };
 }
 
 export interface StreamingResponderEvents {
@@ -44,10 +46,15 @@ export interface StreamingResponderEvents {
   streaming: [info: StreamInfo];
   /** Media stopped: BYE, the platform closed the TCP connection, or it never connected. */
   stopped: [dialogKey: string, reason: string];
+  /** A playback reached the end of its range: media stopped and MediaStatus 121 went out with this status. */
+  endOfFile: [dialogKey: string, status: number];
+  /** A MANSRTSP playback control arrived in an INFO and was applied. */
+  control: [dialogKey: string, command: MansrtspCommand];
 }
 
 interface Stream {
   info: StreamInfo;
+  reportEndOfFile: () => Promise<number>;
   prepared: PreparedSink;
   sink?: MediaSink;
   streamer?: PsStreamer;
@@ -63,6 +70,12 @@ const FALLBACK_SSRC = "0000000001";
  * A MediaResponder that streams: answers INVITEs with its own address and SSRC, then on ACK
  * sends the looped H.264 source as PS over RTP the way the offer asks (UDP, TCP active or
  * TCP passive), until BYE.
+ *
+ * A playback INVITE (s=Playback, t=<start> <end>, GB/T 28181-2016 §9.8) streams the range: the
+ * timestamps count from the requested start (0 s = the first picture), MANSRTSP in INFO pauses,
+ * resumes, seeks (timestamps jump to the new position) and changes scale (pictures sent scale ×
+ * faster in wall time, see PsStreamer); at the end of the range media stops and MediaStatus 121
+ * goes out, and the platform is left to send BYE.
  */
 export class StreamingMediaResponder extends EventEmitter<StreamingResponderEvents> implements MediaResponder {
   private readonly streams = new Map<string, Stream>();
@@ -108,8 +121,9 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
       plan: planned.plan,
       answeredSsrc,
       rtpSsrc: this.options.rtpSsrc ?? parseSsrc(answeredSsrc)?.rtpSsrc ?? Number(answeredSsrc),
+      ...playbackRange(offer.sdp),
     };
-    const stream: Stream = { info, prepared };
+    const stream: Stream = { info, prepared, reportEndOfFile: offer.reportEndOfFile };
     stream.ackTimer = setTimeout(() => this.end(offer.dialogKey, "no ACK for the 200 OK"), ACK_WAIT_MS);
     this.streams.set(offer.dialogKey, stream);
     const body = buildAnswerSdp({
@@ -133,6 +147,38 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
 
   onBye(dialogKey: string): void {
     this.end(dialogKey, "BYE");
+  }
+
+  /** MANSRTSP playback control (GB/T 28181-2016 Appendix B): 200 when applied, 400 unreadable, 455 on a live stream. */
+  onInfo(dialogKey: string, body: Buffer): number {
+    const stream = this.streams.get(dialogKey);
+    if (!stream) return 481;
+    const command = parseMansrtsp(body.toString("utf8"));
+    if (!command.ok) {
+      this.safeEmit("warning", `unreadable MANSRTSP: ${command.reason}`);
+      return 400;
+    }
+    if (!stream.info.playback) return 455;
+    const frameRate = this.options.frameRate ?? 25;
+    const { streamer } = stream;
+    switch (command.method) {
+      case "PAUSE":
+        streamer?.pause();
+        break;
+      case "PLAY":
+        if (command.scale !== undefined) {
+          if (command.scale < 0) return 457;
+          streamer?.setScale(command.scale);
+        }
+        if (typeof command.range === "number") streamer?.seek(command.range * frameRate);
+        streamer?.resume();
+        break;
+      case "TEARDOWN":
+        this.end(dialogKey, "TEARDOWN");
+        break;
+    }
+    this.safeEmit("control", dialogKey, command);
+    return 200;
   }
 
   /** Stops every stream and deletes a generated test picture. */
@@ -159,9 +205,23 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
     }
     stream.sink = sink;
     sink.onClosed((reason) => this.end(stream.info.dialogKey, reason));
-    stream.streamer = new PsStreamer({ source, frameRate: this.options.frameRate ?? 25, audio: this.options.audio ?? false, ssrc: stream.info.rtpSsrc, sink });
+    const frameRate = this.options.frameRate ?? 25;
+    const { playback } = stream.info;
+    stream.streamer = new PsStreamer({
+      source,
+      frameRate,
+      audio: this.options.audio ?? false,
+      ssrc: stream.info.rtpSsrc,
+      sink,
+      ...(playback ? { pictureLimit: Math.round((playback.end - playback.start) * frameRate), onEnd: () => void this.endOfFile(stream) } : {}),
+    });
     stream.streamer.start();
     this.safeEmit("streaming", stream.info);
+  }
+
+  private async endOfFile(stream: Stream): Promise<void> {
+    const status = await stream.reportEndOfFile().catch(() => 503);
+    this.safeEmit("endOfFile", stream.info.dialogKey, status);
   }
 
   private end(dialogKey: string, reason: string): void {
@@ -213,4 +273,11 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
       // The listener's problem; the stream goes on.
     }
   }
+}
+
+/** The range of a playback offer (s=Playback with t=<start> <end>); nothing for live or open ranges. */
+function playbackRange(sdp: GbSdp): { playback?: { start: number; end: number } } {
+  const { sessionName, startTime, endTime } = sdp;
+  if (sessionName?.toLowerCase() !== "playback" || startTime === undefined || endTime === undefined || endTime <= startTime) return {};
+  return { playback: { start: startTime, end: endTime } };
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
-import { buildCatalogNotify, buildKeepaliveNotify, parseGbSdp, parseManscdp } from "@ivc/gb28181";
-import type { ManscdpMessage, ManscdpParseResult } from "@ivc/gb28181";
+import { buildCatalogNotify, buildKeepaliveNotify, buildMediaStatusNotify, buildResultResponse, decodePtzCmd, parseGbSdp, parseManscdp } from "@ivc/gb28181";
+import type { DeviceControl, ManscdpMessage, ManscdpParseResult, OkError } from "@ivc/gb28181";
 import {
   buildDigestAuthorization,
   createDialogAsUas,
@@ -25,7 +25,10 @@ import { dialogKey, incomingDialogKey, requestUriUser } from "./dialog-match.js"
 import type { JournalEntry } from "./journal.js";
 import { findLocalRoute } from "./local-route.js";
 import type { InviteAnswer } from "./media-responder.js";
-import { answerQuery } from "./query-answers.js";
+import { PresetTable } from "./preset-table.js";
+import type { PtzLogEntry } from "./ptz-log.js";
+import { answerQuery, type ChannelStore } from "./query-answers.js";
+import type { Recording } from "./recordings.js";
 import { grantedExpires, refreshDelayMs } from "./register-expiry.js";
 import { RegistrationError } from "./registration-error.js";
 import { SipEndpoint } from "./sip-endpoint.js";
@@ -88,7 +91,11 @@ const REGISTER_RETRY_MS = 30_000;
  */
 const KEEPALIVE_MISSES_BEFORE_REGISTER = 3;
 
-const ALLOWED_METHODS = "REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, INVITE, ACK, BYE, CANCEL, OPTIONS";
+const ALLOWED_METHODS = "REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
+
+function isRecordingList(recordings: ResolvedDeviceOptions["recordings"]): recordings is readonly Recording[] {
+  return Array.isArray(recordings);
+}
 
 function outcomeStatus(outcome: RequestOutcome): { status: number; reason: string } {
   switch (outcome.kind) {
@@ -115,6 +122,9 @@ function isManscdp(request: SipRequest): boolean {
 export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   /** Requests received, oldest first, at most `journalLimit`. */
   readonly journal: JournalEntry[] = [];
+  /** PTZCmds received in DeviceControl MESSAGEs, oldest first, at most `journalLimit`. */
+  readonly ptzLog: PtzLogEntry[] = [];
+  readonly presetTable: PresetTable;
   private readonly options: ResolvedDeviceOptions;
   private readonly profile: DeviceProfile;
   private readonly timers: TransactionTimers;
@@ -146,7 +156,11 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       firmware: o.firmware,
       charset: o.charset,
       catalogPage: o.catalogPage,
+      recordPage: o.recordPage,
+      presetPage: o.presetPage,
+      utcOffsetMinutes: o.utcOffsetMinutes,
     };
+    this.presetTable = new PresetTable(o.presets);
     this.timers = o.timers ?? nodeTimers;
     this.channelList = planChannels({ deviceId: o.deviceId, kind: o.kind, count: o.channels, names: o.channelNames, sameId: o.sameId });
   }
@@ -248,6 +262,12 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     const { request } = createInDialogRequest(dialog, "BYE", { via: localVia(session.addressing) });
     // The platform is a single hop away: the BYE goes where REGISTER goes, whatever its Contact says.
     return outcomeStatus(await session.endpoint.request(request, session.server)).status;
+  }
+
+  /** MediaStatus 121 for a playback that reached its end (A.2.5.6), by default in a MESSAGE reusing the call's Call-ID. */
+  private sendMediaStatus(channelId: string, callId: string): Promise<number> {
+    const body = buildMediaStatusNotify({ sn: this.takeSn(), deviceId: channelId, charset: this.options.charset, notifyType: "121" });
+    return this.sendToServer(body, this.options.mediaStatusCallId === "call" ? callId : undefined);
   }
 
   /** Call-IDs of the accepted media dialogs. */
@@ -442,11 +462,11 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   }
 
   /** Sends a MANSCDP body in its own out-of-dialog MESSAGE; resolves with the server's status. */
-  private async sendToServer(body: Buffer): Promise<number> {
+  private async sendToServer(body: Buffer, callId?: string): Promise<number> {
     const session = this.session;
     if (!session) return outcomeStatus({ kind: "closed" }).status;
     const request = buildManscdpMessage(session.addressing, {
-      callId: generateCallId(session.addressing.localHost),
+      callId: callId ?? generateCallId(session.addressing.localHost),
       cseq: ++this.messageCSeq,
       fromTag: generateTag(),
       body,
@@ -492,6 +512,9 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       case "BYE":
         this.onBye(request, transaction);
         return;
+      case "INFO":
+        this.onInfo(request, transaction);
+        return;
       case "CANCEL":
         this.onCancel(request, transaction);
         return;
@@ -509,12 +532,59 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       transaction.respond(createResponse(request, 400));
       return;
     }
+    const cmdType = manscdp.ok ? manscdp.cmdType : manscdp.header?.cmdType;
+    if (cmdType !== undefined && this.options.dropCmdTypes.includes(cmdType)) return;
     // §9.5.2: the 200 only acknowledges receipt; the answer follows as a new MESSAGE.
     transaction.respond(createResponse(request, 200));
     if (!manscdp.ok || this.state !== "running") return;
-    const bodies = answerQuery(manscdp, this.profile, this.channelList, new Date());
+    if (manscdp.kind === "Control" && manscdp.cmdType === "DeviceControl") {
+      this.onDeviceControl(manscdp);
+      return;
+    }
+    if (this.options.muteCmdTypes.includes(manscdp.cmdType)) return;
+    const bodies = answerQuery(manscdp, this.profile, this.channelList, new Date(), this.channelStore());
     if (bodies.length === 0) return;
     void Promise.all(bodies.map((body) => this.sendToServer(body))).then((statuses) => this.safeEmit("queryAnswered", manscdp, statuses));
+  }
+
+  /**
+   * DeviceControl (A.2.3.1): a PTZCmd is decoded and logged, preset commands change the preset
+   * table, and a Result Response follows when `deviceControlResult` asks for one.
+   */
+  private onDeviceControl(control: DeviceControl): void {
+    let result: OkError = "OK";
+    if (control.ptzCmd !== undefined) {
+      const decoded = decodePtzCmd(control.ptzCmd);
+      const hex = control.ptzCmd.trim().toUpperCase();
+      this.ptzLog.push({
+        receivedAt: Date.now(),
+        channelId: control.deviceId,
+        ptzCmd: hex,
+        bytes: /^[0-9A-F]{16}$/.test(hex) ? Array.from(Buffer.from(hex, "hex")) : [],
+        ...(decoded.ok ? { command: decoded.command } : {}),
+      });
+      if (this.ptzLog.length > this.options.journalLimit) this.ptzLog.splice(0, this.ptzLog.length - this.options.journalLimit);
+      if (!decoded.ok) result = "ERROR";
+      else if (decoded.command.type === "preset" && !this.presetTable.apply(control.deviceId, decoded.command)) result = "ERROR";
+    }
+    const answer = this.options.deviceControlResult;
+    if (answer === undefined || this.options.muteCmdTypes.includes(control.cmdType)) return;
+    const body = buildResultResponse({
+      sn: control.sn,
+      deviceId: control.deviceId,
+      charset: this.options.charset,
+      cmdType: "DeviceControl",
+      result: answer === "ERROR" ? "ERROR" : result,
+    });
+    void this.sendToServer(body);
+  }
+
+  private channelStore(): ChannelStore {
+    const { recordings } = this.options;
+    return {
+      recordings: (channelId): readonly Recording[] => (isRecordingList(recordings) ? recordings : (recordings[channelId] ?? [])),
+      presets: (channelId) => this.presetTable.list(channelId),
+    };
   }
 
   private onSubscribe(request: SipRequest, transaction: ServerTransaction): void {
@@ -571,6 +641,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
         remote,
         localAddress: session.addressing.localHost,
         dialogKey: key,
+        reportEndOfFile: () => this.sendMediaStatus(requestUriUser(request) ?? this.deviceId, dialog.callId),
       });
     } catch (error) {
       this.safeEmit("warning", `media responder failed: ${(error as Error).message}`);
@@ -602,6 +673,16 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     }
     transaction.respond(createResponse(request, 200));
     this.options.mediaResponder.onBye?.(key);
+  }
+
+  private onInfo(request: SipRequest, transaction: ServerTransaction): void {
+    const key = incomingDialogKey(request);
+    if (key === undefined || !this.mediaDialogs.has(key)) {
+      transaction.respond(createResponse(request, 481));
+      return;
+    }
+    const status = this.options.mediaResponder.onInfo?.(key, request.body, getHeader(request, "Content-Type")) ?? 200;
+    transaction.respond(createResponse(request, status));
   }
 
   private onCancel(request: SipRequest, transaction: ServerTransaction): void {

@@ -10,6 +10,9 @@ const profile: DeviceProfile = {
   firmware: "V1",
   charset: "GB2312",
   catalogPage: 20,
+  recordPage: 4,
+  presetPage: 4,
+  utcOffsetMinutes: 480,
 };
 
 describe("paginate", () => {

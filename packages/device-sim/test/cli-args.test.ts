@@ -41,6 +41,11 @@ describe("parseCliArgs", () => {
       "--catalog-page", "5",
       "--name", "前门摄像头",
       "--wrong-password",
+      "--time-zone=-05:00",
+      "--record-page", "3",
+      "--presets", "2",
+      "--preset-page", "1",
+      "--control-result", "ok",
     ]);
     expect(result).toMatchObject({
       kind: "run",
@@ -55,6 +60,14 @@ describe("parseCliArgs", () => {
         catalogPage: 5,
         name: "前门摄像头",
         wrongPassword: true,
+        timeZone: "-05:00",
+        recordPage: 3,
+        presets: [
+          { index: 1, name: "预置点1" },
+          { index: 2, name: "预置点2" },
+        ],
+        presetPage: 1,
+        deviceControlResult: "OK",
       },
     });
   });
@@ -73,6 +86,8 @@ describe("parseCliArgs", () => {
     [["--channels", "two"], "--channels must be a whole number"],
     [["--same-id", "--channels", "2"], "--same-id needs --channels 1"],
     [["--frobnicate"], "Unknown option '--frobnicate'"],
+    [["--time-zone", "CST"], "timeZone must be a UTC offset"],
+    [["--control-result", "maybe"], "--control-result must be ok or error"],
   ])("rejects %j with a one-line error", (extra, message) => {
     const result = parseCliArgs([...BASE, ...extra]);
     expect(result.kind).toBe("error");

@@ -14,8 +14,14 @@ const CHANNEL = "34020000001310000001";
 let clip: string;
 const cleanups: Array<() => unknown> = [];
 
-function offer(transport: "udp" | "tcp-passive" | "tcp-active", port: number, key: string): InviteOffer {
-  const body = buildInviteSdp({ kind: "Play", channelId: CHANNEL, mediaIp: "127.0.0.1", mediaPort: port, transport, ssrc: "0200000001" });
+function offer(
+  transport: "udp" | "tcp-passive" | "tcp-active",
+  port: number,
+  key: string,
+  playback?: { start: number; end: number; endsReported: number[] },
+): InviteOffer {
+  const range = playback ? { kind: "Playback" as const, start: playback.start, end: playback.end } : { kind: "Play" as const };
+  const body = buildInviteSdp({ ...range, channelId: CHANNEL, mediaIp: "127.0.0.1", mediaPort: port, transport, ssrc: "0200000001" });
   const request = createRequest({
     method: "INVITE",
     uri: `sip:${CHANNEL}@127.0.0.1:5060`,
@@ -27,7 +33,18 @@ function offer(transport: "udp" | "tcp-passive" | "tcp-active", port: number, ke
     body: Buffer.from(body),
     contentType: "APPLICATION/SDP",
   });
-  return { request, channelId: CHANNEL, sdp: parseGbSdp(body), remote: { protocol: "udp", address: "127.0.0.1", port: 5060 }, localAddress: "127.0.0.1", dialogKey: key };
+  return {
+    request,
+    channelId: CHANNEL,
+    sdp: parseGbSdp(body),
+    remote: { protocol: "udp", address: "127.0.0.1", port: 5060 },
+    localAddress: "127.0.0.1",
+    dialogKey: key,
+    reportEndOfFile: () => {
+      playback?.endsReported.push(Date.now());
+      return Promise.resolve(200);
+    },
+  };
 }
 
 function responder(options: ConstructorParameters<typeof StreamingMediaResponder>[0] = {}): StreamingMediaResponder {
@@ -145,5 +162,90 @@ describe("StreamingMediaResponder", () => {
     noSource.on("warning", (text) => warnings.push(text));
     expect((await noSource.answerInvite(offer("udp", 30000, "none"))).status).toBe(488);
     expect(warnings.join("\n")).toMatch(/ffmpeg/);
+  });
+});
+
+/** RTP timestamp → seconds of position (PsStreamer starts at 90000 = 1 s). */
+function positionOf(packet: Buffer): number {
+  return (packet.readUInt32BE(4) - 90_000) / 90_000;
+}
+
+function mansrtsp(text: string): Buffer {
+  return Buffer.from(`${text.replace(/\n/g, "\r\n")}\r\n\r\n`);
+}
+
+describe("StreamingMediaResponder playback (s=Playback)", () => {
+  const START = 1_700_000_000;
+
+  it("streams the range with timestamps from its start, stops sending on PAUSE, resumes on PLAY, and reports end of file", async () => {
+    const r = responder();
+    const sink = await udpSink();
+    const endsReported: number[] = [];
+    await r.answerInvite(offer("udp", sink.port, "pb-1", { start: START, end: START + 2, endsReported }));
+    expect(r.onInfo("pb-1", mansrtsp("PAUSE RTSP/1.0\nCSeq: 1\nPauseTime: now"))).toBe(200);
+    r.onAck("pb-1");
+    await until(() => sink.packets.length > 0);
+    expect(positionOf(sink.packets[0]!)).toBe(0);
+
+    expect(r.onInfo("pb-1", mansrtsp("PAUSE RTSP/1.0\nCSeq: 2\nPauseTime: now"))).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const paused = sink.packets.length;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(sink.packets.length).toBe(paused);
+
+    expect(r.onInfo("pb-1", mansrtsp("PLAY RTSP/1.0\nCSeq: 3\nRange: npt=now-"))).toBe(200);
+    await until(() => endsReported.length === 1, 4000);
+    const last = sink.packets[sink.packets.length - 1]!;
+    // 2 s at 25 fps: pictures 0..49, the last one at 49/25 s.
+    expect(positionOf(last)).toBeCloseTo(49 / 25, 5);
+    expect(r.picturesSent("pb-1")).toBe(50);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.packets[sink.packets.length - 1]).toBe(last);
+  });
+
+  it("seeks with PLAY Range: the timestamps jump to the new position, starting at a keyframe", async () => {
+    const r = responder();
+    const sink = await udpSink();
+    const endsReported: number[] = [];
+    await r.answerInvite(offer("udp", sink.port, "pb-seek", { start: START, end: START + 60, endsReported }));
+    r.onAck("pb-seek");
+    await until(() => sink.packets.length > 5);
+    expect(r.onInfo("pb-seek", mansrtsp("PLAY RTSP/1.0\nCSeq: 1\nRange: npt=30-"))).toBe(200);
+    const seekedAt = sink.packets.length;
+    await until(() => sink.packets.length > seekedAt + 5);
+    const after = sink.packets.slice(seekedAt).map(positionOf);
+    expect(after[0]).toBeGreaterThanOrEqual(30);
+    expect(after[0]).toBeLessThan(31);
+    await until(() => sink.frames.some((f) => f.kind === "video" && f.pts >= 90_000 * 31));
+    expect(sink.frames.find((f) => f.kind === "video" && f.pts >= 90_000 * 31)?.keyframe).toBe(true);
+  });
+
+  it("PLAY Scale 4 sends four times as many pictures per second, each one frame interval of position apart", async () => {
+    const r = responder();
+    const sink = await udpSink();
+    await r.answerInvite(offer("udp", sink.port, "pb-scale", { start: START, end: START + 600, endsReported: [] }));
+    r.onAck("pb-scale");
+    await until(() => sink.packets.length > 0);
+    const measure = async () => {
+      const before = r.picturesSent("pb-scale");
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return r.picturesSent("pb-scale") - before;
+    };
+    const normal = await measure();
+    expect(r.onInfo("pb-scale", mansrtsp("PLAY RTSP/1.0\nCSeq: 1\nScale: 4.0"))).toBe(200);
+    const fast = await measure();
+    expect(normal).toBeGreaterThanOrEqual(12);
+    expect(normal).toBeLessThanOrEqual(18);
+    expect(fast).toBeGreaterThanOrEqual(normal * 3);
+    const pts = sink.frames.filter((f) => f.kind === "video").map((f) => f.pts);
+    expect(pts.every((value, i) => i === 0 || value - pts[i - 1]! === 3600)).toBe(true);
+  });
+
+  it("answers 455 to playback control on a live stream and 400 to an unreadable body", async () => {
+    const r = responder();
+    await r.answerInvite(offer("udp", 30000, "live-info"));
+    expect(r.onInfo("live-info", mansrtsp("PAUSE RTSP/1.0\nCSeq: 1"))).toBe(455);
+    expect(r.onInfo("live-info", Buffer.from("hello"))).toBe(400);
+    expect(r.onInfo("nobody", mansrtsp("PAUSE RTSP/1.0\nCSeq: 1"))).toBe(481);
   });
 });

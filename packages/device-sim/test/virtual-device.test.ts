@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { buildCatalogQuery, buildDeviceInfoQuery, buildInviteSdp, buildDeviceStatusQuery, buildRecordInfoQuery, decodeXmlBody, encodeGb } from "@ivc/gb28181";
+import { buildCatalogQuery, buildDeviceInfoQuery, buildInviteSdp, buildDeviceStatusQuery, decodeXmlBody, encodeGb } from "@ivc/gb28181";
 import type { CatalogItem } from "@ivc/gb28181";
 import { createAck, createDialogAsUac, createInDialogRequest, generateBranch, getHeader, parseCSeq, parseDigestCredentials, parseNameAddr, parseVia } from "@ivc/sip";
 import { afterEach, describe, expect, it } from "vitest";
@@ -271,12 +271,14 @@ describe("VirtualDevice queries (§9.5)", () => {
   it("acknowledges an unsupported query with 200 and sends nothing back", async () => {
     const { platform, device } = await setup();
     await device.start();
-    const query = buildRecordInfoQuery({ sn: 3, deviceId: DEVICE_ID, startTime: "2024-01-01T00:00:00", endTime: "2024-01-02T00:00:00" });
+    const query = Buffer.from(
+      `<?xml version="1.0" encoding="GB2312"?>\r\n<Query>\r\n<CmdType>ConfigDownload</CmdType>\r\n<SN>3</SN>\r\n<DeviceID>${DEVICE_ID}</DeviceID>\r\n<ConfigType>BasicParam</ConfigType>\r\n</Query>\r\n`,
+    );
     const response = await platform.sendToDevice("MESSAGE", DEVICE_ID, query);
     expect(response.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(platform.requests("MESSAGE")).toHaveLength(0);
-    expect(device.journal.at(-1)?.manscdp).toMatchObject({ ok: true, cmdType: "RecordInfo" });
+    expect(device.journal.at(-1)?.manscdp).toMatchObject({ ok: false, header: { cmdType: "ConfigDownload" } });
   });
 
   it("answers a malformed body with 400 and keeps working", async () => {

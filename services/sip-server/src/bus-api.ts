@@ -4,6 +4,11 @@ import {
   deviceChanged,
   deviceInfoQuery,
   deviceStatusQuery,
+  playbackControl,
+  presetControl,
+  presetQuery,
+  ptzControl,
+  recordQuery,
   sipBye,
   sipInvite,
   type Bus,
@@ -11,8 +16,12 @@ import {
   type DeviceStatusReply,
 } from "@ivc/bus";
 import type { DeviceStatusResponse } from "@ivc/gb28181";
+import { deviceOfChannel, type ChannelIndex } from "./channel-index.js";
+import type { DeviceControls } from "./device-controls.js";
+import type { DeviceListQueries } from "./device-list-queries.js";
 import { DeviceQueryError, type DeviceQueries } from "./device-queries.js";
 import type { MediaSessions } from "./media-sessions.js";
+import { presetCommandOf, ptzCommandOf } from "./ptz-commands.js";
 import type { Registration, RegistrationStore } from "./registration-store.js";
 
 export interface BusApiOptions {
@@ -21,6 +30,11 @@ export interface BusApiOptions {
   store: RegistrationStore;
   queries: DeviceQueries;
   media: MediaSessions;
+  channels: ChannelIndex;
+  controls: DeviceControls;
+  lists: DeviceListQueries;
+  /** PTZ_PULSE: how long a move runs when the request names no pulseMs. */
+  ptzPulseMs: number;
   /** A device's record changed in the API (cache invalidation on every instance). */
   onDeviceChanged: (deviceId: string, change: "upserted" | "deleted") => void;
 }
@@ -31,12 +45,16 @@ export type BusSubscription = ReturnType<Bus["subscribe"]>;
 
 /** The sip-server's NATS request API (contracts in packages/bus, subjects scoped by cluster). */
 export function serveBusApi(options: BusApiOptions): BusSubscription[] {
-  const { bus, clusterId, store, queries, media } = options;
+  const { bus, clusterId, store, queries, media, channels, controls, lists } = options;
   const registered = async (deviceId: string): Promise<Registration> => {
     const registration = await store.get(deviceId);
     if (!registration) throw new BusHandlerError("device_offline", `device ${deviceId} is not registered`);
     return registration;
   };
+  const channelTarget = async ({ deviceId, channelId }: { deviceId?: string | undefined; channelId: string }) => ({
+    registration: await registered(await deviceOfChannel(channels, deviceId, channelId)),
+    channelId,
+  });
   const asked = async <T>(query: Promise<T>): Promise<T> => {
     try {
       return await query;
@@ -63,6 +81,54 @@ export function serveBusApi(options: BusApiOptions): BusSubscription[] {
     }),
     bus.reply(sipInvite, { clusterId }, (request) => media.invite(request), { queue: QUEUE }),
     bus.reply(sipBye, { clusterId }, async ({ callId, reason }) => ({ sent: await media.bye(callId, reason) }), { queue: QUEUE }),
+    bus.reply(
+      ptzControl,
+      { clusterId },
+      async (request) => {
+        const { registration, channelId } = await channelTarget(request);
+        await asked(controls.move(registration, channelId, ptzCommandOf(request.action, request.speed), request.pulseMs ?? options.ptzPulseMs));
+        return { result: "OK" as const };
+      },
+      { queue: QUEUE },
+    ),
+    bus.reply(
+      presetControl,
+      { clusterId },
+      async (request) => {
+        const { registration, channelId } = await channelTarget(request);
+        await asked(controls.command(registration, channelId, presetCommandOf(request.command, request.index)));
+        return { result: "OK" as const };
+      },
+      { queue: QUEUE },
+    ),
+    bus.reply(
+      presetQuery,
+      { clusterId },
+      async (request) => {
+        const { registration, channelId } = await channelTarget(request);
+        return asked(lists.presets(registration, channelId));
+      },
+      { queue: QUEUE },
+    ),
+    bus.reply(
+      recordQuery,
+      { clusterId },
+      async (request) => {
+        if (request.start > request.end) throw new BusHandlerError("bad_request", "start is after end");
+        const { registration, channelId } = await channelTarget(request);
+        return asked(lists.recordInfo(registration, channelId, request.start, request.end, request.type));
+      },
+      { queue: QUEUE },
+    ),
+    bus.reply(
+      playbackControl,
+      { clusterId },
+      async ({ streamId, action, scale, pos }) => {
+        await media.playbackControl(streamId, { action, scale, pos });
+        return { result: "OK" as const };
+      },
+      { queue: QUEUE },
+    ),
     bus.subscribe(deviceChanged, ({ deviceId, change }) => options.onDeviceChanged(deviceId, change)),
   ];
 }

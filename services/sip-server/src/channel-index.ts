@@ -30,3 +30,11 @@ export class ChannelIndex {
     return this.redis.hget(this.key, channelId);
   }
 }
+
+/**
+ * The device to address for a channel: the one a request names, else the channel's owner from
+ * the catalogs, else the channel code itself (an IPC reporting its own code).
+ */
+export async function deviceOfChannel(channels: ChannelIndex, deviceId: string | undefined, channelId: string): Promise<string> {
+  return deviceId ?? (await channels.owner(channelId)) ?? channelId;
+}

@@ -1,4 +1,5 @@
 import { env } from "@ivc/runtime";
+import { UTC_OFFSET } from "./utc-offset.js";
 
 /** sip-server settings (README "Configuration" lists them with their defaults). */
 export const sipServerEnv = {
@@ -10,6 +11,8 @@ export const sipServerEnv = {
   KEEPALIVE_INTERVAL: env.seconds(60, { min: 1, max: 3600 }),
   KEEPALIVE_MISSES: env.int(3, 1, 20),
   CATALOG_TIMEOUT: env.seconds(10, { min: 1, max: 120 }),
+  PTZ_PULSE: env.seconds(0.5, { min: 0.05, max: 10 }),
+  DEVICE_TIME_ZONE: env.string("+08:00", UTC_OFFSET, "a UTC offset such as +08:00 or -05:00"),
 };
 
 /** What startSipServer reads from the configuration (durations in milliseconds, as env.seconds gives them). */
@@ -22,4 +25,8 @@ export interface SipServerConfig {
   KEEPALIVE_INTERVAL: number;
   KEEPALIVE_MISSES: number;
   CATALOG_TIMEOUT: number;
+  /** How long a PTZ move runs before its stop command (ms); 500 when absent. */
+  PTZ_PULSE?: number;
+  /** The devices' UTC offset ("+08:00"): GB local times carry no zone. "+08:00" when absent. */
+  DEVICE_TIME_ZONE?: string;
 }

@@ -1,4 +1,5 @@
 import { parseManscdp, type CatalogItem, type ManscdpMessage } from "@ivc/gb28181";
+import { getHeader } from "@ivc/sip";
 import type { Clock } from "./clock.js";
 import { isDeviceCode } from "./device-identity.js";
 import type { SipServerMetrics } from "./metrics.js";
@@ -9,8 +10,8 @@ export interface DeviceMessagesOptions {
   clock: Clock;
   store: RegistrationStore;
   metrics: SipServerMetrics;
-  /** Everything but keepalives, after the 200 OK went out. */
-  onManscdp: (deviceId: string, message: ManscdpMessage) => void;
+  /** Everything but keepalives, after the 200 OK went out; `callId` is the MESSAGE's. */
+  onManscdp: (deviceId: string, message: ManscdpMessage, callId: string | undefined) => void;
   onCatalogChanges: (deviceId: string, items: readonly CatalogItem[]) => void;
 }
 
@@ -55,7 +56,7 @@ export class DeviceMessages {
     }
     incoming.respond(200);
     if (parsed.kind === "Notify" && parsed.cmdType === "Catalog") this.options.onCatalogChanges(deviceId, parsed.items);
-    else this.options.onManscdp(deviceId, parsed);
+    else this.options.onManscdp(deviceId, parsed, getHeader(request, "Call-ID"));
   }
 
   /** NOTIFY for a catalog subscription (§9.6.3); 481 when the device is not registered (RFC 6665 §4.2.2). */

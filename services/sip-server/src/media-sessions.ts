@@ -1,4 +1,5 @@
 import { BusHandlerError, mediaClose, type Bus } from "@ivc/bus";
+import { buildMansrtsp } from "@ivc/gb28181";
 import type { Logger } from "@ivc/runtime";
 import {
   createCancel,
@@ -11,13 +12,14 @@ import {
   type SipRequest,
   type SipResponse,
 } from "@ivc/sip";
-import type { ChannelIndex } from "./channel-index.js";
+import { deviceOfChannel, type ChannelIndex } from "./channel-index.js";
 import type { Clock } from "./clock.js";
 import { destinationOf, type DeviceRequester } from "./device-requester.js";
 import { inviteOffer, inviteSubject, readDeviceAnswer, type InviteKind } from "./invite-sdp.js";
 import type { MediaDialog, MediaDialogStore } from "./media-dialog-store.js";
+import { playbackCommand, type PlaybackControlInput } from "./playback-command.js";
 import type { RegistrationStore } from "./registration-store.js";
-import type { IncomingSipRequest, SipEndpoint } from "./sip-endpoint.js";
+import { SipRequestFailure, type IncomingSipRequest, type SipEndpoint } from "./sip-endpoint.js";
 
 export interface InviteRequest {
   streamId: string;
@@ -57,6 +59,8 @@ export interface MediaSessionsOptions {
 }
 
 const SDP_CONTENT_TYPE = "APPLICATION/SDP";
+/** GB/T 28181-2016 §9.8.2: the INFO body type for playback control. */
+const MANSRTSP_CONTENT_TYPE = "Application/MANSRTSP";
 
 /**
  * Live (and playback) INVITE sessions with devices for the media relay (GB/T 28181-2016 §9.2):
@@ -76,7 +80,7 @@ export class MediaSessions {
   /** Sends the INVITE and resolves after the 200 OK was acknowledged; rejects with BusHandlerError codes. */
   async invite(request: InviteRequest): Promise<InviteReply> {
     const { registrations, channels, requester, serverId } = this.options;
-    const deviceId = request.deviceId ?? (await channels.owner(request.channelId)) ?? request.channelId;
+    const deviceId = await deviceOfChannel(channels, request.deviceId, request.channelId);
     const log = this.options.logger.child({ deviceId, channelId: request.channelId, streamId: request.streamId });
     const registration = await registrations.get(deviceId);
     if (!registration) {
@@ -118,6 +122,7 @@ export class MediaSessions {
       channelId: request.channelId,
       destination,
       createdAt: this.options.clock.now(),
+      kind: request.kind,
     });
     const { deviceSsrc, deviceIp, devicePort, setup } = answer.answer;
     callLog.info({ deviceSsrc, deviceIp, devicePort, setup, offeredSsrc: request.ssrc }, "call established");
@@ -158,6 +163,67 @@ export class MediaSessions {
     const log = this.logFor(taken);
     log.info("device hung up (BYE)");
     await this.closeStream(taken, "device sent BYE", log);
+  }
+
+  /**
+   * Playback control (GB/T 28181-2016 §9.8.2): MANSRTSP in an INFO on the stream's dialog, with
+   * the dialog's next SIP and MANSRTSP CSeqs. Resolves on the device's 2xx; rejects with
+   * stream_not_found (no dialog), device_refused (≥300), sip_timeout, bad_request.
+   */
+  async playbackControl(streamId: string, input: PlaybackControlInput): Promise<void> {
+    if (playbackCommand(input, 0) === undefined) throw new BusHandlerError("bad_request", "pos and scale cannot be combined");
+    const { dialogs } = this.options;
+    const record = await dialogs.byStream(streamId);
+    const sequences = record ? await dialogs.nextSequences(record) : undefined;
+    if (!record || !sequences) throw new BusHandlerError("stream_not_found", `no call for stream ${streamId}`);
+    const command = playbackCommand(input, sequences.mansrtsp);
+    if (!command) throw new BusHandlerError("bad_request", "pos and scale cannot be combined");
+    const log = this.logFor(record);
+    const destination = await this.currentDestination(record);
+    const { request } = createInDialogRequest(
+      { ...record.dialog, localSeq: sequences.sip - 1 },
+      "INFO",
+      { via: this.options.endpoint.via(destination.protocol), body: Buffer.from(buildMansrtsp(command)), contentType: MANSRTSP_CONTENT_TYPE },
+    );
+    let status: number;
+    try {
+      status = (await this.options.endpoint.request(request, destination)).status;
+    } catch (err) {
+      const unreachable = err instanceof SipRequestFailure && err.reason === "transport";
+      log.warn({ stage: unreachable ? "SIP transport" : "SIP timeout", method: command.method }, "playback control unanswered");
+      throw new BusHandlerError(unreachable ? "sip_unreachable" : "sip_timeout", `INFO ${command.method} for ${streamId} unanswered`);
+    }
+    if (status >= 300) {
+      log.warn({ stage: "device refused", status, method: command.method }, "playback control refused");
+      throw new BusHandlerError("device_refused", `device answered INFO ${command.method} with ${status}`);
+    }
+    log.info({ method: command.method, mansrtspCSeq: command.cseq, ...input }, "playback control done");
+  }
+
+  /**
+   * MediaStatus 121 (A.2.5.6): the device reached the end of a playback or download. The call it
+   * ends is the one whose Call-ID the MESSAGE reuses (Hikvision and Dahua do so), else every
+   * playback/download of the device for the channel the body names. Each is hung up (BYE) and
+   * the relay told, as when the device itself sends BYE.
+   */
+  async endOfFile(deviceId: string, callId: string | undefined, channelId: string): Promise<void> {
+    const { dialogs } = this.options;
+    const same = callId === undefined ? undefined : await dialogs.get(callId);
+    let records: MediaDialog[];
+    if (same && same.deviceId === deviceId) {
+      records = [same];
+    } else {
+      const all = await Promise.all((await dialogs.callIdsOf(deviceId)).map((id) => dialogs.get(id)));
+      records = all.filter((r): r is MediaDialog => r !== undefined && r.channelId === channelId && (r.kind === "playback" || r.kind === "download"));
+    }
+    for (const record of records) {
+      const taken = await dialogs.take(record.dialog.callId, deviceId);
+      if (!taken) continue;
+      const log = this.logFor(taken);
+      log.info("device reports end of file (MediaStatus 121): hanging up");
+      this.sendBye(taken.dialog, await this.currentDestination(taken), log);
+      await this.closeStream(taken, "end of file (MediaStatus 121)", log);
+    }
   }
 
   /** A device went offline or restarted: its calls are over (BYE in case it still listens), the relay is told. */

@@ -13,6 +13,8 @@ import { toCatalogChannel } from "./channel-mapping.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { SipServerConfig } from "./config.js";
 import { DeviceCredentialsCache } from "./device-cache.js";
+import { DeviceControls } from "./device-controls.js";
+import { DeviceListQueries } from "./device-list-queries.js";
 import { DeviceMessages } from "./device-messages.js";
 import { DeviceQueries } from "./device-queries.js";
 import { DeviceRequester } from "./device-requester.js";
@@ -26,6 +28,7 @@ import { RegisterHandler } from "./register-handler.js";
 import { RegistrationStore, type Registration } from "./registration-store.js";
 import { SipEndpoint, type IncomingSipRequest } from "./sip-endpoint.js";
 import { SnCounter } from "./sn-counter.js";
+import { parseUtcOffset } from "./utc-offset.js";
 
 /** Knobs with production defaults; tests shorten them. */
 export interface SipServerTuning {
@@ -46,6 +49,10 @@ export interface SipServerTuning {
    * viewer hears "sip_timeout" rather than a bus timeout.
    */
   inviteTimeoutMs: number;
+  /** Idle time after a RecordInfo/PresetQuery or its latest part before answering with what arrived (partial). */
+  listAnswerTimeoutMs: number;
+  /** After the 200 OK to a DeviceControl, wait this long for its Result before taking the 200 as success. */
+  controlResultWaitMs: number;
 }
 
 const DEFAULT_TUNING: SipServerTuning = {
@@ -58,7 +65,12 @@ const DEFAULT_TUNING: SipServerTuning = {
   utcOffsetMinutes: undefined,
   transactionTimers: undefined,
   inviteTimeoutMs: 15_000,
+  listAnswerTimeoutMs: 4000,
+  controlResultWaitMs: 300,
 };
+
+const DEFAULT_PTZ_PULSE_MS = 500;
+const DEFAULT_DEVICE_TIME_ZONE = "+08:00";
 
 export interface SipServerDeps {
   config: SipServerConfig;
@@ -167,6 +179,10 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     },
   });
   const queries = new DeviceQueries(requester, sn, catalog, tuning.queryTimeoutMs);
+  const deviceUtcOffsetMinutes = parseUtcOffset(config.DEVICE_TIME_ZONE ?? DEFAULT_DEVICE_TIME_ZONE);
+  if (deviceUtcOffsetMinutes === undefined) throw new Error(`DEVICE_TIME_ZONE is not a UTC offset: ${config.DEVICE_TIME_ZONE}`);
+  const lists = new DeviceListQueries({ requester, sn, clock, timeoutMs: tuning.listAnswerTimeoutMs, deviceUtcOffsetMinutes });
+  const controls = new DeviceControls({ requester, sn, logger, resultWaitMs: tuning.controlResultWaitMs });
   const subscriptions = new CatalogSubscriptions({
     expiresSeconds: tuning.subscribeExpiresSeconds,
     requester,
@@ -180,6 +196,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     bus.publish(deviceOffline, { clusterId, deviceId, reason, at: now() });
     subscriptions.stop(deviceId);
     queries.cancelDevice(deviceId);
+    lists.cancelDevice(deviceId);
     endCalls(deviceId, `device offline (${reason})`);
     logger.info({ deviceId, reason }, "device offline");
   };
@@ -216,9 +233,12 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     onUnregistered: (deviceId) => goOffline(deviceId, "unregistered"),
   });
 
-  const onManscdp = (deviceId: string, message: ManscdpMessage) => {
+  const onManscdp = (deviceId: string, message: ManscdpMessage, callId: string | undefined) => {
     queries.accept(deviceId, message);
-    if (message.kind === "Response" && message.cmdType === "Catalog") {
+    if (controls.accept(deviceId, message) || lists.accept(deviceId, message)) return;
+    if (message.kind === "Notify" && message.cmdType === "MediaStatus" && message.notifyType === "121") {
+      media.endOfFile(deviceId, callId, message.deviceId).catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "ending a finished playback failed"));
+    } else if (message.kind === "Response" && message.cmdType === "Catalog") {
       catalog.add(deviceId, message.sn, { items: message.items, ...(message.sumNum === undefined ? {} : { sumNum: message.sumNum }) });
     } else if (message.kind === "Response" && message.cmdType === "DeviceInfo" && message.deviceId === deviceId) {
       bus.publish(deviceInfo, {
@@ -257,6 +277,10 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     store,
     queries,
     media,
+    channels,
+    controls,
+    lists,
+    ptzPulseMs: config.PTZ_PULSE ?? DEFAULT_PTZ_PULSE_MS,
     onDeviceChanged: (deviceId, change) => {
       onDeviceChanged(deviceId, change).catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "applying a device change failed"));
     },
@@ -285,6 +309,8 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       subscriptions.close();
       catalog.close();
       queries.close();
+      lists.close();
+      await controls.close();
       media.close();
       await endpoint.close();
     },
