@@ -133,7 +133,7 @@ describe("control/preset/mange", () => {
   });
 
   it("refuses a channel whose PtzType is 0 (40003), an offline channel (41634) and another account's channel (42207)", async () => {
-    expect((await preset({ ChannelId: (await channel({ gbPtzType: 0 })).channelId, Cmd: "goto", Index: 1 })).env.StatusCode).toBe(40003);
+    expect((await preset({ ChannelId: (await channel({ gbPtzType: 3 })).channelId, Cmd: "goto", Index: 1 })).env.StatusCode).toBe(40003);
     expect((await preset({ ChannelId: (await channel({ channelOnline: false })).channelId, Cmd: "goto", Index: 1 })).env.StatusCode).toBe(41634);
     expect((await preset({ ChannelId: (await channel({ key: h.bob })).channelId, Cmd: "goto", Index: 1 })).env.StatusCode).toBe(42207);
     expect(h.channelControl.calls).toEqual([]);

@@ -73,7 +73,7 @@ describe("playUrls", () => {
 });
 
 describe("controllablePtz", () => {
-  it("maps GB PTZType 1 and 2 to controllable", () => {
-    expect([0, 1, 2, 3, 4, undefined].map(controllablePtz)).toEqual([0, 1, 1, 0, 0, 0]);
+  it("counts only a fixed bullet (GB PTZType 3) as not controllable; a missing or unknown PTZType as controllable", () => {
+    expect([0, 1, 2, 3, 4, undefined].map(controllablePtz)).toEqual([1, 1, 1, 0, 1, 1]);
   });
 });

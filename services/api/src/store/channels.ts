@@ -56,9 +56,14 @@ export interface CatalogEntry {
   readonly ptzType: number | undefined;
 }
 
-/** Spec 02 §7 PtzType is a yes/no; GB PTZType 1 (dome) and 2 (half-dome) are controllable. */
+/**
+ * Spec 02 §7 PtzType is a yes/no. GB PTZType (A.2.6.3 Info): 1 dome, 2 half-dome, 4 remote-control
+ * bullet can be driven; 3 fixed bullet cannot. Many IPCs leave PTZType out of their catalog: such a
+ * channel counts as controllable, since refusing every PTZ call for it would lock out cameras that
+ * can turn, while a fixed camera simply ignores the command.
+ */
 export function controllablePtz(gbPtzType: number | undefined): number {
-  return gbPtzType === 1 || gbPtzType === 2 ? 1 : 0;
+  return gbPtzType === 3 ? 0 : 1;
 }
 
 /**
