@@ -58,7 +58,9 @@ async function addAndRegister(name: string, extra: Partial<ConstructorParameters
 }
 
 beforeAll(async () => {
-  video = await generateTestPattern();
+  const pattern = await generateTestPattern();
+  if (pattern === undefined) throw new Error("ffmpeg is needed to make the test picture (npm test installs it)");
+  video = pattern;
   gw = await startGateway({ NO_VIEWER_CLOSE: "5", PTZ_PULSE: "0.3" });
   responder = new StreamingMediaResponder({ video });
   responder.on("streaming", (info) => streams.push(info));
