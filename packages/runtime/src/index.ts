@@ -5,7 +5,7 @@ export type { Logger } from "./logger.js";
 export { HealthRegistry } from "./health.js";
 export type { DependencyState, HealthCheck, HealthReport } from "./health.js";
 export { Counter, Gauge, Histogram, Registry, createMetricsRegistry } from "./metrics.js";
-export { handleOpsRequest, startOpsServer } from "./ops-http.js";
+export { handleOpsRequest, listenHttp, startOpsServer } from "./ops-http.js";
 export type { OpsEndpoints } from "./ops-http.js";
 export { Lifecycle } from "./lifecycle.js";
 export { startServiceShell } from "./service.js";

@@ -29,20 +29,16 @@ export async function handleOpsRequest(req: IncomingMessage, res: ServerResponse
   return false;
 }
 
-/** A small HTTP server for services whose main protocol is not HTTP (sip-server, edge-agent). */
-export async function startOpsServer(port: number, host: string, ops: OpsEndpoints): Promise<Server> {
+/**
+ * Serves `handle` on port/host and resolves once listening. A handler that throws answers 500
+ * instead of leaving the request hanging or crashing the service.
+ */
+export async function listenHttp(port: number, host: string, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<Server> {
   const server = createServer((req, res) => {
-    handleOpsRequest(req, res, ops)
-      .then((handled) => {
-        if (!handled) {
-          res.writeHead(404, { "content-type": "application/json" });
-          res.end(JSON.stringify({ error: "not found", paths: ["/healthz", "/metrics"] }));
-        }
-      })
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -52,4 +48,13 @@ export async function startOpsServer(port: number, host: string, ops: OpsEndpoin
     });
   });
   return server;
+}
+
+/** A small HTTP server for services whose main protocol is not HTTP (sip-server). */
+export function startOpsServer(port: number, host: string, ops: OpsEndpoints): Promise<Server> {
+  return listenHttp(port, host, async (req, res) => {
+    if (await handleOpsRequest(req, res, ops)) return;
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "not found", paths: ["/healthz", "/metrics"] }));
+  });
 }

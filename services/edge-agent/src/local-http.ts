@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { gatewayProtocolTypes } from "@ivc/bus";
-import { handleOpsRequest, type OpsEndpoints } from "@ivc/runtime";
+import { handleOpsRequest, listenHttp, type OpsEndpoints } from "@ivc/runtime";
 import { DeviceError, type AddDeviceInput, type DeviceManager } from "./devices/device-manager.js";
 import { publicDevice } from "./devices/device-registry.js";
 import { discoverOnvif } from "./onvif/ws-discovery.js";
@@ -130,19 +130,6 @@ export async function handleLocalRequest(req: IncomingMessage, res: ServerRespon
   send(res, 404, "application/json", JSON.stringify({ error: "not found" }));
 }
 
-export async function startLocalHttp(port: number, host: string, options: LocalHttpOptions): Promise<Server> {
-  const server = createServer((req, res) => {
-    handleLocalRequest(req, res, options).catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return server;
+export function startLocalHttp(port: number, host: string, options: LocalHttpOptions): Promise<Server> {
+  return listenHttp(port, host, (req, res) => handleLocalRequest(req, res, options));
 }
