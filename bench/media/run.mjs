@@ -1,122 +1,300 @@
 #!/usr/bin/env node
-// Media relay bench, loopback only and bounded (~15 s): STREAMS simulated cameras send PS over
-// RTP/UDP at 25 fps into one in-process relay, VIEWERS HTTP-FLV viewers per stream read them.
-// Prints time to first FLV byte of a running stream (median, p95), per-viewer throughput, RTP
-// loss, CPU % per stream and RSS. Needs `tsc -b` (npm run bench does it), NATS and Redis.
-import { spawnSync } from "node:child_process";
+// Media relay bench (issue 5 "Bench"), loopback only, bounded in streams and time (a few minutes).
+//
+// The relay runs alone in a child process; simulated cameras (PS over RTP/UDP, a 2 Mbit/s H.264
+// 1280x720 25 fps test picture, GOP 1 s) and one HTTP-FLV viewer per stream run in two worker
+// threads of this process. The stream count is ramped in steps; each step reports RTP loss (the
+// relay's receivers, plus the kernel's UDP receive-buffer drops), viewer throughput, and the relay
+// process's CPU, event-loop utilisation and RSS. The ramp stops at the first step with loss or a
+// saturated relay; the largest step without loss is printed.
+//
+// Idle-channel first frame: the relay's on-demand path with a fake sip-server answering
+// `sip.invite` for this bench's cluster the way a camera answers an INVITE (it starts sending to
+// the leased port, from a keyframe). Measured from opening the FLV URL of an idle channel to the
+// first complete video keyframe tag, on an unloaded relay and again under the largest clean load.
+//
+// Needs NATS and Redis (NATS_URL, REDIS_URL; defaults on 127.0.0.1), ffmpeg, and `npx tsc -b` first.
+//   node bench/media/run.mjs
+// env: BENCH_MEDIA_STEPS=50,100,150,200,250,300,400,500,600,800  BENCH_MEDIA_MAX=800  BENCH_MEDIA_BUDGET=300 (s)
+//      BENCH_MEDIA_WINDOW=8 (s measured per step)  BENCH_MEDIA_WARMUP=3 (s)  BENCH_MEDIA_FIRST_FRAMES=30
+//      BENCH_MEDIA_ELU_LIMIT=0.9 (event-loop utilisation counted as saturated)
+import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createSocket } from "node:dgram";
-import { request } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Bus, connectNats, mediaOpen } from "@ivc/bus";
-import { isH264Keyframe, joinAnnexB, PsMuxer, RtpPacketizer, splitAccessUnits } from "@ivc/media";
-import { createLogger, loadConfig, Registry } from "@ivc/runtime";
-import { Redis } from "ioredis";
-import { mediaRelayEnv, startMediaRelay } from "../../services/media-relay/dist/index.js";
+import { readFileSync } from "node:fs";
+import { get } from "node:http";
+import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
+import { Bus, connectNats, mediaClose, mediaOpen, sipBye, sipInvite } from "@ivc/bus";
+import { createLogger } from "@ivc/runtime";
+import { FlvKeyframeWatcher } from "./flv-keyframe.mjs";
+import { benchClip } from "./source.mjs";
 
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 20);
-const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 2);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const FIRST_BYTE_SAMPLES = 20;
+const here = (file) => new URL(file, import.meta.url);
+const env = (name, fallback) => process.env[name] ?? fallback;
+const STEPS = env("BENCH_MEDIA_STEPS", "50,100,150,200,250,300,400,500,600,800").split(",").map(Number);
+const MAX = Number(env("BENCH_MEDIA_MAX", 800));
+const BUDGET_MS = Number(env("BENCH_MEDIA_BUDGET", 300)) * 1000;
+const WINDOW_MS = Number(env("BENCH_MEDIA_WINDOW", 8)) * 1000;
+const WARMUP_MS = Number(env("BENCH_MEDIA_WARMUP", 3)) * 1000;
+const FIRST_FRAMES = Number(env("BENCH_MEDIA_FIRST_FRAMES", 30));
+const ELU_LIMIT = Number(env("BENCH_MEDIA_ELU_LIMIT", 0.9));
+/** A viewer receiving less than this share of the source's bitrate counts as losing media. */
+const MIN_VIEWER_SHARE = 0.85;
+const FIRST_FRAME_TIMEOUT_MS = 10_000;
+const RTP_PORTS = "45000-46999";
+const DEVICE_ID = "34020000001320000001";
+if (STEPS.some((n) => !Number.isInteger(n) || n < 1) || MAX > 1900) throw new Error("BENCH_MEDIA_STEPS must be positive integers and BENCH_MEDIA_MAX at most 1900 (RTP port range)");
 
-const es = spawnSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=640x480:rate=25", "-t", "4", "-c:v", "libx264", "-g", "25", "-bf", "0", "-b:v", "2M", "-pix_fmt", "yuv420p", "-f", "h264", "pipe:1"], { maxBuffer: 1 << 28 }).stdout;
-const frames = splitAccessUnits("H264", es).map((nals) => ({ data: joinAnnexB(nals), keyframe: isH264Keyframe(nals) }));
+const benchStart = performance.now();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
-const varDir = mkdtempSync(join(tmpdir(), "ivc-bench-media-"));
-const logger = createLogger("media-relay", "silent");
-const nc = await connectNats({ url: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name: "bench-media", logger });
-const bus = new Bus(nc, logger);
-const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-const clusterId = randomUUID();
-const metrics = new Registry();
-const config = loadConfig(mediaRelayEnv, { MEDIA_HTTP_PORT: "0", MEDIA_BIND: "127.0.0.1", RTP_PORTS: "45000-45999", IVC_VAR_DIR: varDir, NO_VIEWER_CLOSE: "60", RTMP_PORT: "0", PULL_AUTH: "false" });
-const relay = await startMediaRelay({ config, bus, redis, clusterId, instance: `bench-${clusterId}`, logger, metrics, tuning: { portRestMs: 1000 } });
-
-const socket = createSocket("udp4");
-const cameras = [];
-for (let i = 0; i < STREAMS; i++) {
-  const streamId = `bench${i}`;
-  const reply = await bus.request(mediaOpen, { clusterId }, { streamId, channelId: streamId, deviceId: "34020000001320000001", kind: "live", transport: "udp" });
-  cameras.push({ streamId, port: reply.port, muxer: new PsMuxer({ video: "H264" }), packetizer: new RtpPacketizer({ ssrc: Number(reply.ssrc) }) });
+/** Request/response over postMessage (workers) or IPC (the relay process). */
+function rpc(target) {
+  let next = 0;
+  const waiting = new Map();
+  target.on("message", (message) => {
+    const done = waiting.get(message.id);
+    waiting.delete(message.id);
+    done?.(message.result);
+  });
+  const post = target instanceof Worker ? (m) => target.postMessage(m) : (m) => target.send(m);
+  return (cmd, args) =>
+    new Promise((resolve) => {
+      const id = ++next;
+      waiting.set(id, resolve);
+      post({ id, cmd, args });
+    });
 }
-let tick = 0;
-let packetsSent = 0;
-const sender = setInterval(() => {
-  const frame = frames[tick % frames.length];
-  const ts = 90000 + tick * 3600;
-  for (const cam of cameras) {
-    const ps = cam.muxer.mux({ kind: "video", codec: "H264", pts: ts, dts: ts, data: frame.data, keyframe: frame.keyframe });
-    for (const packet of cam.packetizer.packetize(ps, ts)) {
-      socket.send(packet, cam.port, "127.0.0.1");
-      packetsSent++;
-    }
-  }
-  tick++;
-}, 40);
 
-const failures = [];
+/** UDP datagrams the kernel dropped for a full receive buffer, machine-wide (/proc/net/snmp). */
+function kernelUdpDrops() {
+  const lines = readFileSync("/proc/net/snmp", "utf8").split("\n").filter((l) => l.startsWith("Udp:"));
+  const [names, values] = lines.map((l) => l.split(/\s+/));
+  return Number(values?.[names?.indexOf("RcvbufErrors") ?? -1] ?? 0);
+}
 
-function view(streamId, durationMs) {
+const clip = benchClip();
+console.log(`source: ${clip.size} H.264 testsrc2, 25 fps, GOP 1 s, ${clip.kbps.toFixed(0)} kbit/s (${clip.path})`);
+console.log(`machine: ${availableParallelism()} CPUs; relay in its own process, cameras and viewers in worker threads of the bench process`);
+
+const clusterId = randomUUID();
+const relayProcess = fork(here("relay-process.mjs"), {
+  env: { ...process.env, BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS },
+  // e.g. BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof" to see where the relay's time goes.
+  execArgv: env("BENCH_MEDIA_RELAY_NODE_ARGS", "").split(" ").filter(Boolean),
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
+const ready = await new Promise((resolve, reject) => {
+  relayProcess.once("message", resolve);
+  relayProcess.once("exit", (code) => reject(new Error(`relay process exited with ${code}`)));
+});
+const relay = rpc(relayProcess);
+const base = `http://127.0.0.1:${ready.httpPort}`;
+const senderWorker = new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } });
+const viewerWorker = new Worker(here("viewers.mjs"), { workerData: { base } });
+const senders = rpc(senderWorker);
+const viewers = rpc(viewerWorker);
+
+const logger = createLogger("bench-media", "silent");
+const nc = await connectNats({ url: env("NATS_URL", "nats://127.0.0.1:4222"), name: "bench-media", logger });
+const bus = new Bus(nc, logger);
+
+// The fake sip-server: an INVITE is answered by a camera that starts sending to the leased port.
+const signaling = [
+  bus.reply(sipInvite, { clusterId }, async (req) => {
+    await senders("add", [{ key: req.streamId, port: req.mediaPort, ssrc: Number(req.ssrc), startAtKeyframe: true }]);
+    return { callId: `bench-${req.streamId}` };
+  }),
+  bus.reply(sipBye, { clusterId }, async (req) => {
+    await senders("remove", [req.callId.replace(/^bench-/, "")]);
+    return { sent: true };
+  }),
+];
+
+let idleSequence = 0;
+/** Opens the FLV URL of a channel nobody watches and times it to the first keyframe tag. */
+function firstKeyframe() {
+  const streamId = `3402000000132${String(++idleSequence).padStart(7, "0")}`;
   return new Promise((resolve) => {
     const started = performance.now();
-    let firstByteMs;
-    let bytes = 0;
-    const req = request(`http://127.0.0.1:${relay.httpPort}/live/${streamId}.live.flv`, (res) => {
-      // Only a playing stream counts: an error answer's first byte is no FLV byte.
-      if (res.statusCode !== 200) {
-        failures.push(res.statusCode);
-        res.resume();
-        return;
-      }
+    const watcher = new FlvKeyframeWatcher();
+    const finish = (ms, error) => {
+      clearTimeout(timer);
+      req.destroy();
+      resolve({ streamId, ms, error });
+    };
+    const timer = setTimeout(() => finish(undefined, "timeout"), FIRST_FRAME_TIMEOUT_MS);
+    const req = get(`${base}/live/${streamId}.live.flv?device=${DEVICE_ID}`, { agent: false }, (res) => {
+      if (res.statusCode !== 200) return finish(undefined, `HTTP ${res.statusCode}`);
       res.on("data", (chunk) => {
-        if (firstByteMs === undefined && chunk.subarray(0, 3).toString("latin1") !== "FLV") failures.push("not FLV");
-        firstByteMs ??= performance.now() - started;
-        bytes += chunk.length;
+        if (watcher.push(chunk)) finish(performance.now() - started);
       });
     });
-    req.on("error", () => undefined);
-    req.end();
-    setTimeout(() => {
-      req.destroy();
-      resolve({ firstByteMs, bytes });
-    }, durationMs);
+    req.on("error", (err) => finish(undefined, err.message));
   });
 }
 
-// Warm-up: wait for every stream's first keyframe by opening (and closing) one viewer each.
-await Promise.all(cameras.map((c) => view(c.streamId, 2500)));
-const cpuStart = process.cpuUsage();
-const wallStart = performance.now();
-const viewing = cameras.flatMap((c) => Array.from({ length: VIEWERS }, () => view(c.streamId, SECONDS * 1000)));
-const firstBytes = [];
-for (let i = 0; i < FIRST_BYTE_SAMPLES; i++) {
-  const r = await view(cameras[i % cameras.length].streamId, 150);
-  if (r.firstByteMs !== undefined) firstBytes.push(r.firstByteMs);
+/** The relay's play timeline (request → invite-sent → answer → first-rtp → first-keyframe → first-byte), as gaps in ms. */
+async function stageGaps(streamId) {
+  const body = await new Promise((resolve, reject) => {
+    get(`${base}/api/plays/${streamId}`, { agent: false }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve(Buffer.concat(chunks).toString()));
+    }).on("error", reject);
+  });
+  const stages = JSON.parse(body).plays[0]?.stages ?? [];
+  return Object.fromEntries(stages.slice(1).map((s, i) => [`${stages[i].stage}→${s.stage}`, s.at - stages[i].at]));
 }
-const results = await Promise.all(viewing);
-const cpu = process.cpuUsage(cpuStart);
-const wallMs = performance.now() - wallStart;
-clearInterval(sender);
 
-const lost = (await metrics.getSingleMetric("ivc_media_rtp_lost_total").get()).values[0]?.value ?? 0;
-const sorted = firstBytes.sort((a, b) => a - b);
-const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]?.toFixed(1);
-const kbps = results.map((r) => (r.bytes * 8) / SECONDS / 1000).sort((a, b) => a - b);
-const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
-console.log(`streams ${STREAMS} (640x480 H.264 at ${((es.length * 8) / 4 / 1000).toFixed(0)} kbit/s, PS/RTP/UDP), viewers ${STREAMS * VIEWERS} over HTTP-FLV, ${SECONDS} s, loopback`);
-if (failures.length > 0) {
-  console.log(`viewers refused or broken: ${failures.length} (${[...new Set(failures)].join(", ")})`);
-  process.exitCode = 1;
+async function measureFirstFrames(label) {
+  const times = [];
+  const errors = [];
+  const gaps = {};
+  for (let i = 0; i < FIRST_FRAMES; i++) {
+    const r = await firstKeyframe();
+    if (r.ms === undefined) errors.push(r.error);
+    else times.push(r.ms);
+    for (const [gap, ms] of Object.entries(await stageGaps(r.streamId))) (gaps[gap] ??= []).push(ms);
+    // End it the way signaling does after a BYE, so idle-channel streams do not pile up.
+    await bus.request(mediaClose, { clusterId }, { streamId: r.streamId }).catch(() => undefined);
+    await senders("remove", [r.streamId]);
+  }
+  times.sort((a, b) => a - b);
+  const failed = errors.length > 0 ? `, ${errors.length} failed (${[...new Set(errors)].join(", ")})` : "";
+  const line = times.length > 0 ? `median ${pct(times, 0.5).toFixed(0)} ms, p95 ${pct(times, 0.95).toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms` : "no sample";
+  console.log(`first keyframe of an idle channel (${label}): ${line} over ${times.length} channels${failed}`);
+  const median = (list) => pct([...list].sort((a, b) => a - b), 0.5);
+  const stages = Object.entries(gaps).filter(([gap]) => !gap.endsWith("closed")).map(([gap, list]) => `${gap} ${median(list)}`);
+  console.log(`  relay timeline, median ms: ${stages.join(", ")}`);
+  return { median: pct(times, 0.5), p95: pct(times, 0.95), failed: errors.length };
 }
-console.log(`time to first FLV byte (running stream): median ${pct(0.5)} ms, p95 ${pct(0.95)} ms (${sorted.length} samples)`);
-console.log(`viewer throughput: min ${kbps[0]?.toFixed(0)} kbit/s, median ${kbps[Math.floor(kbps.length / 2)]?.toFixed(0)} kbit/s`);
-console.log(`RTP packets sent ${packetsSent}, declared lost ${lost}`);
-console.log(`relay+bench process CPU ${cpuPct.toFixed(1)} % of one core (${(cpuPct / STREAMS).toFixed(2)} % per stream), RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
 
-socket.close();
-await relay.close();
-await nc.drain();
-redis.disconnect();
-rmSync(varDir, { recursive: true, force: true });
+const load = [];
+async function growLoad(target) {
+  const added = [];
+  for (let i = load.length; i < target; i += 16) {
+    const batch = Array.from({ length: Math.min(16, target - i) }, (_, k) => `bench${String(i + k).padStart(5, "0")}`);
+    const replies = await Promise.all(batch.map((streamId) => bus.request(mediaOpen, { clusterId }, { streamId, channelId: streamId, deviceId: DEVICE_ID, kind: "live", transport: "udp" })));
+    await senders("add", replies.map((reply, k) => ({ key: batch[k], port: reply.port, ssrc: Number(reply.ssrc), phase: (i + k) * 7 })));
+    await viewers("add", batch);
+    added.push(...batch);
+    load.push(...batch);
+  }
+  return added;
+}
+
+async function shrinkLoad(target) {
+  const removed = load.splice(target);
+  await viewers("remove", removed);
+  await senders("remove", removed);
+  await Promise.all(removed.map((streamId) => bus.request(mediaClose, { clusterId }, { streamId }).catch(() => undefined)));
+}
+
+async function snapshot() {
+  const [r, s, v] = await Promise.all([relay("sample"), senders("stats"), viewers("stats")]);
+  return {
+    relay: r,
+    senders: s,
+    viewers: v,
+    kernelDrops: kernelUdpDrops(),
+    at: performance.now(),
+    benchCpu: process.cpuUsage(),
+    senderElu: senderWorker.performance.eventLoopUtilization(),
+    viewerElu: viewerWorker.performance.eventLoopUtilization(),
+  };
+}
+
+async function step(n) {
+  const before = await snapshot();
+  await growLoad(n);
+  await sleep(WARMUP_MS);
+  const a = await snapshot();
+  await sleep(WINDOW_MS);
+  const b = await snapshot();
+  const seconds = (b.at - a.at) / 1000;
+  const relayWallMs = b.relay.at - a.relay.at;
+  const cpuMs = (b.relay.cpu.user + b.relay.cpu.system - a.relay.cpu.user - a.relay.cpu.system) / 1000;
+  const elu = performance.eventLoopUtilization(b.relay.elu, a.relay.elu).utilization;
+  const kbps = load.map((id) => (((b.viewers.bytes[id] ?? 0) - (a.viewers.bytes[id] ?? 0)) * 8) / seconds / 1000).sort((x, y) => x - y);
+  const row = {
+    n,
+    inMbps: ((b.senders.sentBytes - a.senders.sentBytes) * 8) / seconds / 1e6,
+    lost: b.relay.lost - before.relay.lost,
+    kernelDrops: b.kernelDrops - before.kernelDrops,
+    sendErrors: b.senders.sendErrors - before.senders.sendErrors,
+    senderLate: b.senders.lateSlots - a.senders.lateSlots,
+    viewerFailures: b.viewers.failures.length - before.viewers.failures.length,
+    viewerMin: kbps[0] ?? 0,
+    viewerMedian: pct(kbps, 0.5) ?? 0,
+    cpu: (cpuMs / relayWallMs) * 100,
+    elu,
+    rssMiB: b.relay.rss / 1048576,
+    benchCpu: ((b.benchCpu.user + b.benchCpu.system - a.benchCpu.user - a.benchCpu.system) / 1000 / (b.at - a.at)) * 100,
+    senderElu: senderWorker.performance.eventLoopUtilization(b.senderElu, a.senderElu).utilization,
+    viewerElu: viewerWorker.performance.eventLoopUtilization(b.viewerElu, a.viewerElu).utilization,
+    streams: b.relay.streams,
+  };
+  const problems = [];
+  if (row.lost > 0) problems.push(`${row.lost} RTP lost`);
+  if (row.kernelDrops > 0) problems.push(`${row.kernelDrops} kernel UDP drops`);
+  if (row.viewerFailures > 0) problems.push(`${row.viewerFailures} viewers failed (${b.viewers.failures.slice(-1)[0]})`);
+  if (row.viewerMin < clip.kbps * MIN_VIEWER_SHARE) problems.push(`a viewer got ${row.viewerMin.toFixed(0)} kbit/s`);
+  if (row.sendErrors > 0) problems.push(`${row.sendErrors} send errors`);
+  const saturated = row.elu >= ELU_LIMIT;
+  if (saturated) problems.push(`relay event loop ${(row.elu * 100).toFixed(0)} % busy`);
+  // A sender that cannot keep up sends less than N cameras would: the step then measures too little.
+  if (row.senderLate > 0) problems.push(`cameras fell behind (${row.senderLate} late slots)`);
+  row.ok = problems.length === 0;
+  row.problems = problems;
+  return row;
+}
+
+const header = "streams | in Mbit/s | RTP lost | kernel drops | viewer kbit/s min/median | relay CPU % (1 core = 100) | CPU %/stream | event loop | RSS MiB | load gen CPU % (cameras/viewers busy) | result";
+const print = (r) =>
+  console.log(
+    `${String(r.n).padStart(7)} | ${r.inMbps.toFixed(0).padStart(9)} | ${String(r.lost).padStart(8)} | ${String(r.kernelDrops).padStart(12)} | ${`${r.viewerMin.toFixed(0)} / ${r.viewerMedian.toFixed(0)}`.padStart(24)} | ${r.cpu.toFixed(0).padStart(26)} | ${(r.cpu / r.n).toFixed(3).padStart(12)} | ${`${(r.elu * 100).toFixed(0)} %`.padStart(10)} | ${r.rssMiB.toFixed(0).padStart(7)} | ${`${r.benchCpu.toFixed(0)} (${(r.senderElu * 100).toFixed(0)} % / ${(r.viewerElu * 100).toFixed(0)} %)`.padStart(37)} | ${r.ok ? "ok" : r.problems.join("; ")}`,
+  );
+
+try {
+  const idle = await measureFirstFrames("unloaded relay");
+  console.log(`\nramp: ${WARMUP_MS / 1000} s warm-up + ${WINDOW_MS / 1000} s measured per step, one HTTP-FLV viewer per stream`);
+  console.log(header);
+  const rows = [];
+  for (const n of STEPS.filter((s) => s <= MAX)) {
+    const elapsed = performance.now() - benchStart;
+    const stepCost = WARMUP_MS + WINDOW_MS + n * 10;
+    if (elapsed + stepCost + FIRST_FRAMES * 600 > BUDGET_MS) {
+      console.log(`(stopping before ${n} streams: time budget of ${BUDGET_MS / 1000} s)`);
+      break;
+    }
+    const row = await step(n);
+    rows.push(row);
+    print(row);
+    if (!row.ok) break;
+  }
+  const best = rows.filter((r) => r.ok).at(-1);
+  let loaded;
+  if (best !== undefined) {
+    await shrinkLoad(best.n);
+    await sleep(2000);
+    loaded = await measureFirstFrames(`${best.n} streams running`);
+  } else {
+    await shrinkLoad(0);
+  }
+  console.log("\nsummary");
+  console.log(`  largest N with no loss: ${best?.n ?? "none"}${rows.at(-1)?.ok ? " (every step passed; raise BENCH_MEDIA_STEPS/MAX to find the limit)" : ""}`);
+  if (best !== undefined) {
+    console.log(`  at ${best.n} streams: relay CPU ${best.cpu.toFixed(0)} % of one core (${(best.cpu / best.n).toFixed(3)} % per stream), event loop ${(best.elu * 100).toFixed(0)} % busy, RSS ${best.rssMiB.toFixed(0)} MiB`);
+  }
+  console.log(`  idle channel → first keyframe: median ${idle.median?.toFixed(0)} ms, p95 ${idle.p95?.toFixed(0)} ms unloaded${loaded ? `; median ${loaded.median?.toFixed(0)} ms, p95 ${loaded.p95?.toFixed(0)} ms with ${best.n} streams running` : ""}`);
+  console.log(`  target: 400 streams on 2 cores, first frame under 300 ms`);
+} finally {
+  signaling.forEach((s) => s.unsubscribe());
+  await viewers("stop");
+  await senders("stop");
+  await relay("close");
+  await nc.drain();
+}

@@ -23,6 +23,8 @@ export interface RunningGateway {
   sipPort: number;
   /** A signed request with the first key, as a client of the real platform would send it. */
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<Envelope<T>>;
+  /** The last lines the gateway's processes logged (E2E_LOG_LEVEL sets how much), for failure messages. */
+  logs(): string;
   /** SIGTERM to the launcher; resolves once every process it started is gone. */
   stop(): Promise<void>;
 }
@@ -65,8 +67,8 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
   });
   const launcher: ChildProcess = spawn(process.execPath, [join(root, "packages/launcher/dist/main.js")], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  launcher.stdout?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  launcher.stderr?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
+  launcher.stdout?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
+  launcher.stderr?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-200_000)));
   const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
   const ready = await Promise.race([
     new Promise<boolean>((resolve) => {
@@ -91,6 +93,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     env,
     apiUrl,
     sipPort: Number(env.SIP_PORT),
+    logs: () => output,
     async call<T>(method: string, path: string, body?: unknown): Promise<Envelope<T>> {
       const url = new URL(path, apiUrl);
       // fetch always sends the real Host (it may not be overridden), so that is what gets signed.

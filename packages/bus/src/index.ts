@@ -26,7 +26,7 @@ export {
 } from "./contracts/device.js";
 export type { CatalogChannel } from "./contracts/device.js";
 export type { DeviceCredentialsReply, DeviceInfoFields, DeviceStatusReply } from "./contracts/signaling.js";
-export { mediaAnswer, mediaClose, mediaKinds, mediaOpen, mediaTimeline, mediaTransports, playRecord, playStages, sipBye, sipInvite } from "./contracts/media.js";
+export { mediaAnswer, mediaClose, mediaKinds, mediaOpen, mediaTimeline, mediaTransports, playRecord, playStages, playTransports, sipBye, sipInvite } from "./contracts/media.js";
 export type { PlayRecord } from "./contracts/media.js";
 export { mediaPause } from "./contracts/media-playback.js";
 export {

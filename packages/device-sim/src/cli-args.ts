@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { isGbCode } from "@ivc/gb28181";
 import type { XmlCharset } from "@ivc/gb28181";
+import type { VideoCodec } from "@ivc/media";
 import { resolveDeviceOptions } from "./device-options.js";
 import type { VirtualDeviceOptions } from "./device-options.js";
 import type { StreamingResponderOptions } from "./streaming-responder.js";
@@ -34,7 +35,8 @@ Recordings and PTZ:
   --preset-page N        PresetQuery items per MESSAGE (default 4)
   --control-result ok|error  answer DeviceControl with a Result (default: only 200 OK)
 Media (INVITE is answered with PS over RTP, UDP or TCP as the offer asks):
-  --video FILE           H.264 Annex-B file to loop (default: ffmpeg's test picture, encoded once)
+  --codec h264|h265      video codec inside the PS (default h264)
+  --video FILE           Annex-B file of that codec to loop (default: ffmpeg's test picture, encoded once)
   --frame-rate N         pictures per second of the source (default 25)
   --audio                add a G.711A sine track
   --answer-ssrc DIGITS   answer this 10-digit y= SSRC instead of the offered one
@@ -48,6 +50,7 @@ export type CliParseResult =
   | { kind: "error"; message: string };
 
 const CHARSETS: Readonly<Record<string, XmlCharset>> = { gb2312: "GB2312", gb18030: "GB18030", "utf-8": "UTF-8", utf8: "UTF-8" };
+const CODECS: Readonly<Record<string, VideoCodec>> = { h264: "H264", h265: "H265", hevc: "H265" };
 
 class UsageError extends Error {}
 
@@ -107,6 +110,7 @@ function toOptions(argv: readonly string[]): CliParseResult {
       presets: { type: "string" },
       "preset-page": { type: "string" },
       "control-result": { type: "string" },
+      codec: { type: "string" },
       video: { type: "string" },
       "frame-rate": { type: "string" },
       audio: { type: "boolean" },
@@ -167,7 +171,10 @@ function toOptions(argv: readonly string[]): CliParseResult {
   if (rtpSsrc !== undefined && !(/^\d{1,10}$/.test(rtpSsrc) && Number(rtpSsrc) <= 0xffffffff)) {
     throw new UsageError(`--rtp-ssrc must be a 32-bit unsigned number, got "${rtpSsrc}"`);
   }
+  const codec = CODECS[(values.codec ?? "h264").toLowerCase()];
+  if (codec === undefined) throw new UsageError(`--codec must be h264 or h265, got "${values.codec}"`);
   const media: StreamingResponderOptions = {
+    codec,
     frameRate: integer("frame-rate", values["frame-rate"], 25, 1, 120),
     audio: values.audio ?? false,
     ...(values.video === undefined ? {} : { video: values.video }),

@@ -25,7 +25,7 @@ async function main(): Promise<number | undefined> {
   const responder = new StreamingMediaResponder(media);
   responder.on("warning", (text) => print(`warning: ${text}`));
   responder.on("streaming", (info) =>
-    print(`streaming ${info.channelId} over ${info.plan.kind} (y=${info.answeredSsrc}, RTP SSRC ${info.rtpSsrc})`),
+    print(`streaming ${info.channelId} as ${media.codec ?? "H264"} over ${info.plan.kind} (y=${info.answeredSsrc}, RTP SSRC ${info.rtpSsrc})`),
   );
   responder.on("stopped", (_key, reason) => print(`stream stopped: ${reason}`));
   if (media.refuseInvite === undefined) await responder.prepare();

@@ -17,7 +17,7 @@ export type { MediaSink, PreparedSink } from "./media-sink.js";
 export { PsStreamer } from "./ps-streamer.js";
 export type { PsStreamerOptions } from "./ps-streamer.js";
 export { alawSine, alawToLinear, linearToAlaw } from "./g711.js";
-export { FFMPEG_PATH, generateTestPattern, loadH264Source, parseH264Source } from "./video-source.js";
+export { FFMPEG_PATH, generateTestPattern, loadVideoSource, parseVideoSource } from "./video-source.js";
 export type { SourcePicture, VideoSource } from "./video-source.js";
 export { defaultChannelName, MAX_NVR_CHANNELS, planChannels } from "./channels.js";
 export type { ChannelPlan, DeviceKind, SimulatedChannel } from "./channels.js";

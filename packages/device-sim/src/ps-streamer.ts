@@ -50,7 +50,8 @@ export class PsStreamer {
 
   constructor(private readonly options: PsStreamerOptions) {
     if (!(options.frameRate > 0 && options.frameRate <= 120)) throw new RangeError(`frameRate must be in (0, 120], got ${options.frameRate}`);
-    this.muxer = new PsMuxer({ video: "H264", ...(options.audio ? { audio: "G711A" as const } : {}) });
+    // The PSM names the video's stream type (GB/T 28181-2016 Annex C: 0x1B H.264, 0x24 H.265).
+    this.muxer = new PsMuxer({ video: options.source.codec, ...(options.audio ? { audio: "G711A" as const } : {}) });
     this.packetizer = new RtpPacketizer({ ssrc: options.ssrc, initialSequenceNumber: Math.floor(Math.random() * 0x10000) });
   }
 
@@ -142,7 +143,7 @@ export class PsStreamer {
     if (this.skippingToKeyframe && !picture.keyframe) return;
     this.skippingToKeyframe = false;
     const ts = FIRST_TIMESTAMP + Math.round((i * VIDEO_CLOCK) / frameRate);
-    this.emit({ kind: "video", codec: "H264", pts: ts, dts: ts, data: picture.data, keyframe: picture.keyframe }, ts);
+    this.emit({ kind: "video", codec: source.codec, pts: ts, dts: ts, data: picture.data, keyframe: picture.keyframe }, ts);
     if (!this.options.audio) return;
     const first = Math.round((i * AUDIO_RATE) / frameRate);
     const count = Math.round(((i + 1) * AUDIO_RATE) / frameRate) - first;

@@ -2,15 +2,18 @@ import { EventEmitter } from "node:events";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseMansrtsp, parseSsrc, type GbSdp, type MansrtspCommand } from "@ivc/gb28181";
+import type { VideoCodec } from "@ivc/media";
 import { buildAnswerSdp } from "./answer-sdp.js";
 import { planMedia, type MediaPlan } from "./media-plan.js";
 import type { InviteAnswer, InviteOffer, MediaResponder } from "./media-responder.js";
 import { prepareSink, type MediaSink, type PreparedSink } from "./media-sink.js";
 import { PsStreamer } from "./ps-streamer.js";
-import { FFMPEG_PATH, generateTestPattern, loadH264Source, type VideoSource } from "./video-source.js";
+import { FFMPEG_PATH, generateTestPattern, loadVideoSource, type VideoSource } from "./video-source.js";
 
 export interface StreamingResponderOptions {
-  /** H.264 Annex-B file to loop; without it ffmpeg's test picture is encoded once (INVITEs get 488 without ffmpeg). */
+  /** The video codec, of `video` or of the generated test picture; either goes inside PS (stream type 0x1B / 0x24). Default H264. */
+  codec?: VideoCodec;
+  /** Annex-B file of `codec` to loop; without it ffmpeg's test picture is encoded once (INVITEs get 488 without ffmpeg). */
   video?: string;
   /** Pictures per second (the source's rate). Default 25. */
   frameRate?: number;
@@ -68,8 +71,9 @@ const FALLBACK_SSRC = "0000000001";
 
 /**
  * A MediaResponder that streams: answers INVITEs with its own address and SSRC, then on ACK
- * sends the looped H.264 source as PS over RTP the way the offer asks (UDP, TCP active or
- * TCP passive), until BYE.
+ * sends the looped H.264 or H.265 source as PS over RTP the way the offer asks (UDP, TCP active
+ * or TCP passive), until BYE. H.265 changes only the PS stream type: the answer's rtpmap stays
+ * PS/90000, as GB/T 28181-2016 §9.2.2 has devices answer for either codec.
  *
  * A playback INVITE (s=Playback, t=<start> <end>, GB/T 28181-2016 §9.8) streams the range: the
  * timestamps count from the requested start (0 s = the first picture), MANSRTSP in INFO pauses,
@@ -111,7 +115,7 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
     const planned = planMedia(offer.sdp);
     if (!planned.ok) return this.refuse(488, `INVITE for ${offer.channelId}: ${planned.reason}`);
     if ((await this.source()) === undefined) {
-      return this.refuse(488, "no video to stream: give an H.264 file (--video) or install ffmpeg at " + (this.options.ffmpegPath ?? FFMPEG_PATH));
+      return this.refuse(488, `no video to stream: give an ${this.codec} file (--video) or install ffmpeg at ${this.options.ffmpegPath ?? FFMPEG_PATH}`);
     }
     const prepared = await prepareSink(planned.plan, offer.localAddress);
     const answeredSsrc = this.options.answerSsrc ?? offer.sdp.ssrc ?? FALLBACK_SSRC;
@@ -240,20 +244,24 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
     return this.sourcePromise;
   }
 
+  private get codec(): VideoCodec {
+    return this.options.codec ?? "H264";
+  }
+
   private async loadSource(): Promise<VideoSource | undefined> {
     try {
       if (this.options.video !== undefined) {
-        const source = await loadH264Source(this.options.video);
-        if (!source) this.safeEmit("warning", `${this.options.video} holds no H.264 keyframe`);
+        const source = await loadVideoSource(this.codec, this.options.video);
+        if (!source) this.safeEmit("warning", `${this.options.video} holds no ${this.codec} keyframe`);
         return source;
       }
-      const generated = await generateTestPattern(this.options.ffmpegPath);
+      const generated = await generateTestPattern(this.options.ffmpegPath, undefined, this.codec);
       if (generated === undefined) {
         this.safeEmit("warning", `no --video given and no ffmpeg at ${this.options.ffmpegPath ?? FFMPEG_PATH}: INVITEs will be refused with 488`);
         return undefined;
       }
       this.generatedFile = generated;
-      return await loadH264Source(generated);
+      return await loadVideoSource(this.codec, generated);
     } catch (err) {
       this.safeEmit("warning", `cannot load the video source: ${(err as Error).message}`);
       return undefined;

@@ -24,7 +24,7 @@ describe("parseCliArgs", () => {
         catalogPage: 4,
         wrongPassword: false,
       },
-      media: { frameRate: 25, audio: false },
+      media: { codec: "H264", frameRate: 25, audio: false },
     });
   });
 
@@ -72,6 +72,10 @@ describe("parseCliArgs", () => {
     });
   });
 
+  it("streams H.265 with --codec h265 (any case)", () => {
+    expect(parseCliArgs([...BASE, "--codec", "H265", "--video", "cam.h265"])).toMatchObject({ kind: "run", media: { codec: "H265", video: "cam.h265" } });
+  });
+
   it("defaults the server port to 5060", () => {
     const withoutPort = ["--server", "gb.example", ...BASE.slice(2)];
     expect(parseCliArgs(withoutPort)).toMatchObject({ kind: "run", options: { serverHost: "gb.example", serverPort: 5060 } });
@@ -88,6 +92,7 @@ describe("parseCliArgs", () => {
     [["--frobnicate"], "Unknown option '--frobnicate'"],
     [["--time-zone", "CST"], "timeZone must be a UTC offset"],
     [["--control-result", "maybe"], "--control-result must be ok or error"],
+    [["--codec", "vp8"], "--codec must be h264 or h265"],
   ])("rejects %j with a one-line error", (extra, message) => {
     const result = parseCliArgs([...BASE, ...extra]);
     expect(result.kind).toBe("error");

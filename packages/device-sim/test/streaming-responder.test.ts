@@ -155,6 +155,30 @@ describe("StreamingMediaResponder", () => {
     expect(framer.stats.resyncBytes).toBe(0);
   });
 
+  it("streams an H.265 source as PS (stream type 0x24) that demuxes into H.265 frames with keyframes; the answer stays PS/90000", async () => {
+    const hevc = await generateTestPattern(undefined, 1, "H265");
+    if (hevc === undefined) throw new Error("these tests need ffmpeg at /usr/bin/ffmpeg");
+    cleanups.push(() => rm(dirname(hevc), { recursive: true, force: true }));
+    const r = responder({ codec: "H265", video: hevc, audio: true });
+    const sink = await udpSink();
+    const answer = await r.answerInvite(offer("udp", sink.port, "hevc"));
+    expect(answer.body?.toString()).toContain("a=rtpmap:96 PS/90000\r\n");
+    r.onAck("hevc");
+    await until(() => sink.frames.filter((f) => f.kind === "video" && f.keyframe).length >= 2, 4000);
+    const video = sink.frames.filter((f) => f.kind === "video");
+    expect(new Set(video.map((f) => f.codec))).toEqual(new Set(["H265"]));
+    expect(video[0]?.keyframe).toBe(true);
+    expect(video.some((f) => !f.keyframe)).toBe(true);
+    expect(sink.frames.find((f) => f.kind === "audio")?.codec).toBe("G711A");
+    // The PSM (sent with keyframes) announces stream type 0x24 for the video elementary stream.
+    const ps = Buffer.concat(sink.packets.map((p) => p.subarray(12)));
+    const psm = ps.indexOf(Buffer.from([0x00, 0x00, 0x01, 0xbc]));
+    expect(psm).toBeGreaterThanOrEqual(0);
+    const infoLength = ps.readUInt16BE(psm + 8);
+    expect(ps[psm + 12 + infoLength]).toBe(0x24);
+    expect(ps[psm + 12 + infoLength + 1]).toBe(0xe0);
+  });
+
   it("refuses with the configured status, and with 488 when there is no video and no ffmpeg", async () => {
     expect((await responder({ refuseInvite: 486 }).answerInvite(offer("udp", 30000, "busy"))).status).toBe(486);
     const noSource = new StreamingMediaResponder({ ffmpegPath: "/nonexistent/ffmpeg" });

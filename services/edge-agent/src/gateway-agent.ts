@@ -21,6 +21,7 @@ import { DeviceError, type DeviceManager } from "./devices/device-manager.js";
 import { publicDevice, type DeviceRegistry } from "./devices/device-registry.js";
 import { keyHashOf, type GatewayIdentity, type IdentityStore } from "./identity-store.js";
 import { runPtz } from "./ptz-commands.js";
+import { PtzPulses } from "./ptz-pulses.js";
 import type { StreamManager } from "./streams/stream-manager.js";
 import type { UpFlowMeter } from "./upflow-meter.js";
 import { UpgradeInProgressError, type Upgrader } from "./upgrade/upgrader.js";
@@ -63,6 +64,7 @@ export class GatewayAgent {
   private current: AgentState = { kind: "starting" };
   private subscriptions: Closable[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly pulses = new PtzPulses();
   private closed = false;
 
   constructor(private readonly options: GatewayAgentOptions) {}
@@ -165,7 +167,7 @@ export class GatewayAgent {
       bus.reply(gatewayDeviceList, gw, () => ({ devices: this.options.registry.list().map(publicDevice) })),
       bus.reply(gatewayStreamStart, gw, (req) => ({ started: this.startStream(req.channelId, req.pushUrl) })),
       bus.reply(gatewayStreamStop, gw, async (req) => ({ stopped: await this.options.streams.stop(req.channelId) })),
-      bus.reply(gatewayPtz, gw, (req) => this.guard(() => runPtz(this.options.registry, this.options.devices, req))),
+      bus.reply(gatewayPtz, gw, (req) => this.guard(() => runPtz(this.options.registry, this.options.devices, this.pulses, req))),
     ];
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.heartbeatIntervalMs);
     this.heartbeat();
@@ -176,6 +178,7 @@ export class GatewayAgent {
     for (const sub of this.subscriptions) sub.unsubscribe();
     this.subscriptions = [];
     clearInterval(this.heartbeatTimer);
+    this.pulses.stopAll();
   }
 
   private async revoke(reason: string): Promise<void> {

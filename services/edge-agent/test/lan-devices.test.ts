@@ -125,6 +125,18 @@ describe("LAN devices through the box", () => {
     expect(onvif.calls.some((c) => c.op === "Stop" && c.profile === "Profile_1")).toBe(true);
   });
 
+  it("ends a timed move (a pulse) with its own Stop, and a newer move on the channel postpones it", async () => {
+    const channelId = box.registry.list().find((d) => d.onvif)?.channels[0]?.channelId ?? "";
+    onvif.calls.length = 0;
+    await bus.request(gatewayPtz, { gwId }, { action: "move", channelId, pan: 0, tilt: 0.5, zoom: 0, timeoutMs: 300 });
+    await new Promise((r) => setTimeout(r, 150));
+    await bus.request(gatewayPtz, { gwId }, { action: "move", channelId, pan: 0, tilt: 0, zoom: -0.25, timeoutMs: 300 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(onvif.calls.map((c) => c.op)).toEqual(["ContinuousMove", "ContinuousMove"]);
+    await expect.poll(() => onvif.calls.map((c) => c.op), { timeout: 2000, interval: 50 }).toEqual(["ContinuousMove", "ContinuousMove", "Stop"]);
+    expect(onvif.calls[1]?.args).toMatchObject({ zoom: "-0.25", timeout: "PT0.3S" });
+  });
+
   it("pulls the camera's RTSP and pushes FLV that ffprobe reads as H.264, counting UpFlow", async () => {
     const channelId = box.registry.list().find((d) => d.onvif)?.channels[0]?.channelId ?? "";
     box.meter.takeKbps();

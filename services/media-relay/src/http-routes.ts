@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import type { MediaTransport } from "./ingest.js";
 import { PlayError } from "./play-error.js";
 import type { TimelineStore } from "./play-timeline.js";
 import { parsePlaybackQuery } from "./playback-query.js";
-import { parseStreamId, type StreamRegistry, type ViewerRequest } from "./stream-registry.js";
+import { parseStreamId, SUB_STREAM_SUFFIX, type StreamRegistry, type ViewerRequest } from "./stream-registry.js";
 import type { StreamSession } from "./stream-session.js";
 import { httpFlvViewer, wsFlvViewer } from "./viewers.js";
 import type { FlvViewer } from "./flv-fanout.js";
@@ -25,7 +25,8 @@ export interface MediaRoutesDeps {
  * - `GET /hls/<streamId>/index.m3u8` and its segments;
  * - `GET /api/plays/<channelId>` — the last plays' timelines.
  * An idle stream is started on demand; `?device=` and `?transport=` feed the INVITE, and a
- * playback (`<channelId>@<session>`) needs `?start=&end=` (epoch seconds, or ms).
+ * playback (`<channelId>@<session>`) needs `?start=&end=` (epoch seconds, or ms). A live URL with
+ * `?stream_type=2` (spec 02 §18 StreamType sub, as the API writes it) plays the channel's sub stream.
  */
 const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
 const HLS = /^\/hls\/([A-Za-z0-9_@-]{1,129})\/(index\.m3u8|seg\d{1,9}\.ts)$/;
@@ -35,7 +36,22 @@ const HLS_POLL_MS = 100;
 
 type Parsed = { ok: true; request: ViewerRequest } | { ok: false; message: string };
 
-function parseViewerRequest(streamId: string, query: URLSearchParams): Parsed {
+/** The query a sub stream's HLS segment names need: players fetch them without the playlist's query. */
+const SUB_STREAM_QUERY = "?stream_type=2";
+
+/** The stream a URL names: `stream_type` 1 (or none) is the path's stream, 2 a live channel's sub stream; playbacks ignore it. */
+function viewedStreamId(pathId: string, query: URLSearchParams): { ok: true; streamId: string } | { ok: false; message: string } {
+  const type = query.get("stream_type");
+  if (type === null || type === "1") return { ok: true, streamId: pathId };
+  if (type !== "2") return { ok: false, message: "stream_type must be 1 (main) or 2 (sub)" };
+  const { kind, streamNumber } = parseStreamId(pathId);
+  return { ok: true, streamId: kind === "live" && streamNumber === undefined ? `${pathId}${SUB_STREAM_SUFFIX}` : pathId };
+}
+
+function parseViewerRequest(pathId: string, query: URLSearchParams): Parsed {
+  const viewed = viewedStreamId(pathId, query);
+  if (!viewed.ok) return viewed;
+  const { streamId } = viewed;
   const transport = query.get("transport") ?? "udp";
   if (!TRANSPORTS.includes(transport as MediaTransport)) return { ok: false, message: `transport must be one of ${TRANSPORTS.join(", ")}` };
   const request: ViewerRequest = { streamId, transport: transport as MediaTransport };
@@ -161,7 +177,8 @@ export class MediaRoutes {
 
   private async serveHls(streamId: string, file: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (file !== "index.m3u8") {
-      const dir = this.deps.registry.get(streamId)?.hlsDir;
+      const viewed = viewedStreamId(streamId, query);
+      const dir = viewed.ok ? this.deps.registry.get(viewed.streamId)?.hlsDir : undefined;
       if (dir === undefined) return sendJson(res, 404, { error: "no such segment", streamId });
       const path = join(dir, file);
       if (!(await exists(path))) return sendJson(res, 404, { error: "no such segment", streamId });
@@ -182,8 +199,10 @@ export class MediaRoutes {
         await new Promise((resolve) => setTimeout(resolve, HLS_POLL_MS));
       }
       if (playlist === undefined) throw new PlayError("closed", "stream ended");
+      const text = await readFile(playlist, "utf8");
+      const segmentQuery = parseStreamId(session.streamId).streamNumber === undefined ? "" : SUB_STREAM_QUERY;
       res.writeHead(200, { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store", "access-control-allow-origin": "*" });
-      createReadStream(playlist).on("error", () => res.destroy()).pipe(res);
+      res.end(segmentQuery === "" ? text : text.replace(/^(seg\d+\.ts)$/gm, `$1${segmentQuery}`));
     } catch (err) {
       const { status, body } = playFailure(err, streamId, session);
       sendJson(res, status, body);

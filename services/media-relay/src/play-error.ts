@@ -1,7 +1,8 @@
 /**
  * Why a play failed, named by the stage that broke so an operator knows where to look:
  * signaling (sip-server absent, slow or failing), the device (offline, unreachable, refused the
- * INVITE), the network (no RTP), the device's SSRC, or its PS payload.
+ * INVITE), the network (no RTP), the device's SSRC, or its PS payload. Gateway channels: the box
+ * (not connected or silent, refused `gw.stream.start`) or its push (nothing published in time).
  */
 export type FailedStage =
   | "signaling"
@@ -14,6 +15,9 @@ export type FailedStage =
   | "SSRC mismatch"
   | "undecodable PS"
   | "no ports"
+  | "gateway unreachable"
+  | "gateway refused"
+  | "no push from gateway"
   | "closed";
 
 /** A gateway's view (RFC 9110 §15.6): 504 when something upstream was too slow, 502 when it failed, 404 for no such device. */
@@ -28,6 +32,9 @@ const httpStatusOf: Record<FailedStage, number> = {
   "SSRC mismatch": 502,
   "undecodable PS": 502,
   "no ports": 503,
+  "gateway unreachable": 502,
+  "gateway refused": 502,
+  "no push from gateway": 504,
   closed: 410,
 };
 

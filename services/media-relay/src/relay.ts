@@ -8,11 +8,12 @@ import { serveBusApi } from "./bus-api.js";
 import type { MediaRelayConfig } from "./config.js";
 import { MediaRoutes } from "./http-routes.js";
 import { LeaseStore } from "./lease-store.js";
+import { GatewayPulls } from "./rtmp/gateway-pulls.js";
 import { PullGuard } from "./rtmp/pull-guard.js";
 import { PushedRoutes } from "./rtmp/pushed-routes.js";
 import { PushedStreams } from "./rtmp/pushed-streams.js";
 import { createRtmpMetrics } from "./rtmp/rtmp-metrics.js";
-import { RtmpServer } from "./rtmp/rtmp-server.js";
+import { LIVE_APP, RtmpServer } from "./rtmp/rtmp-server.js";
 import { StreamAuthorizer } from "./rtmp/stream-authorizer.js";
 import { createRelayMetrics } from "./metrics.js";
 import { TimelineStore } from "./play-timeline.js";
@@ -32,6 +33,8 @@ export interface MediaRelayTuning {
   authTimeoutMs: number;
   /** An RTMP connection idle this long before it publishes/plays, or a silent publisher, is closed. */
   rtmpIdleMs: number;
+  /** How long the push URL handed to a gateway box stays valid (its ffmpeg restarts reuse it). */
+  gatewayPushSignSeconds: number;
   ffmpegBinary?: string;
 }
 
@@ -57,8 +60,10 @@ export interface MediaRelay {
   /** The address put into SDP for devices. */
   readonly mediaIp: string;
   readonly registry: StreamRegistry;
-  /** Streams RTMP devices publish here. */
+  /** Streams RTMP devices and gateway boxes publish here. */
   readonly pushed: PushedStreams;
+  /** Gateway channels this relay asked boxes to push. */
+  readonly gateways: GatewayPulls;
   readonly timelines: TimelineStore;
   close(): Promise<void>;
 }
@@ -73,6 +78,7 @@ const defaults: MediaRelayTuning = {
   authCacheMs: 10_000,
   authTimeoutMs: 3000,
   rtmpIdleMs: 15_000,
+  gatewayPushSignSeconds: 24 * 3600,
 };
 
 /** MEDIA_HOST, else MEDIA_BIND when it names one interface, else the first external IPv4. */
@@ -125,12 +131,27 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
   const authorizer = new StreamAuthorizer(deps.bus, { clusterId: deps.clusterId, cacheMs: tuning.authCacheMs, timeoutMs: tuning.authTimeoutMs, pullAuth: config.PULL_AUTH ? "api" : "off" });
   const pullGuard = new PullGuard(authorizer);
   const pushed = new PushedStreams();
-  const pushedRoutes = new PushedRoutes(pushed, config.PLAY_TIMEOUT);
+  let rtmpPort = config.RTMP_PORT;
+  const gateways = new GatewayPulls({
+    bus: deps.bus,
+    authorizer,
+    pushed,
+    timelines,
+    pushBase: () => `rtmp://${mediaIp.includes(":") ? `[${mediaIp}]` : mediaIp}:${rtmpPort}`,
+    app: LIVE_APP,
+    playTimeoutMs: config.PLAY_TIMEOUT,
+    noViewerMs: config.NO_VIEWER_CLOSE,
+    pushSignSeconds: tuning.gatewayPushSignSeconds,
+    logger,
+    metrics,
+  });
+  const pushedRoutes = new PushedRoutes(pushed, config.PLAY_TIMEOUT, gateways);
   const rtmp = new RtmpServer({
     bus: deps.bus,
     clusterId: deps.clusterId,
     registry,
     pushed,
+    gateways,
     authorizer,
     settings: {
       maxViewerBufferBytes: tuning.maxViewerBufferBytes,
@@ -144,7 +165,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     metrics,
     rtmpMetrics: createRtmpMetrics(deps.metrics),
   });
-  const rtmpPort = await rtmp.listen(config.RTMP_PORT, config.MEDIA_BIND);
+  rtmpPort = await rtmp.listen(config.RTMP_PORT, config.MEDIA_BIND);
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -190,6 +211,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
   const ticker = setInterval(() => {
     const now = Date.now();
     registry.tick(now);
+    gateways.tick(now);
     let waiting = 0;
     let playing = 0;
     for (const s of registry.all()) if (s.state === "playing") playing++;
@@ -207,11 +229,13 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     mediaIp,
     registry,
     pushed,
+    gateways,
     timelines,
     async close() {
       clearInterval(ticker);
       clearInterval(refresher);
       for (const sub of subscriptions) sub.unsubscribe();
+      await gateways.stopAll("relay stopping");
       await rtmp.close();
       await registry.endAll("relay stopping");
       server.closeAllConnections();

@@ -50,10 +50,18 @@ export interface StreamRegistryDeps {
 /** Ports the system refused to bind (in use by another program) are retried this many times. */
 const BIND_ATTEMPTS = 5;
 
-/** `<channelId>` is live, `<channelId>@<session>` a playback. */
-export function parseStreamId(streamId: string): { channelId: string; kind: StreamKind } {
+/** The live sub stream of a channel runs as its own stream (own lease, INVITE, viewers) under `<channelId>_sub`. */
+export const SUB_STREAM_SUFFIX = "_sub";
+
+/**
+ * `<channelId>` is live (the device's default encoding, the main one), `<channelId>_sub` its live
+ * sub stream (GB/T 28181-2022 streamnumber 1), `<channelId>@<session>` a playback.
+ */
+export function parseStreamId(streamId: string): { channelId: string; kind: StreamKind; streamNumber?: number } {
   const at = streamId.indexOf("@");
-  return at < 0 ? { channelId: streamId, kind: "live" } : { channelId: streamId.slice(0, at), kind: "playback" };
+  if (at >= 0) return { channelId: streamId.slice(0, at), kind: "playback" };
+  if (streamId.endsWith(SUB_STREAM_SUFFIX)) return { channelId: streamId.slice(0, -SUB_STREAM_SUFFIX.length), kind: "live", streamNumber: 1 };
+  return { channelId: streamId, kind: "live" };
 }
 
 /** The live streams of this relay: opening (lease + ingest), answers, on-demand INVITEs, ending. */
@@ -177,6 +185,7 @@ export class StreamRegistry {
 
   private async invite(session: StreamSession, request: ViewerRequest): Promise<void> {
     const { bus, clusterId, mediaIp, inviteTimeoutMs } = this.deps;
+    const { streamNumber } = parseStreamId(session.streamId);
     session.timeline.mark("invite-sent");
     try {
       const reply = await bus.request(
@@ -192,6 +201,7 @@ export class StreamRegistry {
           transport: session.transport,
           kind: session.kind,
           ...(session.playback !== undefined ? { start: session.playback.startMs, end: session.playback.endMs } : {}),
+          ...(streamNumber !== undefined ? { streamNumber } : {}),
         },
         { timeoutMs: inviteTimeoutMs },
       );

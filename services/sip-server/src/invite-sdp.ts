@@ -16,6 +16,8 @@ export interface InviteOfferInput {
   /** Epoch ms (playback, download). */
   start?: number | undefined;
   end?: number | undefined;
+  /** 0 main, 1 sub (GB/T 28181-2022 a=streamnumber); absent: no line, the device's default (main). */
+  streamNumber?: number | undefined;
 }
 
 /**
@@ -26,7 +28,8 @@ export interface InviteOfferInput {
 export function inviteOffer(input: InviteOfferInput): string | undefined {
   const historical = input.kind !== "live";
   if (historical && (input.start === undefined || input.end === undefined)) return undefined;
-  return buildInviteSdp({
+  const { streamNumber } = input;
+  const sdp = buildInviteSdp({
     kind: SESSION_NAMES[input.kind],
     channelId: input.channelId,
     mediaIp: input.mediaIp,
@@ -34,7 +37,13 @@ export function inviteOffer(input: InviteOfferInput): string | undefined {
     transport: input.transport,
     ssrc: input.ssrc,
     ...(historical ? { start: Math.floor((input.start ?? 0) / 1000), end: Math.floor((input.end ?? 0) / 1000) } : {}),
+    ...(streamNumber === undefined ? {} : { streamNumber }),
   });
+  if (streamNumber === undefined) return sdp;
+  // Hikvision and Dahua firmwares older than GB/T 28181-2022 pick the encoding by their own
+  // a=streamprofile (same numbering) and ignore a=streamnumber; unknown attributes are ignored (RFC 4566 §5.13).
+  const line = `a=streamnumber:${streamNumber}\r\n`;
+  return sdp.replace(line, `${line}a=streamprofile:${streamNumber}\r\n`);
 }
 
 /**

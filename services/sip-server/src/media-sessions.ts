@@ -32,6 +32,8 @@ export interface InviteRequest {
   kind: InviteKind;
   start?: number | undefined;
   end?: number | undefined;
+  /** 0 main, 1 sub: goes into the offer as a=streamnumber / a=streamprofile. */
+  streamNumber?: number | undefined;
 }
 
 export interface InviteReply {
@@ -99,7 +101,7 @@ export class MediaSessions {
     });
     const callId = getHeader(invite, "Call-ID") ?? "";
     const callLog = log.child({ callId });
-    callLog.info({ transport: request.transport, media: `${request.mediaIp}:${request.mediaPort}`, ssrc: request.ssrc, kind: request.kind }, "INVITE sent");
+    callLog.info({ transport: request.transport, media: `${request.mediaIp}:${request.mediaPort}`, ssrc: request.ssrc, kind: request.kind, streamNumber: request.streamNumber }, "INVITE sent");
     const response = await this.awaitAnswer(invite, destinationOf(registration), callLog);
     const dialog = createDialogAsUac(invite, response);
     if (!dialog) {

@@ -60,13 +60,24 @@ export const mediaClose = defineRequest(
   z.object({ closed: z.boolean() }),
 );
 
-export const playStages = ["request", "invite-sent", "answer", "first-rtp", "first-keyframe", "first-byte", "failed", "closed"] as const;
+/**
+ * GB plays go request → invite-sent → answer → first-rtp → first-keyframe → first-byte; plays of a
+ * gateway channel go request → gateway-start-sent (`gw.stream.start`) → gateway-started (the box
+ * answered) → push-started (its RTMP publish arrived) → first-keyframe → first-byte.
+ */
+export const playStages = [
+  "request", "invite-sent", "answer", "first-rtp", "gateway-start-sent", "gateway-started", "push-started", "first-keyframe", "first-byte", "failed", "closed",
+] as const;
+
+/** How a play's media arrives: a GB transport, or an RTMP push the relay asked a gateway box for. */
+export const playTransports = [...mediaTransports, "gateway-push"] as const;
 
 export const playRecord = z.object({
   streamId: z.string(),
   channelId: z.string(),
   kind: z.enum(mediaKinds),
-  transport: z.enum(mediaTransports),
+  transport: z.enum(playTransports),
+  /** Empty for a gateway push (no RTP). */
   ssrc: z.string(),
   stages: z.array(z.object({ stage: z.enum(playStages), at: epochMs, detail: z.string().optional() })),
   /** Set once the play ended: why (a failed stage, "no viewer", "closed by request", …). */
@@ -102,6 +113,8 @@ export const sipInvite = defineRequest(
     kind: z.enum(mediaKinds),
     start: epochMs.optional(),
     end: epochMs.optional(),
+    /** Which of the camera's encodings (GB/T 28181-2022 a=streamnumber): 0 main, 1 sub, 2… further ones; absent = the device's default (main). */
+    streamNumber: z.number().int().min(0).max(9).optional(),
   }),
   z.object({
     callId: z.string(),

@@ -16,6 +16,10 @@ export const streamDirections = ["push", "pull"] as const;
  *   describe the channel's device when known. Pulls of any live stream are allowed when `exists`.
  * - `secretRequired` = PushState / PullState is 1; `secret` = PushSecret / PullSecret (present
  *   when `secretRequired`).
+ * - push of a gateway channel (its code `<box device id>-<n>`): `accessProtocol` 3, `gwId` = the
+ *   box that owns it, `secretRequired` always, `secret` = that gateway's own push secret (not the
+ *   account's PushSecret), which the relay uses both to sign the push URL it hands the box and to
+ *   verify the publish.
  */
 export const streamAuthorize = defineRequest(
   "api.stream.authorize",
@@ -33,6 +37,8 @@ export const streamAuthorize = defineRequest(
     accessProtocol: z.number().int().optional(),
     secretRequired: z.boolean(),
     secret: z.string().optional(),
+    /** Push of a gateway channel: the GwId of the box that owns the channel. */
+    gwId: z.string().optional(),
   }),
 );
 

@@ -13,6 +13,8 @@ export interface ChannelTarget {
   readonly clusterId: string;
   readonly deviceCode: string;
   readonly channelCode: string;
+  /** A gateway channel (AccessProtocol 3): the box that drives it over ONVIF PTZ, instead of signaling. */
+  readonly gwId?: string;
 }
 
 export type PresetCommand = "goto" | "set" | "del";

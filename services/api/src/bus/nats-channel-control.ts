@@ -4,6 +4,8 @@ import type { Outcome } from "../errors/outcome.js";
 import { succeed } from "../errors/outcome.js";
 import type { ChannelControl, ChannelTarget } from "./channel-control.js";
 import { channelControlFailure } from "./channel-control.js";
+import { createGatewayChannelControl } from "./gateway-channel-control.js";
+import type { GatewayChannel } from "./gateway-channel-control.js";
 
 /**
  * How long the API waits for signaling. A command is one MESSAGE and its answer; a query may be
@@ -26,20 +28,34 @@ async function call<T>(work: () => Promise<T>): Promise<Outcome<T>> {
 const scope = (target: ChannelTarget) => ({ clusterId: target.clusterId });
 const names = (target: ChannelTarget) => ({ deviceId: target.deviceCode, channelId: target.channelCode });
 
+/** A gateway channel's box, when `target` is one (its PTZ goes to the box, not to signaling). */
+const boxOf = (target: ChannelTarget): GatewayChannel | undefined =>
+  target.gwId === undefined ? undefined : { gwId: target.gwId, channelCode: target.channelCode };
+
 export function createNatsChannelControl(bus: Bus): ChannelControl {
+  const gateway = createGatewayChannelControl(bus);
   return {
-    ptz: (target, action, speed) =>
-      call(async () => {
+    ptz: (target, action, speed) => {
+      const box = boxOf(target);
+      if (box) return gateway.ptz(box, action, speed);
+      return call(async () => {
         await bus.request(ptzControl, scope(target), { ...names(target), action, speed }, { timeoutMs: CONTROL_TIMEOUT_MS });
         return null;
-      }),
-    preset: (target, command, index) =>
-      call(async () => {
+      });
+    },
+    preset: (target, command, index) => {
+      const box = boxOf(target);
+      if (box) return gateway.preset(box, command, index);
+      return call(async () => {
         await bus.request(presetControl, scope(target), { ...names(target), command, index }, { timeoutMs: CONTROL_TIMEOUT_MS });
         return null;
-      }),
-    presets: (target) =>
-      call(async () => (await bus.request(presetQuery, scope(target), names(target), { timeoutMs: QUERY_TIMEOUT_MS })).presets),
+      });
+    },
+    presets: (target) => {
+      const box = boxOf(target);
+      if (box) return gateway.presets(box);
+      return call(async () => (await bus.request(presetQuery, scope(target), names(target), { timeoutMs: QUERY_TIMEOUT_MS })).presets);
+    },
     recordings: (target, start, end) =>
       call(async () => (await bus.request(recordQuery, scope(target), { ...names(target), start, end }, { timeoutMs: QUERY_TIMEOUT_MS })).items),
     /**

@@ -5,6 +5,7 @@ import { channels, devices } from "../db/schema.js";
 import { AccessProtocol } from "../store/device-enums.js";
 import { findDeviceByCode } from "../store/device-link.js";
 import type { LinkedDevice } from "../store/device-link.js";
+import { findGatewayChannelOwners, gatewayPushSecret } from "../store/gateway-channels.js";
 import { findStreamSigning } from "../store/stream-auth.js";
 import type { UrlSigning } from "../store/stream-auth.js";
 import { LIVE_APP } from "../streams/stream-urls.js";
@@ -28,11 +29,36 @@ function answer(device: Pick<LinkedDevice, "code" | "disabled" | "accessProtocol
   };
 }
 
-/** Push: only an RTMP device publishes, to `/live/<its code>` (the PushStreamUrl describe hands out). */
+/**
+ * A gateway box pushes a channel to `/live/<channel code>` when the relay asked it to. The push is
+ * always signed, with the gateway's own secret (not the account's PushSecret, which PushState may
+ * switch off): only the relay, which signs the URL it hands the box, and this API know it. A code
+ * claimed by several gateways is answered as disabled, as for pulls.
+ */
+async function authorizeGatewayPush(db: Db, code: string): Promise<StreamAuthorizeReply> {
+  const owners = await findGatewayChannelOwners(db, code);
+  const owner = owners[0];
+  if (!owner) return UNKNOWN;
+  if (owners.length > 1) return { exists: true, enabled: false, secretRequired: false };
+  return {
+    exists: true,
+    enabled: !owner.disabled,
+    deviceId: owner.deviceCode,
+    accessProtocol: AccessProtocol.Gateway,
+    secretRequired: true,
+    secret: gatewayPushSecret(owner.gateway.tokenHash),
+    gwId: owner.gateway.gwId,
+  };
+}
+
+/**
+ * Push: an RTMP device publishes to `/live/<its code>` (the PushStreamUrl describe hands out); a
+ * gateway box to `/live/<channel code>`.
+ */
 async function authorizePush(db: Db, app: string, streamId: string): Promise<StreamAuthorizeReply> {
   if (app !== LIVE_APP) return UNKNOWN;
   const device = await findDeviceByCode(db, streamId);
-  if (!device) return UNKNOWN;
+  if (!device) return authorizeGatewayPush(db, streamId);
   return answer(device, !device.disabled, (await findStreamSigning(db, device.appId)).push);
 }
 

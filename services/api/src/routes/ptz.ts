@@ -50,7 +50,7 @@ export function ptzRoutes(deps: RouteDeps): ApiRoute[] {
       method: "POST",
       url: "/ivc/cms/control/ptz",
       summary:
-        "ptz 控制 One PTZ move (pan/tilt, zoom, focus, iris) of a channel; signaling stops it after a short pulse, as the API has no stop command (spec 02 §15)",
+        "ptz 控制 One PTZ move (pan/tilt, zoom, focus, iris) of a channel; signaling (or a gateway channel's box, over ONVIF) stops it after a short pulse, as the API has no stop command (spec 02 §15)",
       tag: TAG,
       query: {},
       body: {

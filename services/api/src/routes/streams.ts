@@ -8,10 +8,12 @@ import type { ApiRoute } from "../http/route.js";
 import { findChannelWithDevice } from "../store/channels.js";
 import { AccessProtocol, DeviceStatus, mediaTransport } from "../store/device-enums.js";
 import { findDeviceWithNode } from "../store/devices.js";
+import { findOwningGateway } from "../store/gateway-channels.js";
+import { GatewayStatus } from "../store/gateways.js";
 import type { ServiceNode } from "../store/service-nodes.js";
 import { findStreamSigning } from "../store/stream-auth.js";
 import { playUrls } from "../streams/stream-urls.js";
-import type { GbSource } from "../streams/stream-urls.js";
+import type { StreamSource } from "../streams/stream-urls.js";
 import { RESOLUTION_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
 import { int, str } from "../validation/rules.js";
 import * as data from "./data-schemas.js";
@@ -28,13 +30,17 @@ interface PlayTarget {
   readonly device: DeviceRow;
   readonly node: ServiceNode;
   readonly streamId: string;
-  readonly source: GbSource | undefined;
+  readonly source: StreamSource | undefined;
   readonly channelOnline: boolean;
+  /** Gateway channels only: whether the box is connected (gateway `Status` 1). */
+  readonly gatewayOnline?: boolean;
 }
 
 /**
  * GB devices play a channel (`ChannelId` required, stream id = the channel's 20-digit code);
- * RTMP devices play what they push (`DeviceId` required, stream id = the device code).
+ * gateway devices too (stream id = the channel code `<box device id>-<n>`, the relay asks the box
+ * named by `gw` to push it); RTMP devices play what they push (`DeviceId` required, stream id =
+ * the device code).
  */
 async function findPlayTarget(db: Db, appId: string, deviceId: string | undefined, channelId: string | undefined): Promise<Outcome<PlayTarget>> {
   const byDevice = deviceId === undefined ? undefined : await findDeviceWithNode(db, appId, deviceId);
@@ -44,20 +50,32 @@ async function findPlayTarget(db: Db, appId: string, deviceId: string | undefine
     if (!found) return refuse(ErrorCodes.ChannelNotFound, `ChannelId ${channelId} is not a channel`);
     if (byDevice && found.device.id !== byDevice.device.id) return refuse(ErrorCodes.ChannelNotFound, `ChannelId ${channelId} is not a channel of DeviceId ${deviceId}`);
     const { device, node, channel } = found;
+    const channelOnline = channel.state === 1;
+    if (device.accessProtocol === AccessProtocol.Gateway) {
+      const gateway = await findOwningGateway(db, device.id);
+      if (!gateway) return refuse(ErrorCodes.DeviceNotFound, `device ${device.code} is attached to no gateway`);
+      const gatewayOnline = gateway.status === GatewayStatus.Online;
+      return succeed({ device, node, streamId: channel.code, source: { gwId: gateway.gwId }, channelOnline, gatewayOnline });
+    }
     const source = { deviceCode: device.code, transport: mediaTransport(device.transportProtocol) };
-    return succeed({ device, node, streamId: channel.code, source, channelOnline: channel.state === 1 });
+    return succeed({ device, node, streamId: channel.code, source, channelOnline });
   }
   if (!byDevice) return refuse(ErrorCodes.InvalidParameter, "ChannelId (GB devices) or DeviceId (RTMP devices) is required");
   const { device, node } = byDevice;
   if (device.accessProtocol === AccessProtocol.Gb) return refuse(ErrorCodes.InvalidParameter, "ChannelId is required for GB devices");
+  if (device.accessProtocol === AccessProtocol.Gateway) return refuse(ErrorCodes.InvalidParameter, "ChannelId is required for gateway devices");
   if (device.accessProtocol !== AccessProtocol.Rtmp) return refuse(ErrorCodes.InvalidAccessProtocol, `device ${device.code} has no live stream here`);
   return succeed({ device, node, streamId: device.code, source: undefined, channelOnline: true });
 }
 
-/** Order of spec 02 §18's refusals: disabled, never registered (or never pushed), offline, then the channel. */
+/**
+ * Order of spec 02 §18's refusals: disabled, never registered (or never pushed), offline (a
+ * gateway device is offline with its box: a box that stopped heartbeating cannot push), then the channel.
+ */
 function refusePlay(target: PlayTarget) {
   const { device } = target;
   if (device.disabled) return refuse(ErrorCodes.DeviceDisabled, `device ${device.code} is disabled`);
+  if (target.gatewayOnline === false) return refuse(ErrorCodes.DeviceOffline, `the gateway of device ${device.code} is offline`);
   if (device.linkStatus === DeviceStatus.Unregistered) return refuse(ErrorCodes.DeviceNotRegistered, `device ${device.code} never registered`);
   if (device.linkStatus === DeviceStatus.Offline) return refuse(ErrorCodes.DeviceOffline, `device ${device.code} is offline`);
   if (!target.channelOnline) return refuse(ErrorCodes.ChannelOffline, `channel ${target.streamId} is offline`);
@@ -71,12 +89,12 @@ export function streamRoutes(deps: RouteDeps): ApiRoute[] {
       method: "POST",
       url: "/ivc/cms/control/stream",
       summary:
-        "获取开流地址 Live HTTP-FLV and HLS URLs of a GB channel or an RTMP device, answered at once; the stream starts when a player opens a URL (spec 02 §18)",
+        "获取开流地址 Live HTTP-FLV and HLS URLs of a GB or gateway channel or an RTMP device, answered at once; the stream starts when a player opens a URL (spec 02 §18)",
       tag: TAG,
       query: {},
       body: {
         DeviceId: str({ required: false, description: "Device id; required for RTMP devices", pattern: UUID_PATTERN, invalid: ErrorCodes.InvalidDeviceId }),
-        ChannelId: str({ required: false, description: "Channel id; required for GB devices", pattern: UUID_PATTERN, invalid: ErrorCodes.InvalidChannelId }),
+        ChannelId: str({ required: false, description: "Channel id; required for GB and gateway devices", pattern: UUID_PATTERN, invalid: ErrorCodes.InvalidChannelId }),
         StreamType: int({ required: false, description: "1 main stream, 2 sub stream; not with Resolution", values: Object.values(StreamType) }),
         Resolution: str({
           required: false,

@@ -11,8 +11,12 @@ import { addDevice, presentedStatus } from "./devices.js";
 import { ruleAbidingName } from "./gateway-names.js";
 import { ROOT_ORGANIZATION_ID } from "./organizations.js";
 
-/** GB/T 28181 PTZType 1 (dome): what `upsertChannels` reads as "controllable" for an ONVIF PTZ profile. */
+/**
+ * GB/T 28181 PTZType as `upsertChannels` reads it: 1 (dome, controllable) for a profile with an
+ * ONVIF PTZ configuration, 3 (fixed) without one — absent would count as controllable.
+ */
 const GB_PTZ_DOME = 1;
+const GB_PTZ_FIXED = 3;
 
 /** G4 list item. */
 export interface GatewayDeviceItem {
@@ -106,7 +110,7 @@ export async function syncGatewayDevices(db: Db, gateway: GatewayRow, reported: 
     await upsertChannels(
       db,
       { appId: gateway.appId, id: deviceId },
-      device.channels.map((c) => ({ code: c.channelId, name: c.name, manufacturer: device.manufacturer, online: device.online && c.online, ptzType: c.ptz ? GB_PTZ_DOME : undefined })),
+      device.channels.map((c) => ({ code: c.channelId, name: c.name, manufacturer: device.manufacturer, online: device.online && c.online, ptzType: c.ptz ? GB_PTZ_DOME : GB_PTZ_FIXED })),
     );
   }
   const gone = known.filter((k) => !kept.has(k.deviceId)).map((k) => k.deviceId);

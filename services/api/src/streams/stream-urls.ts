@@ -14,6 +14,14 @@ export interface GbSource {
   readonly transport: "udp" | "tcp-passive";
 }
 
+/** What the relay needs to start a gateway channel: the box to ask for a push (`gw.stream.start`). */
+export interface GatewaySource {
+  readonly gwId: string;
+}
+
+/** Where a stream that is not running comes from; absent for RTMP devices, which push on their own. */
+export type StreamSource = GbSource | GatewaySource;
+
 export interface PlayOptions {
   /** Spec 02 §18 `StreamType`, carried as `stream_type` like the spec's example URL. */
   readonly streamType: number | undefined;
@@ -58,9 +66,13 @@ export function pushStreamUrl(node: MediaEndpoint, deviceCode: string, signing: 
   return `${base}${streamPath(deviceCode)}${signedQuery(deviceCode, new URLSearchParams(), signing, nowSeconds)}`;
 }
 
-/** Adds what steers the relay's INVITE to `params`: the device, its transport, the stream type or resolution. */
-function setSteering(params: URLSearchParams, source: GbSource | undefined, options: PlayOptions): URLSearchParams {
-  if (source) {
+/**
+ * Adds what steers the relay's start of the stream to `params`: the GB device and its transport
+ * (INVITE) or the gateway (`gw`), the stream type or resolution.
+ */
+function setSteering(params: URLSearchParams, source: StreamSource | undefined, options: PlayOptions): URLSearchParams {
+  if (source && "gwId" in source) params.set("gw", source.gwId);
+  else if (source) {
     params.set("device", source.deviceCode);
     params.set("transport", source.transport);
   }
@@ -71,12 +83,12 @@ function setSteering(params: URLSearchParams, source: GbSource | undefined, opti
 
 /**
  * HTTP-FLV and HLS URLs of stream `streamId` on `node` (spec 02 §18). Only the stream path is
- * signed; `device`, `transport`, `stream_type` and `resolution` only steer the relay.
+ * signed; `device`, `transport`, `gw`, `stream_type` and `resolution` only steer the relay.
  */
 export function playUrls(
   node: MediaEndpoint,
   streamId: string,
-  source: GbSource | undefined,
+  source: StreamSource | undefined,
   options: PlayOptions,
   signing: UrlSigning | undefined,
   nowSeconds: number,

@@ -3,6 +3,7 @@ import { rtmpPushEnded, rtmpPushStarted, type Bus } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
 import type { RelayMetrics } from "../metrics.js";
 import type { StreamRegistry } from "../stream-registry.js";
+import type { GatewayPulls } from "./gateway-pulls.js";
 import { PushedStream, type PushedStreamSettings } from "./pushed-stream.js";
 import type { PushedStreams } from "./pushed-streams.js";
 import { RtmpConnection, type PlayOutcome, type PublishOutcome, type RtmpConnectionOptions } from "./rtmp-connection.js";
@@ -15,6 +16,7 @@ export interface RtmpServerDeps {
   clusterId: string;
   registry: StreamRegistry;
   pushed: PushedStreams;
+  gateways: GatewayPulls;
   authorizer: StreamAuthorizer;
   settings: PushedStreamSettings;
   connection: RtmpConnectionOptions;
@@ -34,9 +36,10 @@ function reasonLabel(reason: string): string {
 
 /**
  * RTMP on RTMP_PORT: devices publish `rtmp://host/live/<code>?sign=…` (accepted only for an
- * existing, enabled RTMP device with a valid signature when push auth is on, one publisher per
- * stream); anyone allowed by pull auth plays `rtmp://host/live/<streamId>` — a pushed stream or a
- * GB stream, started on demand like HTTP-FLV does — from the GOP cache, then live.
+ * existing, enabled RTMP device with a valid signature when push auth is on, or a gateway box's
+ * channel signed with its gateway's secret; one publisher per stream); anyone allowed by pull auth
+ * plays `rtmp://host/live/<streamId>` — a pushed stream, a GB stream or (with `?gw=`) a gateway
+ * channel, started on demand like HTTP-FLV does — from the GOP cache, then live.
  */
 export class RtmpServer {
   private readonly server: Server;
@@ -103,7 +106,8 @@ export class RtmpServer {
     pushed.add(stream);
     this.moveRole(connection, "publisher");
     this.deps.rtmpMetrics.publishes.inc();
-    logger.info({ streamId: name.streamId, deviceId: decision.deviceId, remote: connection.remoteAddress }, "RTMP publish started");
+    logger.info({ streamId: name.streamId, deviceId: decision.deviceId, gwId: decision.gwId, remote: connection.remoteAddress }, "RTMP publish started");
+    this.deps.gateways.published(stream, decision.gwId);
     this.deps.bus.publish(rtmpPushStarted, {
       clusterId,
       app: name.app,
@@ -116,13 +120,21 @@ export class RtmpServer {
   }
 
   private async play(connection: RtmpConnection, name: StreamName): Promise<PlayOutcome> {
-    const { pushed, registry, authorizer, playTimeoutMs } = this.deps;
+    const { pushed, registry, authorizer, gateways, playTimeoutMs } = this.deps;
     if (name.app !== LIVE_APP) return { ...this.refuse("pull", name, connection, `unknown app ${name.app}`), code: "NetStream.Play.StreamNotFound" };
     const decision = await authorizer.check("pull", name.app, name.streamId, name.query);
     if (!decision.ok) return { ...this.refuse("pull", name, connection, decision.reason), code: "NetStream.Play.Failed" };
     this.moveRole(connection, "player");
     const stream = pushed.get(name.streamId);
+    const gwId = name.query.get("gw");
     try {
+      if (gwId !== null && gwId !== "") {
+        const starting = gateways.start(name.streamId, gwId);
+        const release = gateways.hold(name.streamId);
+        connection.onClose(release);
+        const started = await starting.finally(release);
+        return { ok: true, attach: (viewer) => started.addViewer(viewer) };
+      }
       if (stream !== undefined) {
         await stream.whenReady(playTimeoutMs);
         return { ok: true, attach: (viewer) => stream.addViewer(viewer) };

@@ -4,7 +4,8 @@ import { verifyStreamSignature } from "@ivc/media";
 export type StreamDirection = "push" | "pull";
 
 export type AuthDecision =
-  | { ok: true; deviceId?: string }
+  /** `gwId`: a gateway box's push of one of its channels. */
+  | { ok: true; deviceId?: string; gwId?: string }
   /** `status` is what an HTTP viewer gets; `reason` is logged and shown to the client. */
   | { ok: false; status: 403 | 503; reason: string };
 
@@ -20,6 +21,15 @@ export interface StreamAuthorizerOptions {
 }
 
 const MAX_CACHED = 10_000;
+
+/** Spec 02 §4 AccessProtocol values that may publish: 1 RTMP device, 3 a gateway box's channel. */
+const ACCESS_RTMP = 1;
+const ACCESS_GATEWAY = 3;
+
+/** What the relay needs to ask a box for a channel's push: the box and the secret to sign the push URL with. */
+export type GatewayGrant =
+  | { ok: true; gwId: string; secret: string }
+  | { ok: false; reason: string; unreachable: boolean; disabled?: boolean };
 
 /**
  * Push and pull authorization: the API says whether the stream exists, is enabled and needs a
@@ -49,14 +59,31 @@ export class StreamAuthorizer {
     if (direction === "push") {
       if (!looked.ok) return { ok: false, status: 503, reason: `API unreachable (${looked.detail})` };
       const { reply } = looked;
-      if (!reply.exists) return { ok: false, status: 403, reason: "unknown stream: no RTMP device has this code" };
+      if (!reply.exists) return { ok: false, status: 403, reason: "unknown stream: no RTMP device or gateway channel has this code" };
       if (!reply.enabled) return { ok: false, status: 403, reason: "device disabled" };
-      if (reply.accessProtocol !== undefined && reply.accessProtocol !== 1) return { ok: false, status: 403, reason: "not an RTMP device" };
+      if (reply.accessProtocol === ACCESS_GATEWAY) {
+        // A box's push is always signed with its gateway's secret, whatever PushState says.
+        if (!reply.secretRequired || reply.secret === undefined || reply.gwId === undefined) return { ok: false, status: 403, reason: "gateway channel without a push secret" };
+        const decision = this.verify(direction, app, streamId, query, reply, reply.deviceId);
+        return decision.ok ? { ...decision, gwId: reply.gwId } : decision;
+      }
+      if (reply.accessProtocol !== undefined && reply.accessProtocol !== ACCESS_RTMP) return { ok: false, status: 403, reason: "not an RTMP device" };
       return this.verify(direction, app, streamId, query, reply, reply.deviceId);
     }
     const policy = looked.ok ? looked.reply : this.lastPullPolicy;
     if (policy === undefined) return { ok: false, status: 503, reason: `API unreachable (${looked.ok ? "" : looked.detail}) and no pull policy known` };
     return this.verify(direction, app, streamId, query, policy, looked.ok ? looked.reply.deviceId : undefined);
+  }
+
+  /** The box that owns gateway channel `streamId` and its push secret (the same answer a publish is checked against). */
+  async gatewayGrant(app: string, streamId: string): Promise<GatewayGrant> {
+    const looked = await this.lookup("push", app, streamId);
+    if (!looked.ok) return { ok: false, reason: `API unreachable (${looked.detail})`, unreachable: true };
+    const { reply } = looked;
+    if (!reply.exists || reply.accessProtocol !== ACCESS_GATEWAY) return { ok: false, reason: `${streamId} is not a gateway channel`, unreachable: false };
+    if (!reply.enabled) return { ok: false, reason: "device disabled", unreachable: false, disabled: true };
+    if (reply.gwId === undefined || reply.secret === undefined) return { ok: false, reason: "gateway channel without a push secret", unreachable: false };
+    return { ok: true, gwId: reply.gwId, secret: reply.secret };
   }
 
   private verify(direction: StreamDirection, app: string, streamId: string, query: URLSearchParams, policy: { secretRequired: boolean; secret?: string }, deviceId: string | undefined): AuthDecision {
