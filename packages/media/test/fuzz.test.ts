@@ -21,7 +21,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const ITERATIONS = 50_000;
+const ITERATIONS = 100_000;
 const MAX_FRAME_BYTES = 512 * 1024;
 const WINDOW = 32;
 
