@@ -11,8 +11,9 @@ export const USAGE = `usage: ivc <command>
   keys list [--app-id APPID]                       list keys (never their secrets)
   keys revoke SECRET_ID                            revoke a key at once
   keys temp --app-id APPID [--ttl SECONDS]         temporary credentials: SecretId, SecretKey, token, expiry (default 3600 s)
-environment: DATABASE_URL (unset: PGlite under ./var/db), IVC_MASTER_KEY or ./var/master.key
-${GATEWAY_USAGE}`;
+${GATEWAY_USAGE}
+environment: DATABASE_URL (unset: PGlite under IVC_VAR_DIR/db), IVC_MASTER_KEY or IVC_VAR_DIR/master.key, IVC_VAR_DIR (./var),
+  IVC_RELEASE_PUBLIC_KEY (for release publish: path of the Ed25519 release public key PEM, or that PEM in base64)`;
 
 export type CommandResult = { ok: true; lines: string[] } | { ok: false; reason: string };
 

@@ -16,8 +16,7 @@ import type { ParsedArgs } from "./args.js";
 
 export const GATEWAY_USAGE = `  gateway key create --cluster CLUSTER_ID [--app APPID] [--ttl 24h]
                                                    single-use gateway activation key, shown once (ttl: 90s, 30m, 24h, 7d)
-  release publish BUNDLE                           verify a release bundle, store it under IVC_VAR_DIR/releases; it becomes LatestVersion
-environment: IVC_RELEASE_PUBLIC_KEY (path of the Ed25519 release public key PEM, or that PEM in base64), IVC_VAR_DIR (./var)`;
+  release publish BUNDLE                           verify a release bundle, store it under IVC_VAR_DIR/releases; it becomes LatestVersion`;
 
 export type GatewayCommandResult = { ok: true; lines: string[] } | { ok: false; reason: string };
 

@@ -9,7 +9,12 @@ import { runCommand, USAGE } from "./commands.js";
 async function main(): Promise<number> {
   // `npm run ivc -w @ivc/api` runs in services/api; relative paths (./var) mean the directory npm was called from.
   if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 || ["--help", "-h", "help"].includes(argv[0] ?? "")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const args = parseArgs(argv);
   if (!args.ok) {
     process.stderr.write(`${args.reason}\n${USAGE}\n`);
     return 64;
