@@ -15,6 +15,11 @@ export interface VideoFrame {
   /** One access unit in Annex-B form (start-code prefixed NAL units). */
   data: Buffer;
   keyframe: boolean;
+  /**
+   * The NAL units of `data` as `splitAnnexB` gives them (views into it), when the producer has
+   * already split it: a consumer then does not scan the access unit again.
+   */
+  nalus?: readonly Buffer[];
 }
 
 export interface AudioFrame {

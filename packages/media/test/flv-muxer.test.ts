@@ -51,6 +51,11 @@ describe("FlvMuxer with H.264", () => {
     expect(video).toMatchObject({ codec_name: "h264", width: 330, height: 250, nb_read_frames: String(h264.length) });
   });
 
+  it("writes the same bytes from the NAL units a demuxer already found as from rescanning the access unit", () => {
+    const withNalus = h264.map((f) => ({ ...f, nalus: splitAnnexB(f.data) }));
+    expect(muxToFile(withNalus)).toEqual(muxToFile(h264));
+  });
+
   it("starts timestamps at 0 and steps 40 ms per frame, across a 33-bit PTS wrap", () => {
     const wrapping = h264.slice(0, 10).map((f, i) => {
       const t = (2 ** 33 - 5 * FRAME_TICKS + i * FRAME_TICKS) % 2 ** 33;

@@ -1,7 +1,7 @@
 import { splitAccessUnits } from "../src/codec/access-unit.js";
 import { videoCodecTraits } from "../src/codec/video-codec.js";
-import { joinAnnexB } from "../src/codec/nal.js";
-import type { AudioCodec, AudioFrame, VideoCodec, VideoFrame } from "../src/frame.js";
+import { joinAnnexB, splitAnnexB } from "../src/codec/nal.js";
+import type { AudioCodec, AudioFrame, Frame, VideoCodec, VideoFrame } from "../src/frame.js";
 import { wrapPts } from "../src/frame.js";
 
 /** 25 fps in 90 kHz ticks. */
@@ -28,4 +28,9 @@ export function g711Frames(codec: Exclude<AudioCodec, "AAC">, samples: Buffer, s
 /** Merges two frame lists by DTS (the order a camera would send them). */
 export function interleave<A extends { dts: number }, B extends { dts: number }>(a: readonly A[], b: readonly B[]): Array<A | B> {
   return [...a, ...b].sort((x, y) => x.dts - y.dts);
+}
+
+/** `frames` as a demuxer gives them: video frames carry the NAL units it found. */
+export function demuxed<T extends Frame>(frames: readonly (T | undefined)[]): T[] {
+  return frames.map((frame) => (frame?.kind === "video" ? { ...frame, nalus: splitAnnexB(frame.data) } : frame) as T);
 }

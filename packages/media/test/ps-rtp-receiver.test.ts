@@ -4,7 +4,7 @@ import { PsRtpReceiver } from "../src/ps/rtp-receiver.js";
 import { PsMuxer } from "../src/ps/muxer.js";
 import { parseRtp } from "../src/rtp/packet.js";
 import { RtpPacketizer } from "../src/rtp/packetizer.js";
-import { g711Frames, interleave, videoFrames } from "./frames.js";
+import { demuxed, g711Frames, interleave, videoFrames } from "./frames.js";
 import { encodeTestAudio, encodeTestVideo } from "./media-tools.js";
 
 let video: VideoFrame[];
@@ -49,16 +49,26 @@ describe("PsRtpReceiver", () => {
     const packets = packetize(frames);
     const receiver = new PsRtpReceiver();
     const out = receive(shuffleLocally(packets, 6), receiver);
-    expect(out.filter((f) => f.kind === "video")).toEqual(video);
+    expect(out.filter((f) => f.kind === "video")).toEqual(demuxed(video));
     expect(out.filter((f) => f.kind === "audio")).toEqual(frames.filter((f) => f.kind === "audio"));
     expect(receiver.stats.reorder.lost).toBe(0);
     expect(receiver.demuxer.videoParameters).toMatchObject({ width: 640, height: 360 });
   });
 
+  it("delivers a stream that starts at a pack header after the short start hold, not the reorder latency", () => {
+    const receiver = new PsRtpReceiver({ reorder: { maxLatencyMs: 100, startHoldMs: 10 } });
+    const first = packetize(video.slice(0, 1));
+    expect(first.flatMap((p) => receiver.push(p, 0))).toEqual([]);
+    expect(receiver.pollDueAtMs).toBe(10);
+    expect(receiver.poll(9)).toEqual([]);
+    expect(receiver.poll(10)).toEqual(demuxed(video.slice(0, 1)));
+    expect(receiver.pollDueAtMs).toBeUndefined();
+  });
+
   it("ignores duplicated packets", () => {
     const packets = packetize(video.slice(0, 10));
     const receiver = new PsRtpReceiver();
-    expect(receive(packets.flatMap((p) => [p, p]), receiver)).toEqual(video.slice(0, 10));
+    expect(receive(packets.flatMap((p) => [p, p]), receiver)).toEqual(demuxed(video.slice(0, 10)));
     expect(receiver.stats.reorder.duplicates).toBe(packets.length);
   });
 
@@ -71,7 +81,7 @@ describe("PsRtpReceiver", () => {
     perFrame[victim]!.splice(1, 1);
     const receiver = new PsRtpReceiver({ reorder: { window: 4 } });
     const out = receive(perFrame.flat(), receiver);
-    expect(out).toEqual(video.slice(0, 6).filter((_, i) => i !== victim));
+    expect(out).toEqual(demuxed(video.slice(0, 6).filter((_, i) => i !== victim)));
     expect(receiver.stats.reorder.lost).toBe(1);
   });
 
@@ -90,7 +100,7 @@ describe("PsRtpReceiver", () => {
       return copy;
     });
     const receiver = new PsRtpReceiver();
-    expect(receive([...first, ...second], receiver)).toEqual([...video.slice(0, 5), ...video.slice(25, 30)]);
+    expect(receive([...first, ...second], receiver)).toEqual(demuxed([...video.slice(0, 5), ...video.slice(25, 30)]));
     expect(receiver.stats.ssrcChanges).toBe(1);
   });
 });

@@ -35,6 +35,40 @@ describe("ReorderBuffer", () => {
     expect(buffer.stats.late).toBe(0);
   });
 
+  it("holds a recognised stream start only for the short start hold", () => {
+    const buffer = new ReorderBuffer<Item>({ maxLatencyMs: LATENCY, startHoldMs: 10 }, (item) => item.sequenceNumber === 10);
+    expect(feed(buffer, [10, 11], 0)).toEqual([]);
+    expect(buffer.pollDueAtMs).toBe(10);
+    expect(seqs(buffer.poll(9))).toEqual([]);
+    expect(seqs(buffer.poll(10))).toEqual([10, 11]);
+    expect(feed(buffer, [12], 11)).toEqual([12]);
+  });
+
+  it("moves the start back to packets that overtook a recognised start during its hold", () => {
+    const buffer = new ReorderBuffer<Item>({ maxLatencyMs: LATENCY, startHoldMs: 10 }, (item) => item.sequenceNumber % 4 === 0);
+    expect(feed(buffer, [4, 1], 0)).toEqual([]);
+    // 1 is no stream start: the long hold applies again until 0 arrives.
+    expect(buffer.pollDueAtMs).toBe(LATENCY);
+    expect(feed(buffer, [0, 3, 2], 5)).toEqual([]);
+    expect(buffer.pollDueAtMs).toBe(15);
+    expect(seqs(buffer.poll(15))).toEqual([0, 1, 2, 3, 4]);
+    expect(buffer.stats).toMatchObject({ late: 0, lost: 0 });
+  });
+
+  it("keeps the full start hold for a start that is not recognised", () => {
+    const buffer = new ReorderBuffer<Item>({ maxLatencyMs: LATENCY, startHoldMs: 10 }, () => false);
+    expect(feed(buffer, [7], 0)).toEqual([]);
+    expect(seqs(buffer.poll(LATENCY - 1))).toEqual([]);
+    expect(seqs(buffer.poll(LATENCY))).toEqual([7]);
+  });
+
+  it("reports when a held gap times out, and nothing when no packet is held", () => {
+    const buffer = started(1);
+    expect(buffer.pollDueAtMs).toBeUndefined();
+    expect(feed(buffer, [3], 500)).toEqual([]);
+    expect(buffer.pollDueAtMs).toBe(500 + LATENCY);
+  });
+
   it("restores order of swapped packets across the 16-bit wrap", () => {
     const buffer = started(65533);
     expect(feed(buffer, [65534, 0, 65535, 2, 1, 3])).toEqual([65534, 65535, 0, 1, 2, 3]);

@@ -93,12 +93,14 @@ export class StreamSession {
   private lastPacketAt: number | undefined;
   private lastAudienceAt = Date.now();
   private waitingViewers = 0;
-  private bytesInSinceFlush = 0;
-  private bytesInSinceRate = 0;
+  private bytesInAtRate = 0;
   private lastRateAt = Date.now();
   private reportedLost = 0;
   private reportedForeign = 0;
   private totalBytesIn = 0;
+  /** A poll of the reorder buffer at its own deadline, so a held stream start or gap does not wait for the tick. */
+  private pollTimer: NodeJS.Timeout | undefined;
+  private pollTimerDueAt = 0;
 
   private constructor(private readonly init: StreamSessionInit) {
     this.streamId = init.streamId;
@@ -249,7 +251,7 @@ export class StreamSession {
   /** Periodic work: reorder timeouts, watchdogs, metrics. */
   tick(now: number): void {
     if (this.ended) return;
-    this.deliver(this.receiver.poll(now), now);
+    if (this.receiver.heldPackets > 0) this.deliver(this.receiver.poll(now), now);
     this.flushMetrics(now);
     if (this.ended) return;
     const { silenceMs, noViewerMs } = this.init.settings;
@@ -281,6 +283,7 @@ export class StreamSession {
     this.ended = true;
     const error = reason instanceof PlayError ? reason : new PlayError("closed", `stream closed: ${reason}`);
     this.rejectReady(error);
+    clearTimeout(this.pollTimer);
     this.ingest?.close();
     this.fanout?.closeAll(error.message, viewersHear);
     void this.hls?.stop();
@@ -298,7 +301,8 @@ export class StreamSession {
 
   private onPacket(packet: Buffer): void {
     if (this.ended) return;
-    this.bytesInSinceFlush += packet.length;
+    this.totalBytesIn += packet.length;
+    this.init.metrics.traffic.bytesIn += packet.length;
     if (!this.gate.admits(packet)) return;
     const now = Date.now();
     if (this.firstPacketAt === undefined) {
@@ -307,6 +311,21 @@ export class StreamSession {
     }
     this.lastPacketAt = now;
     this.deliver(this.receiver.push(packet, now), now);
+    this.schedulePoll();
+  }
+
+  private schedulePoll(): void {
+    const due = this.receiver.pollDueAtMs;
+    if (due === undefined || this.ended || (this.pollTimer !== undefined && this.pollTimerDueAt <= due)) return;
+    clearTimeout(this.pollTimer);
+    this.pollTimerDueAt = due;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      if (this.ended) return;
+      const now = Date.now();
+      this.deliver(this.receiver.poll(now), now);
+      this.schedulePoll();
+    }, Math.max(0, due - Date.now()));
   }
 
   private deliver(frames: readonly Frame[], now: number): void {
@@ -326,7 +345,7 @@ export class StreamSession {
           hasAudio,
           maxViewerBufferBytes: this.init.settings.maxViewerBufferBytes,
           gopCacheBytes: this.init.settings.gopCacheBytes,
-          onBytesOut: (bytes) => this.init.metrics.bytesOut.inc(bytes),
+          onBytesOut: (bytes) => (this.init.metrics.traffic.bytesOut += bytes),
           onViewerDropped: (viewer, reason) => {
             this.init.metrics.droppedViewers.inc();
             this.init.logger.warn({ streamId: this.streamId, protocol: viewer.protocol }, reason);
@@ -355,15 +374,9 @@ export class StreamSession {
 
   private flushMetrics(now: number): void {
     const m = this.init.metrics;
-    if (this.bytesInSinceFlush > 0) {
-      m.bytesIn.inc(this.bytesInSinceFlush);
-      this.totalBytesIn += this.bytesInSinceFlush;
-      this.bytesInSinceRate += this.bytesInSinceFlush;
-      this.bytesInSinceFlush = 0;
-    }
     if (now - this.lastRateAt < 1000) return;
-    m.bitrate.set({ stream: this.streamId }, Math.round((this.bytesInSinceRate * 8 * 1000) / (now - this.lastRateAt)));
-    this.bytesInSinceRate = 0;
+    m.bitrate.set({ stream: this.streamId }, Math.round(((this.totalBytesIn - this.bytesInAtRate) * 8 * 1000) / (now - this.lastRateAt)));
+    this.bytesInAtRate = this.totalBytesIn;
     this.lastRateAt = now;
     const lost = this.receiver.stats.reorder.lost;
     if (lost > this.reportedLost) m.rtpLost.inc(lost - this.reportedLost);

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FlvViewer, ViewerClose } from "./flv-fanout.js";
-import { encodeWsFrame, WsFrameParser, WsOpcode } from "./ws-frame.js";
+import { encodeWsFrame, WsFrameParser, WsOpcode, wsFrameHeader } from "./ws-frame.js";
 
 /** HTTP-FLV: the FLV byte stream as an endless chunked response body. */
 export function httpFlvViewer(res: ServerResponse): FlvViewer {
@@ -57,7 +57,12 @@ export function wsFlvViewer(socket: Duplex): FlvViewer {
   return {
     protocol: "ws-flv",
     write: (chunk) => {
-      if (!closed) socket.write(encodeWsFrame(WsOpcode.Binary, chunk));
+      if (closed) return;
+      // The tag is shared by every viewer: header and tag go out in one writev, the tag uncopied.
+      socket.cork();
+      socket.write(wsFrameHeader(WsOpcode.Binary, chunk.length));
+      socket.write(chunk);
+      socket.uncork();
     },
     get bufferedBytes() {
       return socket.writableLength;

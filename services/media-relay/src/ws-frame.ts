@@ -20,7 +20,11 @@ export function wsAcceptKey(key: string): string {
 
 /** One unmasked, unfragmented frame, as a server sends (RFC 6455 §5.1: servers never mask). */
 export function encodeWsFrame(opcode: number, payload: Buffer): Buffer {
-  const length = payload.length;
+  return Buffer.concat([wsFrameHeader(opcode, payload.length), payload]);
+}
+
+/** The header of an unmasked final frame of `length` bytes, for writing it ahead of a shared payload without copying it. */
+export function wsFrameHeader(opcode: number, length: number): Buffer {
   const headerLength = length < 126 ? 2 : length <= 0xffff ? 4 : 10;
   const header = Buffer.allocUnsafe(headerLength);
   header[0] = 0x80 | opcode;
@@ -33,7 +37,7 @@ export function encodeWsFrame(opcode: number, payload: Buffer): Buffer {
     header[1] = 127;
     header.writeBigUInt64BE(BigInt(length), 2);
   }
-  return Buffer.concat([header, payload]);
+  return header;
 }
 
 /**

@@ -41,16 +41,24 @@ export function joinAnnexB(nals: readonly Buffer[]): Buffer {
 
 /** NAL units with 4-byte big-endian length prefixes (ISO 14496-15 sample format, lengthSizeMinusOne = 3). */
 export function toLengthPrefixed(nals: readonly Buffer[]): Buffer {
+  const out = Buffer.allocUnsafe(lengthPrefixedSize(nals));
+  writeLengthPrefixed(nals, out, 0);
+  return out;
+}
+
+export function lengthPrefixedSize(nals: readonly Buffer[]): number {
   let total = 0;
   for (const nal of nals) total += 4 + nal.length;
-  const out = Buffer.allocUnsafe(total);
-  let offset = 0;
+  return total;
+}
+
+/** Writes `toLengthPrefixed(nals)` into `out` at `offset`, for callers that build the enclosing buffer in one allocation. */
+export function writeLengthPrefixed(nals: readonly Buffer[], out: Buffer, offset: number): void {
   for (const nal of nals) {
     out.writeUInt32BE(nal.length, offset);
     nal.copy(out, offset + 4);
     offset += 4 + nal.length;
   }
-  return out;
 }
 
 /** Removes emulation_prevention_three_byte (H.264 §7.4.1) so the RBSP can be bit-parsed. */

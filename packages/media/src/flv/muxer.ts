@@ -1,7 +1,7 @@
 import { audioSpecificConfig, parseAdtsHeader } from "../codec/aac.js";
 import { buildAvcDecoderConfigurationRecord } from "../codec/avc-decoder-config.js";
 import { buildHevcDecoderConfigurationRecord } from "../codec/hevc-decoder-config.js";
-import { splitAnnexB, toLengthPrefixed } from "../codec/nal.js";
+import { lengthPrefixedSize, splitAnnexB, writeLengthPrefixed } from "../codec/nal.js";
 import type { VideoParameters } from "../codec/parameter-sets.js";
 import { ParameterSetCache } from "../codec/parameter-sets.js";
 import { videoCodecTraits } from "../codec/video-codec.js";
@@ -10,8 +10,8 @@ import { aacRawBody, aacSequenceHeaderBody, g711Body } from "./audio-tag.js";
 import { compositionTimeMs, FlvClock } from "./clock.js";
 import type { FlvStreamInfo } from "./metadata.js";
 import { buildOnMetaData } from "./metadata.js";
-import { buildFlvHeader, buildFlvTag, FlvTagType } from "./tag.js";
-import { avcFrameBody, avcSequenceHeaderBody, hevcFrameBody, hevcSequenceStartBody } from "./video-tag.js";
+import { allocFlvTag, buildFlvHeader, buildFlvTag, FLV_TAG_HEADER_LENGTH, FlvTagType } from "./tag.js";
+import { avcFramePrefix, avcSequenceHeaderBody, hevcFramePrefix, hevcSequenceStartBody } from "./video-tag.js";
 
 export interface FlvMuxerOptions {
   /** Announce and carry video (default true). */
@@ -108,7 +108,7 @@ export class FlvMuxer {
 
   private pushVideo(frame: VideoFrame, rawMs: number): FlvTag[] {
     if (!this.withVideo) return [];
-    const nals = splitAnnexB(frame.data);
+    const nals = frame.nalus ?? splitAnnexB(frame.data);
     if (this.parameterSets?.codec !== frame.codec) {
       this.parameterSets = new ParameterSetCache(frame.codec);
       this.videoSequenceBody = undefined;
@@ -134,9 +134,12 @@ export class FlvMuxer {
     }
     if (frame.keyframe) this.sawKeyframe = true;
     const cts = compositionTimeMs(frame.pts, frame.dts);
-    const lengthPrefixed = toLengthPrefixed(samples);
-    const body = frame.codec === "H264" ? avcFrameBody(frame.keyframe, cts, lengthPrefixed) : hevcFrameBody(frame.keyframe, cts, lengthPrefixed);
-    tags.push(this.tag("video", frame.keyframe, false, timestampMs, body));
+    // Built in one allocation: the access unit is the bulk of the stream's bytes.
+    const prefix = frame.codec === "H264" ? avcFramePrefix(frame.keyframe, cts) : hevcFramePrefix(frame.keyframe, cts);
+    const data = allocFlvTag(FlvTagType.Video, timestampMs, prefix.length + lengthPrefixedSize(samples));
+    prefix.copy(data, FLV_TAG_HEADER_LENGTH);
+    writeLengthPrefixed(samples, data, FLV_TAG_HEADER_LENGTH + prefix.length);
+    tags.push({ kind: "video", keyframe: frame.keyframe, sequenceHeader: false, timestampMs, data });
     this.stats.videoTags++;
     return tags;
   }

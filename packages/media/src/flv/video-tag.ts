@@ -30,9 +30,9 @@ export function avcSequenceHeaderBody(record: Buffer): Buffer {
   return Buffer.concat([Buffer.from([(FlvFrameType.Key << 4) | AVC_CODEC_ID, 0]), si24(0), record]);
 }
 
-/** `samples` are length-prefixed NAL units; `compositionTimeMs` = PTS − DTS. */
-export function avcFrameBody(keyframe: boolean, compositionTimeMs: number, samples: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([(frameTypeOf(keyframe) << 4) | AVC_CODEC_ID, 1]), si24(compositionTimeMs), samples]);
+/** What precedes the length-prefixed NAL units in a coded AVC frame's body; `compositionTimeMs` = PTS − DTS. */
+export function avcFramePrefix(keyframe: boolean, compositionTimeMs: number): Buffer {
+  return Buffer.concat([Buffer.from([(frameTypeOf(keyframe) << 4) | AVC_CODEC_ID, 1]), si24(compositionTimeMs)]);
 }
 
 function exHeader(keyframe: boolean, packetType: number): Buffer {
@@ -43,8 +43,8 @@ export function hevcSequenceStartBody(record: Buffer): Buffer {
   return Buffer.concat([exHeader(true, ExVideoPacketType.SequenceStart), record]);
 }
 
-/** CodedFramesX omits the composition time when it is zero, as Enhanced RTMP allows. */
-export function hevcFrameBody(keyframe: boolean, compositionTimeMs: number, samples: Buffer): Buffer {
-  if (compositionTimeMs === 0) return Buffer.concat([exHeader(keyframe, ExVideoPacketType.CodedFramesX), samples]);
-  return Buffer.concat([exHeader(keyframe, ExVideoPacketType.CodedFrames), si24(compositionTimeMs), samples]);
+/** What precedes the NAL units of a coded HEVC frame; CodedFramesX omits a zero composition time, as Enhanced RTMP allows. */
+export function hevcFramePrefix(keyframe: boolean, compositionTimeMs: number): Buffer {
+  if (compositionTimeMs === 0) return exHeader(keyframe, ExVideoPacketType.CodedFramesX);
+  return Buffer.concat([exHeader(keyframe, ExVideoPacketType.CodedFrames), si24(compositionTimeMs)]);
 }

@@ -107,6 +107,8 @@ export class PsDemuxer {
   /**
    * Feeds program stream bytes. `rtpTimestamp` (when the bytes are an RTP payload) lets a
    * timestamp change close the pending frame, as GB28181 packs one frame per RTP timestamp.
+   * The demuxer keeps views of `data` until the frame it belongs to is complete: the caller must
+   * not overwrite it afterwards (a fresh datagram or framer output each time).
    */
   push(data: Uint8Array, rtpTimestamp?: number): Frame[] {
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -289,7 +291,8 @@ export class PsDemuxer {
       this.stats.oversizedFrames++;
       return;
     }
-    au.parts.push(Buffer.from(pes.payload));
+    // A view, not a copy: the input buffers are not reused (see push()), and completeVideo() copies once.
+    au.parts.push(pes.payload);
     au.size += pes.payload.length;
   }
 
@@ -306,7 +309,7 @@ export class PsDemuxer {
     if (this.parameterSets?.codec !== au.codec) this.parameterSets = new ParameterSetCache(au.codec);
     this.parameterSets.update(nals);
     this.lastVideoPts = au.pts;
-    this.emit({ kind: "video", codec: au.codec, pts: au.pts, dts: au.dts, data, keyframe: videoCodecTraits[au.codec].isKeyframe(nals) });
+    this.emit({ kind: "video", codec: au.codec, pts: au.pts, dts: au.dts, data, keyframe: videoCodecTraits[au.codec].isKeyframe(nals), nalus: nals });
   }
 
   private handleAudio(pes: PesPacket): void {

@@ -33,3 +33,8 @@ export function measurePsPacket(data: Uint8Array, offset: number): PsPacketMeasu
   // PES_packet_length 0 ("unbounded") is only allowed for video in transport streams (§2.4.3.7).
   return length === 0 ? INVALID : { kind: "packet", length: 6 + length };
 }
+
+/** Bytes opening with a pack header (00 00 01 BA): where a GB28181 PS frame, and so a stream, can start. */
+export function startsWithPackHeader(data: Uint8Array): boolean {
+  return data.length >= 4 && data[0] === 0 && data[1] === 0 && data[2] === 1 && data[3] === PackStartCode;
+}

@@ -5,6 +5,7 @@ import type { ReorderOptions, ReorderStats } from "../rtp/reorder.js";
 import { ReorderBuffer } from "../rtp/reorder.js";
 import type { PsDemuxerOptions, PsDemuxerStats } from "./demuxer.js";
 import { PsDemuxer } from "./demuxer.js";
+import { startsWithPackHeader } from "./packet-boundary.js";
 
 export interface PsRtpReceiverOptions {
   reorder?: ReorderOptions;
@@ -40,13 +41,20 @@ export class PsRtpReceiver {
   };
 
   constructor(options: PsRtpReceiverOptions = {}) {
-    this.reorder = new ReorderBuffer<RtpPacket>(options.reorder);
+    // A device answering an INVITE starts at a pack header (GB/T 28181-2016 Annex C: one frame per
+    // RTP timestamp, each opening with a pack header), so a stream start needs no reorder hold.
+    this.reorder = new ReorderBuffer<RtpPacket>(options.reorder, (packet) => startsWithPackHeader(packet.payload));
     this.demuxer = new PsDemuxer(options.demuxer);
   }
 
   /** Packets waiting in the reorder buffer. */
   get heldPackets(): number {
     return this.reorder.heldCount;
+  }
+
+  /** When `poll()` will next release held packets; undefined if none are held. */
+  get pollDueAtMs(): number | undefined {
+    return this.reorder.pollDueAtMs;
   }
 
   get stats(): PsRtpReceiverStats {

@@ -13,7 +13,7 @@ export interface RtpPacket {
   sequenceNumber: number;
   timestamp: number;
   ssrc: number;
-  csrcs: number[];
+  csrcs: readonly number[];
   extension?: RtpHeaderExtension;
   /** Payload view with padding removed. */
   payload: Buffer;
@@ -24,6 +24,9 @@ export type RtpRejectReason = "too-short" | "bad-version" | "rtcp" | "truncated-
 export type RtpParseResult = { ok: true; packet: RtpPacket } | { ok: false; reason: RtpRejectReason };
 
 export const RTP_HEADER_LENGTH = 12;
+
+/** Shared by every packet without CSRCs (nearly all): no array per packet. */
+const NO_CSRCS: readonly number[] = Object.freeze([]);
 
 /**
  * Payload types 72..76 collide with RTCP packet types 200..204 once the marker bit is folded in;
@@ -48,8 +51,8 @@ export function parseRtp(data: Buffer): RtpParseResult {
   const csrcCount = b0 & 0x0f;
   let offset = RTP_HEADER_LENGTH + csrcCount * 4;
   if (offset > data.length) return { ok: false, reason: "truncated-header" };
-  const csrcs: number[] = [];
-  for (let i = 0; i < csrcCount; i++) csrcs.push(data.readUInt32BE(RTP_HEADER_LENGTH + i * 4));
+  let csrcs = NO_CSRCS;
+  if (csrcCount > 0) csrcs = Array.from({ length: csrcCount }, (_, i) => data.readUInt32BE(RTP_HEADER_LENGTH + i * 4));
   let extension: RtpHeaderExtension | undefined;
   if (b0 & 0x10) {
     if (offset + 4 > data.length) return { ok: false, reason: "truncated-header" };

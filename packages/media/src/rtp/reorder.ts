@@ -2,12 +2,16 @@
  * Restores RTP sequence order (RFC 3550 §A.1 extended sequence numbers, 16-bit wraparound).
  * A gap is waited for until `window` packets are held or the oldest held packet is older than
  * `maxLatencyMs`; then the missing packets are declared lost and delivery continues. The first
- * packets of a stream are held for the same budget, so a reordered stream start is not lost.
+ * packets of a stream are held for the same budget, so a reordered stream start is not lost,
+ * unless the oldest one held is recognisably where the stream starts (`startsStream`): then the
+ * hold is only `startHoldMs`, to collect packets a few positions out of order.
  */
 export interface ReorderOptions {
   /** Maximum packets held while waiting for a gap to fill (default 64). */
   window?: number;
   maxLatencyMs?: number;
+  /** Startup hold when the oldest packet held is a recognised stream start (default 10 ms, capped at maxLatencyMs). */
+  startHoldMs?: number;
 }
 
 export interface ReorderStats {
@@ -32,6 +36,7 @@ interface Held<T> {
 export class ReorderBuffer<T extends { sequenceNumber: number }> {
   private readonly window: number;
   private readonly maxLatencyMs: number;
+  private readonly startHoldMs: number;
   private readonly held = new Map<number, Held<T>>();
   /** Extended sequence number expected next; undefined before the first packet. */
   private expected: number | undefined;
@@ -41,9 +46,17 @@ export class ReorderBuffer<T extends { sequenceNumber: number }> {
   private readonly emittedRing: Float64Array;
   readonly stats: ReorderStats = { emitted: 0, lost: 0, duplicates: 0, late: 0, resets: 0 };
 
-  constructor(options: ReorderOptions = {}) {
+  /**
+   * `startsStream` tells an item that can open the stream (e.g. a PS pack start): a stream
+   * starting there needs the long startup hold only against packets that overtook its first one.
+   */
+  constructor(
+    options: ReorderOptions = {},
+    private readonly startsStream?: (item: T) => boolean,
+  ) {
     this.window = Math.max(1, options.window ?? 64);
     this.maxLatencyMs = options.maxLatencyMs ?? 100;
+    this.startHoldMs = Math.min(this.maxLatencyMs, options.startHoldMs ?? 10);
     this.emittedRing = new Float64Array(Math.max(this.window, MAX_MISORDER)).fill(-1);
   }
 
@@ -51,7 +64,22 @@ export class ReorderBuffer<T extends { sequenceNumber: number }> {
     return this.held.size;
   }
 
+  /** When `poll()` will next release something by waiting (a start hold or a gap timing out); undefined if nothing is held. */
+  get pollDueAtMs(): number | undefined {
+    if (this.held.size === 0) return undefined;
+    if (this.starting) {
+      const oldest = this.held.get(this.expected!)!;
+      return oldest.arrivedAtMs + this.startHoldOf(oldest.item);
+    }
+    return this.held.get(this.oldestHeld())!.arrivedAtMs + this.maxLatencyMs;
+  }
+
   push(item: T, nowMs: number): T[] {
+    if (this.held.size === 0 && !this.starting && this.expected !== undefined && item.sequenceNumber === (this.expected & 0xffff)) {
+      // The common case, the next packet in order with nothing held: no bookkeeping beyond the emit.
+      this.markEmitted(this.expected);
+      return [item];
+    }
     const out: T[] = [];
     if (this.expected === undefined) {
       // Offset by one cycle so extended numbers stay positive when the start moves back.
@@ -110,7 +138,9 @@ export class ReorderBuffer<T extends { sequenceNumber: number }> {
 
   private release(out: T[], nowMs: number): void {
     if (this.starting && this.held.size > 0) {
-      if (this.held.size < this.window && nowMs - this.held.get(this.oldestHeld())!.arrivedAtMs < this.maxLatencyMs) return;
+      // While starting, `expected` is the oldest held packet (the start moves back to it).
+      const oldest = this.held.get(this.expected!)!;
+      if (this.held.size < this.window && nowMs - oldest.arrivedAtMs < this.startHoldOf(oldest.item)) return;
       this.starting = false;
     }
     for (;;) {
@@ -127,11 +157,15 @@ export class ReorderBuffer<T extends { sequenceNumber: number }> {
   private drainInOrder(out: T[]): void {
     for (let held = this.held.get(this.expected!); held !== undefined; held = this.held.get(this.expected!)) {
       this.held.delete(this.expected!);
-      this.emittedRing[this.expected! % this.emittedRing.length] = this.expected!;
+      this.markEmitted(this.expected!);
       out.push(held.item);
-      this.stats.emitted++;
-      this.expected!++;
     }
+  }
+
+  private markEmitted(ext: number): void {
+    this.emittedRing[ext % this.emittedRing.length] = ext;
+    this.stats.emitted++;
+    this.expected = ext + 1;
   }
 
   private drainAll(out: T[]): void {
@@ -142,6 +176,10 @@ export class ReorderBuffer<T extends { sequenceNumber: number }> {
       this.expected = oldest;
       this.drainInOrder(out);
     }
+  }
+
+  private startHoldOf(first: T): number {
+    return this.startsStream?.(first) === true ? this.startHoldMs : this.maxLatencyMs;
   }
 
   private oldestHeld(): number {

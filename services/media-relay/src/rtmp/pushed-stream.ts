@@ -63,7 +63,7 @@ export class PushedStream {
   push(tag: FlvTagData): void {
     if (this.ended) return;
     this.bytesIn += tag.body.length;
-    this.metrics.bytesIn.inc(tag.body.length);
+    this.metrics.traffic.bytesIn += tag.body.length;
     for (const frame of this.demuxer.push(tag)) {
       if (frame.kind === "audio") {
         this.audioCodec = frame.codec;
@@ -75,7 +75,7 @@ export class PushedStream {
           hasAudio: this.announcedAudio,
           maxViewerBufferBytes: this.settings.maxViewerBufferBytes,
           gopCacheBytes: this.settings.gopCacheBytes,
-          onBytesOut: (bytes) => this.metrics.bytesOut.inc(bytes),
+          onBytesOut: (bytes) => (this.metrics.traffic.bytesOut += bytes),
           onViewerDropped: (viewer, reason) => {
             this.metrics.droppedViewers.inc();
             this.logger.warn({ streamId: this.streamId, protocol: viewer.protocol }, reason);
