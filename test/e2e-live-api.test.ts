@@ -51,7 +51,7 @@ async function gbCamera(name: string, transportProtocol: 1 | 2): Promise<{ chann
   });
   sims.push(sim);
   await sim.start();
-  const channelId = await waitFor(() => `${name}'s channel; gateway log about ${d.Code}:\n${gw.logs().split("\n").filter((l) => l.includes(d.Code)).slice(-30).join("\n")}`, async () => {
+  const channelId = await waitFor(() => `${name}'s channel; the device received ${sim.journal.map((j) => j.method).join(", ")}; sip-server log:\n${gw.logs().split("\n").filter((l) => l.includes("sip-server")).slice(-20).join("\n")}`, async () => {
     const list = await gw.call<Array<{ ChannelId: string; State: number }>>("GET", `/ivc/cms/device/channel?DeviceId=${d.Id}`);
     return list.Data[0]?.State === 1 ? list.Data[0].ChannelId : undefined;
   });

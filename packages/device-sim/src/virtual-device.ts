@@ -536,7 +536,9 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     if (cmdType !== undefined && this.options.dropCmdTypes.includes(cmdType)) return;
     // §9.5.2: the 200 only acknowledges receipt; the answer follows as a new MESSAGE.
     transaction.respond(createResponse(request, 200));
-    if (!manscdp.ok || this.state !== "running") return;
+    // A platform queries as soon as its 200 OK is out; over TCP the query can share one read with that
+    // 200, before start() has moved to "running", so a device still "starting" answers too.
+    if (!manscdp.ok || (this.state !== "running" && this.state !== "starting")) return;
     if (manscdp.kind === "Control" && manscdp.cmdType === "DeviceControl") {
       this.onDeviceControl(manscdp);
       return;

@@ -1,4 +1,4 @@
-import { parseManscdp } from "@ivc/gb28181";
+import { buildCatalogQuery, parseManscdp } from "@ivc/gb28181";
 import type { ManscdpParseResult } from "@ivc/gb28181";
 import {
   TransactionManager,
@@ -11,6 +11,7 @@ import {
   generateTag,
   getHeader,
   parseDigestCredentials,
+  serializeSipMessage,
   verifyDigest,
 } from "@ivc/sip";
 import type { DigestVerifyResult, NodeSipTransport, ServerTransaction, SipDestination, SipRequest, SipResponse } from "@ivc/sip";
@@ -36,6 +37,11 @@ export interface TestPlatformOptions {
   messageStatus?: number;
   /** Ignore this many requests from the device (as if lost on the wire). */
   dropFirst?: number;
+  /**
+   * Write a Catalog query in the same TCP segment as the REGISTER's 200 OK, as a busy platform's
+   * writes coalesce: the device reads both in one chunk, before its start() has resumed.
+   */
+  catalogQueryWithOk?: boolean;
 }
 
 /** A minimal GB28181 platform on 127.0.0.1 built from the sip package: a digest registrar that records everything. */
@@ -159,7 +165,15 @@ export class TestPlatform {
       } else {
         auth = verifyDigest(credentials, { method: "REGISTER", realm: DOMAIN, password: this.options.password });
         const expires = this.options.grantExpires ?? Number(getHeader(request, "Expires"));
-        transaction.respond(createResponse(request, auth.ok ? 200 : 403, auth.ok ? { headers: [["Expires", String(expires)]] } : {}));
+        const answer = createResponse(request, auth.ok ? 200 : 403, auth.ok ? { headers: [["Expires", String(expires)]] } : {});
+        if (auth.ok && this.options.catalogQueryWithOk && remote.protocol === "tcp") {
+          this.received.push({ request, remote, auth });
+          const deviceId = /sip:(\d{20})@/.exec(getHeader(request, "From") ?? "")?.[1] ?? "";
+          const query = this.requestToDevice("MESSAGE", deviceId, buildCatalogQuery({ sn: 99, deviceId }));
+          void this.transport.send(Buffer.concat([serializeSipMessage(answer), serializeSipMessage(query)]), remote);
+          return;
+        }
+        transaction.respond(answer);
       }
     } else {
       transaction.respond(createResponse(request, this.options.messageStatus ?? 200));

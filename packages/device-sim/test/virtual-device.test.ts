@@ -333,6 +333,15 @@ describe("VirtualDevice over TCP", () => {
   });
 });
 
+describe("VirtualDevice answering right after REGISTER", () => {
+  it("answers a query that arrives in the same TCP read as the REGISTER's 200 OK", async () => {
+    const { platform, device } = await setup({ transport: "tcp", deviceId: NVR_ID, channels: 2 }, { catalogQueryWithOk: true });
+    await device.start();
+    const [answer] = await platform.waitFor("MESSAGE", 1, "Catalog");
+    expect(answer?.manscdp).toMatchObject({ ok: true, kind: "Response", cmdType: "Catalog", sn: 99 });
+  });
+});
+
 describe("VirtualDevice subscriptions and media", () => {
   it("accepts a catalog SUBSCRIBE and reports a channel going offline in a NOTIFY inside that dialog", async () => {
     const { platform, device } = await setup({ deviceId: NVR_ID, channels: 4 });
