@@ -84,7 +84,11 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 120_000)),
   ]);
   if (!ready) {
-    launcher.kill("SIGKILL");
+    // SIGTERM first: the launcher then stops the NATS and Redis it started (they run detached,
+    // so a SIGKILL would leave them behind).
+    launcher.kill("SIGTERM");
+    const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+    if (!gone) launcher.kill("SIGKILL");
     throw new Error(`gateway did not become ready:\n${output.slice(-6000)}`);
   }
   const apiUrl = `http://127.0.0.1:${env.API_PORT}`;
