@@ -1,26 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { randomInt, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { get } from "node:http";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
-import { Bus, connectNats, deviceCredentials, type DeviceCredentialsReply } from "@ivc/bus";
-import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
 import { FlvDemuxer, FlvReader, h265NalType, parseH265Sps, parseHevcDecoderConfig, type FlvTagData } from "@ivc/media";
-import { createLogger, loadConfig, Registry } from "@ivc/runtime";
-import { startSipServer, type SipServer } from "../services/sip-server/src/server.js";
-import { mediaRelayEnv, startMediaRelay, type MediaRelay } from "../services/media-relay/src/index.js";
-import { freePort } from "./support/ports.js";
+import { startLiveStack, type LiveStack } from "./support/live-stack.js";
 
 // Issue 5, H.265 live view in one process: viewer → relay → sip.invite → sip-server → INVITE →
 // virtual device streaming H.265 + G.711A in PS over RTP → relay → HTTP-FLV as Enhanced RTMP v1
 // (`hvc1`). ffprobe 5.1 cannot read Enhanced FLV, so the tags are checked byte by byte and the
 // pictures, taken back out of the FLV, are decoded by ffprobe as a raw HEVC stream.
 
-const SERVER_ID = "34020000002000000001";
 /** ExVideoTagHeader (Enhanced RTMP v1): bit 7 set, frame type in bits 4–6, packet type in bits 0–3. */
 const EX_HEADER = 0x80;
 const PACKET_SEQUENCE_START = 0;
@@ -29,96 +17,17 @@ const PACKET_CODED_FRAMES_X = 3;
 const FLV_VIDEO = 9;
 const FLV_AUDIO = 8;
 
-let nc: Awaited<ReturnType<typeof connectNats>>;
-let redis: Redis;
-let sip: SipServer;
-let relay: MediaRelay;
-let device: VirtualDevice;
-let responder: StreamingMediaResponder;
-let video = "";
-let varDir = "";
-let clusterId = "";
-const credentials = new Map<string, DeviceCredentialsReply>();
+let stack: LiveStack;
+let relay: LiveStack["relay"];
+let device: LiveStack["device"];
+let responder: LiveStack["responder"];
 
 beforeAll(async () => {
-  video = (await generateTestPattern(undefined, 4, "H265")) ?? "";
-  if (!video) throw new Error("this test needs ffmpeg at /usr/bin/ffmpeg");
-  const logger = createLogger("e2e-h265", process.env.TEST_LOG_LEVEL ?? "silent");
-  nc = await connectNats({ url: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name: "e2e-h265", logger });
-  const bus = new Bus(nc, logger);
-  redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-  clusterId = randomUUID();
-  const domain = `34${String(randomInt(0, 99_999_999)).padStart(8, "0")}`;
-
-  // The API's part: device credentials for the codes this test registers (on this site's subject).
-  nc.subscribe(deviceCredentials.subject({ clusterId }), {
-    callback: (_err, msg) => {
-      const { deviceId } = JSON.parse(new TextDecoder().decode(msg.data)) as { deviceId: string };
-      const answer = credentials.get(deviceId);
-      if (answer) msg.respond(JSON.stringify({ ok: true, data: answer }));
-    },
-  });
-
-  sip = await startSipServer({
-    config: {
-      SIP_ID: SERVER_ID,
-      SIP_DOMAIN: domain,
-      SIP_PORT: await freePort(),
-      SIP_BIND: "127.0.0.1",
-      SIP_HOST: "127.0.0.1",
-      KEEPALIVE_INTERVAL: 60_000,
-      KEEPALIVE_MISSES: 3,
-      CATALOG_TIMEOUT: 3000,
-    },
-    clusterId,
-    logger,
-    bus,
-    redis,
-    metrics: new Registry(),
-  });
-
-  varDir = mkdtempSync(join(tmpdir(), "ivc-e2e-h265-"));
-  const rtpBase = 39_000 + randomInt(0, 40) * 10;
-  const relayConfig = loadConfig(mediaRelayEnv, {
-    MEDIA_HTTP_PORT: "0",
-    RTMP_PORT: "0",
-    PULL_AUTH: "false",
-    MEDIA_BIND: "127.0.0.1",
-    RTP_PORTS: `${rtpBase}-${rtpBase + 9}`,
-    NO_VIEWER_CLOSE: "2",
-    SIP_DOMAIN: domain,
-    IVC_VAR_DIR: varDir,
-  });
-  relay = await startMediaRelay({ config: relayConfig, bus, redis, clusterId, instance: `e2e-h265-${clusterId}`, logger, metrics: new Registry(), tuning: { portRestMs: 500 } });
-
-  responder = new StreamingMediaResponder({ codec: "H265", video, audio: true });
-  device = new VirtualDevice({
-    deviceId: `${domain}1320000001`,
-    password: "pw",
-    serverHost: "127.0.0.1",
-    serverPort: sip.port,
-    serverId: SERVER_ID,
-    domain,
-    localHost: "127.0.0.1",
-    keepaliveInterval: 5,
-    mediaResponder: responder,
-  });
-  credentials.set(device.deviceId, { found: true, clusterId, enabled: true, password: "pw", deviceType: "IPC", transport: "udp" });
-  await device.start();
+  stack = await startLiveStack({ name: "e2e-h265", codec: "H265", noViewerSeconds: 2 });
+  ({ relay, device, responder } = stack);
 }, 60_000);
 
-afterAll(async () => {
-  await device?.stop();
-  await responder?.close();
-  await relay?.close();
-  await sip?.close();
-  const keys = await redis.keys(`ivc:*:${clusterId}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis?.disconnect();
-  await nc?.drain();
-  if (varDir) rmSync(varDir, { recursive: true, force: true });
-  if (video) await rm(dirname(video), { recursive: true, force: true });
-}, 30_000);
+afterAll(() => stack?.close(), 30_000);
 
 /** The FLV tags of `url` until `enough` says so (or `maxMs` passes). */
 function readFlv(url: string, enough: (tags: FlvTagData[]) => boolean, maxMs: number): Promise<{ status: number; header: Buffer; tags: FlvTagData[] }> {
