@@ -35,26 +35,43 @@ const CLOSE_GRACE_MS = 500;
 export class DeviceControls {
   private readonly results = new Map<string, { early?: OkError; resolve?: (result: OkError) => void }>();
   private readonly pendingStops = new Map<string, PendingStop>();
+  /** The newest move or command per channel; only its stop may be armed. */
+  private readonly latest = new Map<string, object>();
 
   constructor(private readonly options: DeviceControlsOptions) {}
 
-  /** Sends the move and arms its stop; resolves when the device accepted it. */
+  /**
+   * Sends the move and arms its stop once the device has it (its 200 OK, or the failure), so the
+   * pulse is measured from the device's side and a slow path to the camera does not shorten it.
+   * Only the newest move or command of a channel may arm: a late answer to an older move must not
+   * stop a newer one. Resolves when the device accepted the move.
+   */
   async move(registration: Registration, channelId: string, command: PtzCommand, pulseMs: number): Promise<void> {
     const key = stopKey(registration.deviceId, channelId);
     this.cancelStop(key);
-    const sent = this.send(registration, channelId, command);
-    const stop: PendingStop = {
-      timer: setTimeout(() => void stop.fire(), pulseMs),
-      fire: () => {
-        clearTimeout(stop.timer);
-        if (this.pendingStops.get(key) === stop) this.pendingStops.delete(key);
-        return this.send(registration, channelId, { type: "stop" }).catch((err: unknown) =>
-          this.options.logger.warn({ deviceId: registration.deviceId, channelId, err: describe(err) }, "PTZ stop not confirmed"),
-        );
-      },
+    const turn = this.takeTurn(key);
+    let armed = false;
+    const arm = (): void => {
+      if (armed || this.latest.get(key) !== turn) return;
+      armed = true;
+      const stop: PendingStop = {
+        timer: setTimeout(() => void stop.fire(), pulseMs),
+        fire: () => {
+          clearTimeout(stop.timer);
+          if (this.pendingStops.get(key) === stop) this.pendingStops.delete(key);
+          if (this.latest.get(key) === turn) this.latest.delete(key);
+          return this.send(registration, channelId, { type: "stop" }).catch((err: unknown) =>
+            this.options.logger.warn({ deviceId: registration.deviceId, channelId, err: describe(err) }, "PTZ stop not confirmed"),
+          );
+        },
+      };
+      this.pendingStops.set(key, stop);
     };
-    this.pendingStops.set(key, stop);
-    await sent;
+    try {
+      await this.send(registration, channelId, command, arm);
+    } finally {
+      arm();
+    }
   }
 
   /**
@@ -62,7 +79,10 @@ export class DeviceControls {
    * its stop arriving during a preset call would abort the call on many cameras.
    */
   async command(registration: Registration, channelId: string, command: PtzCommand): Promise<void> {
-    await this.pendingStops.get(stopKey(registration.deviceId, channelId))?.fire();
+    const key = stopKey(registration.deviceId, channelId);
+    const turn = this.takeTurn(key);
+    await this.pendingStops.get(key)?.fire();
+    if (this.latest.get(key) === turn) this.latest.delete(key);
     await this.send(registration, channelId, command);
   }
 
@@ -86,6 +106,12 @@ export class DeviceControls {
     clearTimeout(timer);
   }
 
+  private takeTurn(key: string): object {
+    const turn = {};
+    this.latest.set(key, turn);
+    return turn;
+  }
+
   private cancelStop(key: string): void {
     const pending = this.pendingStops.get(key);
     if (!pending) return;
@@ -93,7 +119,8 @@ export class DeviceControls {
     this.pendingStops.delete(key);
   }
 
-  private async send(registration: Registration, channelId: string, command: PtzCommand): Promise<void> {
+  /** `delivered` runs once the device answered 200 OK, before its Result is awaited. */
+  private async send(registration: Registration, channelId: string, command: PtzCommand, delivered?: () => void): Promise<void> {
     const { deviceId } = registration;
     const sn = await this.options.sn.next(deviceId);
     const key = resultKey(deviceId, sn);
@@ -109,6 +136,7 @@ export class DeviceControls {
         throw new DeviceQueryError("sip_timeout", `DeviceControl to ${deviceId} unanswered: ${describe(err)}`);
       }
       if (status >= 300) throw new DeviceQueryError("device_refused", `device ${deviceId} answered the DeviceControl with ${status}`);
+      delivered?.();
       const result = waiter.early ?? (await this.awaitResult(waiter));
       if (result === "ERROR") throw new DeviceQueryError("device_refused", `device ${deviceId} answered the DeviceControl with Result ERROR`);
     } finally {
