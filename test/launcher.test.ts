@@ -82,6 +82,10 @@ describe("npm start (the launcher) in a scratch folder", () => {
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).toContain(`ivc_process_cpu_user_seconds_total{service="${name}"}`);
       }
+      // The relay runs with the Node flags its package.json names (docs/architecture.md, "Relay memory").
+      const relayPid = state.services.find((s) => s.name === "media-relay")!.pid;
+      const relayArgv = readFileSync(`/proc/${relayPid}/cmdline`, "utf8").split("\0");
+      expect(relayArgv).toContain("--initial-old-space-size=256");
       const pids = [state.pid, ...state.services.map((s) => s.pid), ...state.infra.map((p) => p.pid)];
       expect(pids.every(isProcessAlive)).toBe(true);
 

@@ -80,10 +80,13 @@ console.log(`source: ${clip.size} H.264 testsrc2, 25 fps, GOP 1 s, ${clip.kbps.t
 console.log(`machine: ${availableParallelism()} CPUs; relay in its own process, cameras and viewers in worker threads of the bench process`);
 
 const clusterId = randomUUID();
+const relayNodeArgs = JSON.parse(readFileSync(here("../../services/media-relay/package.json"), "utf8")).ivc.nodeArgs ?? [];
+console.log(`relay node flags: ${[...relayNodeArgs, env("BENCH_MEDIA_RELAY_NODE_ARGS", "")].join(" ").trim() || "(none)"}`);
 const relayProcess = fork(here("relay-process.mjs"), {
   env: { ...process.env, BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS },
-  // e.g. BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof" to see where the relay's time goes.
-  execArgv: env("BENCH_MEDIA_RELAY_NODE_ARGS", "").split(" ").filter(Boolean),
+  // The relay's own Node flags (package.json `ivc.nodeArgs`, as the launcher and systemd run it), then e.g.
+  // BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof" to see where the relay's time goes.
+  execArgv: [...relayNodeArgs, ...env("BENCH_MEDIA_RELAY_NODE_ARGS", "").split(" ").filter(Boolean)],
   stdio: ["ignore", "inherit", "inherit", "ipc"],
 });
 const ready = await new Promise((resolve, reject) => {

@@ -8,17 +8,20 @@ export interface ServiceEntry {
   healthPortEnv: string;
   healthPortDefault: number;
   startOrder: number;
+  /** Node.js flags the service needs (its package.json `ivc.nodeArgs`), before the entry point. */
+  nodeArgs: string[];
 }
 
 interface ServiceManifest {
   name?: string;
   main?: string;
-  ivc?: { healthPortEnv?: string; healthPortDefault?: number; startOrder?: number };
+  ivc?: { healthPortEnv?: string; healthPortDefault?: number; startOrder?: number; nodeArgs?: string[] };
 }
 
 /**
  * Every workspace under services/ that declares an `ivc` block and has been built. The block in
- * each package.json is the single place that says how to reach the service's /healthz.
+ * each package.json is the single place that says how to reach the service's /healthz and which
+ * Node.js flags it runs with.
  */
 export function discoverServices(repoRoot: string): ServiceEntry[] {
   const dir = join(repoRoot, "services");
@@ -37,6 +40,7 @@ export function discoverServices(repoRoot: string): ServiceEntry[] {
       healthPortEnv: ivc.healthPortEnv,
       healthPortDefault: ivc.healthPortDefault ?? 0,
       startOrder: ivc.startOrder ?? 99,
+      nodeArgs: ivc.nodeArgs ?? [],
     });
   }
   return entries.sort((a, b) => a.startOrder - b.startOrder);

@@ -47,7 +47,7 @@ export class Supervisor {
   }
 
   private spawn(service: SupervisedService): void {
-    const child = spawn(process.execPath, [service.entry.main], {
+    const child = spawn(process.execPath, [...service.entry.nodeArgs, service.entry.main], {
       env: { ...this.env, IVC_LAUNCHED: "1" },
       stdio: ["pipe", "pipe", "pipe"],
     });
