@@ -7,22 +7,28 @@ export interface PsmEntry {
 }
 
 /**
- * Parses a complete PSM packet. The CRC is not checked: several camera firmwares write a wrong
- * one, and a misread map is caught downstream by codec parsing anyway.
+ * Parses a complete PSM packet. Descriptors (program_stream_info, and each stream's
+ * elementary_stream_info, e.g. Hikvision's private 0x40/0x41/0x42 ones) are skipped by length.
+ * The CRC is not checked: several camera firmwares write a wrong one, and a misread map is caught
+ * downstream by codec parsing anyway. Nor is a wrong elementary_stream_map_length trusted: when it
+ * does not fit, the map runs up to the CRC, as program_stream_map_length says.
  */
 export function parsePsm(packet: Uint8Array): PsmEntry[] | undefined {
   if (packet.length < 16) return undefined;
   const end = Math.min(packet.length, 6 + ((packet[4]! << 8) | packet[5]!));
   const infoLength = (packet[8]! << 8) | packet[9]!;
   let offset = 10 + infoLength;
-  if (offset + 2 > end) return undefined;
-  const mapEnd = offset + 2 + ((packet[offset]! << 8) | packet[offset + 1]!);
-  if (mapEnd > end) return undefined;
+  const crcStart = end - 4;
+  if (offset + 2 > crcStart) return undefined;
+  const statedEnd = offset + 2 + ((packet[offset]! << 8) | packet[offset + 1]!);
+  const mapEnd = statedEnd > offset + 2 && statedEnd <= crcStart ? statedEnd : crcStart;
   offset += 2;
   const entries: PsmEntry[] = [];
   while (offset + 4 <= mapEnd) {
+    const next = offset + 4 + ((packet[offset + 2]! << 8) | packet[offset + 3]!);
+    if (next > mapEnd) break;
     entries.push({ streamType: packet[offset]!, streamId: packet[offset + 1]! });
-    offset += 4 + ((packet[offset + 2]! << 8) | packet[offset + 3]!);
+    offset = next;
   }
   return entries;
 }

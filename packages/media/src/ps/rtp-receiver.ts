@@ -23,7 +23,8 @@ export interface PsRtpReceiverStats {
 /**
  * The receive chain for one GB28181 PS-over-RTP stream: RTP parse → reorder → PS reassembly
  * and demux. A sequence gap tells the demuxer to drop the damaged frame; the marker bit closes
- * a frame immediately.
+ * a frame immediately (cameras that never set it are closed by the next timestamp). Audio sent
+ * in RTP packets of its own timestamp, even between the packets of a video frame, is demuxed apart.
  */
 export class PsRtpReceiver {
   private readonly reorder: ReorderBuffer<RtpPacket>;
@@ -110,8 +111,7 @@ export class PsRtpReceiver {
         this.demuxer.discontinuity();
       }
       this.lastSequenceNumber = packet.sequenceNumber;
-      frames.push(...this.demuxer.push(packet.payload, packet.timestamp));
-      if (packet.marker) frames.push(...this.demuxer.endFrame());
+      frames.push(...this.demuxer.pushRtp(packet.payload, packet.timestamp, packet.marker));
     }
   }
 }
