@@ -54,6 +54,8 @@ export {
   upgradeStates,
 } from "./contracts/gateway.js";
 export type { GatewayChannel, GatewayDevice, GatewayErrorCode, GatewayProtocolType, GatewayUpgradeState } from "./contracts/gateway.js";
+export { canonicalJson, gatewayReportMessage, gatewayReportSigned, hashGatewaySecret, signGatewayReport } from "./gateway-report-auth.js";
+export type { GatewayReport, GatewayReportContract, GatewayReportFields, GatewayReportSchema } from "./gateway-report-auth.js";
 export { rtmpPushEnded, rtmpPushStarted, streamAuthorize, streamDirections } from "./contracts/stream-auth.js";
 export type { StreamAuthorizeReply } from "./contracts/stream-auth.js";
 export {

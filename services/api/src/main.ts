@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     const subscriptions = subscribeDeviceEvents(bus, database.db);
     lifecycle.onClose("subscriptions", () => subscriptions.forEach((s) => s.unsubscribe()));
     const gatewayControl = createNatsGatewayControl(bus, logger);
-    const gatewaySubscriptions = subscribeGateways(bus, database.db, gatewayControl, { offlineAfterMs: config.GATEWAY_OFFLINE_AFTER, logger });
+    const gatewaySubscriptions = subscribeGateways(bus, database.db, gatewayControl, { offlineAfterMs: config.GATEWAY_OFFLINE_AFTER, logger, metrics });
     lifecycle.onClose("gateway subscriptions", () => gatewaySubscriptions.forEach((s) => s.unsubscribe()));
 
     const requests = new Counter({ name: "ivc_api_requests_total", help: "API requests answered", labelNames: ["method", "route", "status"], registers: [metrics] });

@@ -12,7 +12,9 @@ import {
   gatewayStreamStop,
   gatewayUpgrade,
   gatewayUpgradeStatus,
+  hashGatewaySecret,
   isBusError,
+  signGatewayReport,
   type Bus,
   type GatewayUpgradeState,
 } from "@ivc/bus";
@@ -55,6 +57,11 @@ interface Closable {
   unsubscribe(): void;
 }
 
+/** What the box signs its reports with: its token's hash, the form the platform keeps (contracts/gateway.ts). */
+function reportKey(identity: GatewayIdentity): string {
+  return hashGatewaySecret(identity.credentials.token);
+}
+
 /**
  * The box's life with the platform: activate once, then heartbeat, answer the platform's requests
  * on `ivc.gw.<gwId>.*` and report devices and upgrades — until the platform revokes it, after
@@ -62,6 +69,7 @@ interface Closable {
  */
 export class GatewayAgent {
   private current: AgentState = { kind: "starting" };
+  private lastReportAt = 0;
   private subscriptions: Closable[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly pulses = new PtzPulses();
@@ -89,27 +97,40 @@ export class GatewayAgent {
   /** Publishes the monitor figures now (the timer calls this every interval). */
   heartbeat(): void {
     if (this.current.kind !== "activated") return;
+    const { identity } = this.current;
     const { registry, meter, upgrader, versions } = this.options;
     const counts = registry.counts();
-    this.options.bus.publish(gatewayHeartbeat, {
-      gwId: this.current.identity.gwId,
-      upFlowKbps: meter.takeKbps(),
-      devices: counts.devices,
-      channels: counts.channels,
-      versions: versions(),
-      upgrade: upgrader?.state ?? { state: "idle", at: Date.now() },
-      at: Date.now(),
-    });
+    this.options.bus.publish(
+      gatewayHeartbeat,
+      signGatewayReport(gatewayHeartbeat, reportKey(identity), {
+        gwId: identity.gwId,
+        upFlowKbps: meter.takeKbps(),
+        devices: counts.devices,
+        channels: counts.channels,
+        versions: versions(),
+        upgrade: upgrader?.state ?? { state: "idle", at: Date.now() },
+        at: this.reportAt(),
+      }),
+    );
   }
 
   publishDevices(): void {
     if (this.current.kind !== "activated") return;
-    this.options.bus.publish(gatewayDevices, { gwId: this.current.identity.gwId, devices: this.options.registry.list().map(publicDevice), at: Date.now() });
+    const { identity } = this.current;
+    const report = { gwId: identity.gwId, devices: this.options.registry.list().map(publicDevice), at: this.reportAt() };
+    this.options.bus.publish(gatewayDevices, signGatewayReport(gatewayDevices, reportKey(identity), report));
   }
 
   publishUpgradeStatus(state: GatewayUpgradeState): void {
     if (this.current.kind !== "activated") return;
-    this.options.bus.publish(gatewayUpgradeStatus, { ...state, gwId: this.current.identity.gwId });
+    const { identity } = this.current;
+    this.options.bus.publish(gatewayUpgradeStatus, signGatewayReport(gatewayUpgradeStatus, reportKey(identity), { ...state, gwId: identity.gwId }));
+  }
+
+  /** Report times never repeat: the platform refuses a report not newer than the last it took. */
+  private reportAt(): number {
+    this.lastReportAt = Math.max(Date.now(), this.lastReportAt + 1);
+    return this.lastReportAt;
   }
 
   private notActivated(reason: string): undefined {

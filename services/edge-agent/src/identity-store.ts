@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gatewayActivate } from "@ivc/bus";
+import { gatewayActivate, hashGatewaySecret } from "@ivc/bus";
 
 /** What activation gave the box: the platform's identity for it and its credentials. */
 export type GatewayIdentity = ReturnType<typeof gatewayActivate.reply.parse> & { keyHash: string };
@@ -14,9 +14,8 @@ export interface RevocationMark {
   at: number;
 }
 
-export function keyHashOf(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
-}
+/** The spent key is remembered by its hash, the form the platform stores it in. */
+export const keyHashOf = hashGatewaySecret;
 
 /**
  * The box's identity on disk: `identity.json` (0600, it holds the credentials), `revoked.json`

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { gatewayHeartbeat, gatewayRevoked, gatewayUpgrade, gatewayUpgradeStatus, isBusError, type Bus } from "@ivc/bus";
+import { gatewayHeartbeat, gatewayRevoked, gatewayUpgrade, gatewayUpgradeStatus, isBusError, type Bus, type GatewayReport } from "@ivc/bus";
 import { ServiceTree } from "../src/upgrade/service-tree.js";
 import { Upgrader } from "../src/upgrade/upgrader.js";
 import { VersionStore } from "../src/upgrade/version-store.js";
@@ -122,7 +122,7 @@ describe("GatewayAgent heartbeat and revocation", () => {
     const state = await b.agent.start();
     if (state.kind !== "activated") throw new Error("not activated");
     b.meter.add(125_000);
-    const beat = await nextEvent<{ gwId: string; upFlowKbps: number; devices: object; channels: object; versions: object }>(
+    const beat = await nextEvent<GatewayReport<typeof gatewayHeartbeat.schema>>(
       (h) => bus.subscribe(gatewayHeartbeat, h),
       (e) => e.gwId === state.identity.gwId && e.upFlowKbps > 0,
     );
@@ -131,6 +131,9 @@ describe("GatewayAgent heartbeat and revocation", () => {
     expect(beat.versions).toEqual({ "edge-agent": "0.1.0" });
     // 125 kB = 1000 kbit within one interval of at most a few hundred ms: several thousand kbps.
     expect(beat.upFlowKbps).toBeGreaterThan(1000);
+    expect(beat.sig).toMatch(/^[0-9a-f]{64}$/);
+    expect(platform.signedByBox(gatewayHeartbeat, beat)).toBe(true);
+    expect(platform.signedByBox(gatewayHeartbeat, { ...beat, upFlowKbps: beat.upFlowKbps + 1 })).toBe(false);
   });
 
   it("wipes its identity on revocation, stops heartbeating, and refuses the spent key", async () => {
@@ -181,9 +184,9 @@ describe("GatewayAgent upgrade requests", () => {
     if (state.kind !== "activated") throw new Error("not activated");
     const gwId = state.identity.gwId;
     const seen: string[] = [];
-    const failed = nextEvent<{ gwId: string; state: string; reason?: string }>(
+    const failed = nextEvent<GatewayReport<typeof gatewayUpgradeStatus.schema>>(
       (h) => bus.subscribe(gatewayUpgradeStatus, h),
-      (e) => e.gwId === gwId && (seen.push(e.state), e.state === "failed"),
+      (e) => e.gwId === gwId && (seen.push(platform.signedByBox(gatewayUpgradeStatus, e) ? e.state : `${e.state} (unsigned)`), e.state === "failed"),
     );
     try {
       expect(await bus.request(gatewayUpgrade, { gwId }, { version: "2.0.0", bundleUrl: url })).toEqual({ accepted: true });

@@ -44,6 +44,7 @@ let work: string;
 let nc: NatsConnection;
 let bus: Bus;
 let activation: { unsubscribe(): void };
+let platform: FakePlatform;
 let box: TestBox;
 let gwId: string;
 let camera: RtspCamera;
@@ -53,7 +54,7 @@ let sink: FlvSink;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "edge-lan-"));
   ({ nc, bus } = await connectBus("edge-agent-lan-test"));
-  const platform = new FakePlatform(bus);
+  platform = new FakePlatform(bus);
   activation = platform.answerActivation();
   camera = new RtspCamera(work);
   await camera.start();
@@ -83,7 +84,7 @@ describe("LAN devices through the box", () => {
       const sub = bus.subscribe(gatewayDevices, (e) => {
         if (e.gwId !== gwId || e.devices.length === 0) return;
         sub.unsubscribe();
-        resolve(e.devices.map((d) => d.id));
+        resolve(platform.signedByBox(gatewayDevices, e) ? e.devices.map((d) => d.id) : ["report not signed by the box"]);
       });
     });
     const device = await bus.request(gatewayDeviceAdd, { gwId }, { protocolType: 4, ip: "127.0.0.1", port: onvif.port, user: "admin", password: "s3cret" });

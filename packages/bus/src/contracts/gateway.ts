@@ -7,6 +7,23 @@ import { defineEvent, defineRequest, subjectOf } from "../contract.js";
  * cameras over ONVIF/RTSP and is upgraded with one call. Requests to a box travel on
  * `ivc.gw.<gwId>.<verb…>`; the box's own reports are events under `ivc.evt.gateway.*` with the
  * gwId in the payload.
+ *
+ * Report authentication. Anything connected to NATS can publish on `ivc.evt.gateway.*`, so every
+ * report of a box (`gateway.heartbeat`, `gateway.devices`, `gateway.upgrade.status`) carries `sig`,
+ * proof that its sender holds the gateway's token without the token or its hash on the wire:
+ *
+ *   sig = hex(HMAC-SHA256(key = hashGatewaySecret(token), message))
+ *   message = "ivc-gateway-report-v1\n" + <report name> + "\n" + gwId + "\n" + at + "\n"
+ *             + hex(SHA-256(canonicalJson(report without sig)))
+ *
+ * The key is the 64 lowercase hex characters of `hashGatewaySecret` (SHA-256 of the token's UTF-8),
+ * the form the platform stores, so the platform verifies with what it has and a deleted gateway's
+ * key material is gone with its row. `canonicalJson` is JSON without whitespace, object keys sorted
+ * (by UTF-16 code unit) at every level and undefined members left out; the report is taken as its
+ * schema parses it, which is what the platform acts on. The report name (the contract name) keeps a
+ * signature of one kind from passing as another. The platform refuses, changing nothing, a report
+ * whose `sig` is missing or wrong or whose `at` is outside its replay window (±5 min by default).
+ * Helpers: packages/bus/src/gateway-report-auth.ts.
  */
 
 const epochMs = z.number().int().nonnegative();
@@ -16,6 +33,12 @@ const gwId = z.string().regex(/^[A-Za-z0-9]{8,64}$/, "8-64 letters and digits");
 const versionString = z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, "a version such as t0.0.0.16 or 1.2.3");
 /** Service name → installed version, e.g. {"edge-agent": "1.4.0"} (G2 `Version[]`, G6 `Services[]`). */
 const serviceVersions = z.record(z.string().regex(/^[a-z0-9-]{1,40}$/), versionString);
+
+/**
+ * A report's signature (see the top of this file). Optional in the schema only so the platform
+ * can still read the gwId of an unsigned report to log its refusal; the platform refuses it.
+ */
+const reportSig = z.string().max(256).optional();
 
 /** Coded errors a box or the platform answers on gateway subjects, with the API code each maps to. */
 export const gatewayErrorCodes = {
@@ -104,8 +127,9 @@ const onlineCounts = z.object({
 /**
  * Every few seconds (HEARTBEAT_INTERVAL). The platform marks a gateway `Status` 1 while these
  * arrive and 0 (with its devices offline) after it misses several. `upFlowKbps` is G3 `UpFlow`:
- * bits actually pushed over the last interval. A heartbeat from a gwId the platform no longer
- * knows should be answered with `gateway.revoked`, so a box that was offline at deletion learns it.
+ * bits actually pushed over the last interval. A report (heartbeat or other) from a gwId the
+ * platform no longer knows is answered with `gateway.revoked`, so a box that was offline at
+ * deletion learns it. Signed (`sig`), as every report of the box.
  */
 export const gatewayHeartbeat = defineEvent(
   "gateway.heartbeat",
@@ -118,6 +142,7 @@ export const gatewayHeartbeat = defineEvent(
     versions: serviceVersions,
     upgrade: gatewayUpgradeState,
     at: epochMs,
+    sig: reportSig,
   }),
 );
 
@@ -135,7 +160,7 @@ export const gatewayRevoked = defineEvent(
 export const gatewayUpgradeStatus = defineEvent(
   "gateway.upgrade.status",
   subjectOf("evt", "gateway", "upgrade"),
-  gatewayUpgradeState.extend({ gwId }),
+  gatewayUpgradeState.extend({ gwId, sig: reportSig }),
 );
 
 export const gatewayChannel = z.object({
@@ -170,7 +195,7 @@ export type GatewayDevice = z.infer<typeof gatewayDevice>;
 export const gatewayDevices = defineEvent(
   "gateway.devices",
   subjectOf("evt", "gateway", "devices"),
-  z.object({ gwId, devices: z.array(gatewayDevice), at: epochMs }),
+  z.object({ gwId, devices: z.array(gatewayDevice), at: epochMs, sig: reportSig }),
 );
 
 const box = (verb: string) => (p: { gwId: string }) => subjectOf("gw", p.gwId, ...verb.split("."));

@@ -5,11 +5,12 @@ import { applyHeartbeat, findGatewayByGwId, setUpgradeState } from "../store/gat
 import type { HeartbeatFigures } from "../store/gateways.js";
 import type { GatewayControl } from "./gateway-control.js";
 
-const UNKNOWN_GATEWAY = "the platform has no gateway with this GwId (deleted); activate again with a new key";
+export const UNKNOWN_GATEWAY = "the platform has no gateway with this GwId (deleted); activate again with a new key";
 
 /**
- * Applies the boxes' reports. A report from a gwId the platform does not know is answered with
- * `gateway.revoked`, so a box that was offline when its gateway was deleted learns it.
+ * Applies the boxes' reports, once gateway-report-check has accepted them. A report from a gwId
+ * the platform does not know is answered with `gateway.revoked`, so a box that was offline when
+ * its gateway was deleted learns it (the check does the same; here it covers a delete in between).
  */
 export function createGatewayEventHandlers(db: Db, control: Pick<GatewayControl, "revoke">, now: () => Date = () => new Date()) {
   return {
@@ -21,8 +22,8 @@ export function createGatewayEventHandlers(db: Db, control: Pick<GatewayControl,
       if (!gateway) return control.revoke(event.gwId, UNKNOWN_GATEWAY);
       await syncGatewayDevices(db, gateway, event.devices);
     },
-    async upgradeStatus(event: GatewayUpgradeState & { gwId: string }): Promise<void> {
-      const { gwId, ...state } = event;
+    async upgradeStatus(event: GatewayUpgradeState & { gwId: string; sig?: string | undefined }): Promise<void> {
+      const { gwId, sig: _sig, ...state } = event;
       if (!(await setUpgradeState(db, gwId, state))) control.revoke(gwId, UNKNOWN_GATEWAY);
     },
   };

@@ -151,6 +151,8 @@ export const gateways = pgTable(
     tokenHash: text("token_hash").notNull(),
     versions: jsonb("versions").$type<Record<string, string>>().notNull().default({}),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
+    /** Report name → the box's `at` of the last accepted report of that kind (replay protection). */
+    reportAt: jsonb("report_at").$type<Record<string, number>>().notNull().default({}),
     upFlowKbps: integer("up_flow_kbps").notNull().default(0),
     deviceTotal: integer("device_total").notNull().default(0),
     deviceOnline: integer("device_online").notNull().default(0),

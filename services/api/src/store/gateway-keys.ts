@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
+import { hashGatewaySecret } from "@ivc/bus";
 import type { Db } from "../db/database.js";
 import { accounts, gatewayKeys, serviceNodes } from "../db/schema.js";
-import { hashSessionToken } from "../accounts/keys.js";
 import { randomText } from "../accounts/random-text.js";
 
 export interface IssuedGatewayKey {
@@ -15,8 +15,11 @@ export interface IssuedGatewayKey {
 const KEY_PREFIX = "gk_";
 const KEY_RANDOM_LENGTH = 40;
 
-/** The stored form of a gateway key or token: its SHA-256, as for temporary-credential tokens. */
-export const hashGatewaySecret = hashSessionToken;
+/**
+ * The stored form of a gateway key or token: its SHA-256 (as for temporary-credential tokens). The
+ * function is the bus package's, the one the box keys its report signatures with.
+ */
+export { hashGatewaySecret };
 
 /** `ivc gateway key create`: a single-use activation key for a box of `appId` on `clusterId`. Throws RangeError for unknown ids. */
 export async function createGatewayKey(db: Db, appId: string, clusterId: string, ttlMs: number, now = new Date()): Promise<IssuedGatewayKey> {

@@ -86,6 +86,20 @@ export async function findGatewayByGwId(db: Db, gwId: string): Promise<GatewayRo
   return (await db.select().from(gateways).where(eq(gateways.gwId, gwId)))[0];
 }
 
+/**
+ * Records `at` as the newest accepted report of `report` for the gateway, atomically, only when it
+ * is newer than the one recorded: false means a report as new or newer was already accepted (a
+ * replay) or the gateway is gone.
+ */
+export async function claimReport(db: Db, gwId: string, report: string, at: number): Promise<boolean> {
+  const rows = await db
+    .update(gateways)
+    .set({ reportAt: sql`jsonb_set(${gateways.reportAt}, ARRAY[${report}::text], to_jsonb(${at}::bigint))` })
+    .where(and(eq(gateways.gwId, gwId), sql`COALESCE((${gateways.reportAt}->>${report})::bigint, -1) < ${at}`))
+    .returning({ id: gateways.id });
+  return rows.length > 0;
+}
+
 export interface GatewayFilter {
   Name: string | undefined;
   ClusterId: string | undefined;

@@ -83,7 +83,9 @@ export class Upgrader {
   }
 
   private report(state: GatewayUpgradeState["state"], version: string, current: string | undefined, reason?: string): GatewayUpgradeState {
-    this.upgradeState = { state, version, ...(current ? { current } : {}), ...(reason ? { reason } : {}), at: Date.now() };
+    // Strictly later than the previous state: the platform drops a report not newer than the last.
+    const at = Math.max(Date.now(), this.upgradeState.at + 1);
+    this.upgradeState = { state, version, ...(current ? { current } : {}), ...(reason ? { reason } : {}), at };
     const log = this.options.logger.child({ upgradeVersion: version, currentVersion: current });
     if (reason) log.warn({ state, reason }, "upgrade");
     else log.info({ state }, "upgrade");

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bus, BusHandlerError, connectNats, gatewayActivate } from "@ivc/bus";
+import { Bus, BusHandlerError, connectNats, gatewayActivate, gatewayReportSigned, hashGatewaySecret, type GatewayReportContract, type GatewayReportFields } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DeviceManager } from "../../src/devices/device-manager.js";
@@ -26,7 +26,8 @@ export async function connectBus(name: string): Promise<{ nc: NatsConnection; bu
  */
 export class FakePlatform {
   readonly keys = new Map<string, "unused" | "used">();
-  readonly gateways = new Map<string, { id: string; gwId: string; machineId: string }>();
+  /** Keeps only the hash of each box's token, as the platform does. */
+  readonly gateways = new Map<string, { id: string; gwId: string; machineId: string; tokenHash: string }>();
   constructor(readonly bus: Bus) {}
 
   issueKey(): string {
@@ -42,10 +43,17 @@ export class FakePlatform {
         throw new BusHandlerError("gateway_already_activated", "this box is already a gateway");
       }
       this.keys.set(req.key, "used");
+      const token = randomBytes(24).toString("hex");
       const gateway = { id: randomUUID(), gwId: randomBytes(16).toString("hex"), machineId: req.boxInfo.machineId };
-      this.gateways.set(gateway.gwId, gateway);
-      return { ...gateway, clusterId: "cluster-test", createdAt: Date.now(), credentials: { token: randomBytes(24).toString("hex") } };
+      this.gateways.set(gateway.gwId, { ...gateway, tokenHash: hashGatewaySecret(token) });
+      return { ...gateway, clusterId: "cluster-test", createdAt: Date.now(), credentials: { token } };
     });
+  }
+
+  /** Whether a report carries the signature of the box this platform gave its gwId to. */
+  signedByBox(contract: GatewayReportContract, report: GatewayReportFields): boolean {
+    const gateway = this.gateways.get(report.gwId);
+    return gateway !== undefined && gatewayReportSigned(contract, gateway.tokenHash, report);
   }
 }
 
