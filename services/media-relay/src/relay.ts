@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
+import { deviceChanged } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
 import { handleOpsRequest, type Logger, type OpsEndpoints, type Registry } from "@ivc/runtime";
 import type { Redis } from "ioredis";
@@ -166,6 +167,11 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     rtmpMetrics: createRtmpMetrics(deps.metrics),
   });
   rtmpPort = await rtmp.listen(config.RTMP_PORT, config.MEDIA_BIND);
+  // Every relay hears every change (no queue group): a disabled or deleted device stops publishing here.
+  const deviceChanges = deps.bus.subscribe(deviceChanged, ({ deviceId }) => {
+    authorizer.forget(deviceId);
+    rtmp.recheckPublishers(deviceId).catch((err: unknown) => logger.warn({ deviceId, err: err instanceof Error ? err.message : String(err) }, "rechecking RTMP publishers failed"));
+  });
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -235,6 +241,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       clearInterval(ticker);
       clearInterval(refresher);
       for (const sub of subscriptions) sub.unsubscribe();
+      deviceChanges.unsubscribe();
       await gateways.stopAll("relay stopping");
       await rtmp.close();
       await registry.endAll("relay stopping");

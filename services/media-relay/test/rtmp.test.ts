@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mediaOpen, streamAuthorize, type StreamAuthorizeReply } from "@ivc/bus";
+import { deviceChanged, mediaOpen, streamAuthorize, type StreamAuthorizeReply } from "@ivc/bus";
 import { signStreamPath } from "@ivc/media";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ssrcToNumber } from "../src/ssrc.js";
@@ -156,6 +156,36 @@ describe("RTMP push", () => {
     // Ended by the relay when the publisher left, long before the 15 s read limit.
     expect(Date.now() - started).toBeLessThan(6000);
     await waitFor(() => t.relay.pushed.get(code) === undefined, 3000);
+  });
+
+  it("stops a running push when the API disables or deletes its device; a change that keeps it enabled does not", async () => {
+    const [kept, disabled, deleted] = [rtmpDevice(), rtmpDevice(), rtmpDevice()];
+    const pushers = [kept, disabled, deleted].map((code) => push(rtmpUrl(code, pushSign(code)), 30));
+    try {
+      await waitFor(() => [kept, disabled, deleted].every((code) => t.relay.pushed.get(code) !== undefined), 8000);
+      const viewer = httpGet(flvUrl(disabled), 100_000_000, 20_000);
+      await new Promise((r) => setTimeout(r, 1000));
+
+      const askedBefore = api.asked.filter((a) => a === `push live/${kept}`).length;
+      t.bus.publish(deviceChanged, { deviceId: kept, change: "upserted", at: Date.now() });
+      api.devices.set(disabled, { enabled: false, accessProtocol: 1 });
+      t.bus.publish(deviceChanged, { deviceId: disabled, change: "upserted", at: Date.now() });
+      api.devices.delete(deleted);
+      t.bus.publish(deviceChanged, { deviceId: deleted, change: "deleted", at: Date.now() });
+
+      await waitFor(() => t.relay.pushed.get(disabled) === undefined && t.relay.pushed.get(deleted) === undefined, 5000);
+      const watched = await viewer;
+      expect(watched.status).toBe(200);
+      expect(watched.ended).toBe(true);
+      // The kept device was asked about afresh and still publishes.
+      await waitFor(() => api.asked.filter((a) => a === `push live/${kept}`).length > askedBefore, 3000);
+      expect(t.relay.pushed.get(kept)).toBeDefined();
+      // The disabled device cannot come back while it stays disabled.
+      expect((await push(rtmpUrl(disabled, pushSign(disabled)), 2).exited).code).not.toBe(0);
+    } finally {
+      for (const pusher of pushers) pusher.stop();
+      await Promise.all(pushers.map((p) => p.exited));
+    }
   });
 
   it("refuses pushes with the reason 'API unreachable' when nothing answers stream.authorize", async () => {

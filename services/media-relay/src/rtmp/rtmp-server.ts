@@ -79,6 +79,22 @@ export class RtmpServer {
     closed: (connection: RtmpConnection, reason: string) => this.closed(connection, reason),
   };
 
+  /**
+   * The API changed device `deviceId`: a publisher of its stream (an RTMP device's own stream, or
+   * a gateway channel of it) is asked about afresh and disconnected when the device is now disabled
+   * or deleted, so its viewers end and the device goes offline (`rtmp.push.ended`).
+   */
+  async recheckPublishers(deviceId: string): Promise<void> {
+    const publishers = [...this.connections].filter(([connection, role]) => role === "publisher" && connection.publishing?.deviceId === deviceId).map(([connection]) => connection);
+    for (const connection of publishers) {
+      const stream = connection.publishing!;
+      const verdict = await this.deps.authorizer.publishStillAllowed(stream.app, stream.streamId);
+      if (verdict === undefined || verdict.ok) continue;
+      this.deps.logger.warn({ streamId: stream.streamId, deviceId, remote: connection.remoteAddress }, `RTMP publish stopped: ${verdict.reason}`);
+      connection.close(verdict.reason, true);
+    }
+  }
+
   private moveRole(connection: RtmpConnection, to: "publisher" | "player"): void {
     const from = this.connections.get(connection);
     if (from === undefined) return;

@@ -75,6 +75,25 @@ export class StreamAuthorizer {
     return this.verify(direction, app, streamId, query, policy, looked.ok ? looked.reply.deviceId : undefined);
   }
 
+  /** Drops cached answers about `streamId`: the API said its device changed. */
+  forget(streamId: string): void {
+    for (const key of this.cache.keys()) if (key.endsWith(`\u0000${streamId}`)) this.cache.delete(key);
+  }
+
+  /**
+   * Whether a publish accepted earlier may go on, asked afresh: only the device's existence and
+   * enabled flag count (its URL's signature was checked at the start and may expire meanwhile).
+   * Undefined when the API cannot be asked: a running push is not cut on a guess.
+   */
+  async publishStillAllowed(app: string, streamId: string): Promise<{ ok: true } | { ok: false; reason: string } | undefined> {
+    this.forget(streamId);
+    const looked = await this.lookup("push", app, streamId);
+    if (!looked.ok) return undefined;
+    if (!looked.reply.exists) return { ok: false, reason: "device deleted" };
+    if (!looked.reply.enabled) return { ok: false, reason: "device disabled" };
+    return { ok: true };
+  }
+
   /** The box that owns gateway channel `streamId` and its push secret (the same answer a publish is checked against). */
   async gatewayGrant(app: string, streamId: string): Promise<GatewayGrant> {
     const looked = await this.lookup("push", app, streamId);
