@@ -37,7 +37,7 @@ async function addDevice(name: string, fields: Record<string, unknown>): Promise
 }
 
 /** A GB camera streaming the test picture, registered with what describe said; resolves its channel id. */
-async function gbCamera(name: string, transportProtocol: 1 | 2): Promise<{ channelId: string; responder: StreamingMediaResponder; streams: StreamInfo[]; stopped: string[] }> {
+async function gbCamera(name: string, transportProtocol: 1 | 2): Promise<{ id: string; channelId: string; responder: StreamingMediaResponder; streams: StreamInfo[]; stopped: string[] }> {
   const d = await addDevice(name, { AccessProtocol: 2, TransportProtocol: transportProtocol, Password: "12345678" });
   const responder = new StreamingMediaResponder({ video, audio: true });
   const streams: StreamInfo[] = [];
@@ -55,7 +55,7 @@ async function gbCamera(name: string, transportProtocol: 1 | 2): Promise<{ chann
     const list = await gw.call<Array<{ ChannelId: string; State: number }>>("GET", `/ivc/cms/device/channel?DeviceId=${d.Id}`);
     return list.Data[0]?.State === 1 ? list.Data[0].ChannelId : undefined;
   });
-  return { channelId, responder, streams, stopped };
+  return { id: d.Id, channelId, responder, streams, stopped };
 }
 
 async function playUrls(body: Record<string, unknown>): Promise<{ Flv: string; Hls: string }> {
@@ -117,6 +117,54 @@ describe("live view of a GB device through control/stream", () => {
     expect(probed, plays).toMatchObject({ codec_name: "h264", width: "640", height: "480" });
     // The platform listening (tcp-passive) has the device connect; the platform connecting has it listen.
     expect(cam.streams[0]?.plan.kind).toBe(transport === "tcp-passive" ? "tcp-connect" : "tcp-listen");
+  }, 60_000);
+});
+
+/** Reads a live body until the server ends it; answers the bytes read, or throws after `ms`. */
+async function readToEnd(res: Response, ms: number): Promise<number> {
+  const reader = res.body!.getReader();
+  const timer = setTimeout(() => void reader.cancel(), ms);
+  let bytes = 0;
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) bytes += chunk.value.length;
+  } finally {
+    clearTimeout(timer);
+  }
+  return bytes;
+}
+
+const setStatus = (id: string, status: 2 | 3) => gw.call("PUT", `/ivc/cms/device/updatestatus?Id=${id}`, { Id: id, Status: status });
+
+describe("disabling a device stops its live streams", () => {
+  it("a GB camera: the viewer's FLV ends and the device gets a BYE", async () => {
+    const cam = await gbCamera("停用摄像头", 1);
+    const urls = await playUrls({ ChannelId: cam.channelId });
+    const viewer = await fetch(urls.Flv);
+    expect(viewer.status).toBe(200);
+    const read = readToEnd(viewer, 20_000);
+    await expect.poll(() => cam.streams.length, { timeout: 10_000 }).toBe(1);
+    expect((await setStatus(cam.id, 3)).StatusCode).toBe(200);
+    const started = Date.now();
+    expect(await read).toBeGreaterThan(0);
+    // Ended by the platform, well before the read gives up.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await expect.poll(() => cam.stopped.length, { timeout: 5000 }).toBe(1);
+  }, 60_000);
+
+  it("an RTMP device: its running push is cut and a new push is refused while it stays disabled", async () => {
+    const d = await addDevice("停用推流设备", { AccessProtocol: 1 });
+    const args = ["-v", "error", "-re", "-stream_loop", "-1", "-f", "h264", "-r", "25", "-i", video, "-c", "copy", "-f", "flv", d.PushStreamUrl];
+    const push = spawn("ffmpeg", args, { stdio: "ignore" });
+    const pushEnded = new Promise<number | null>((resolve) => push.once("exit", (code) => resolve(code)));
+    try {
+      await expect.poll(async () => (await gw.call<DeviceData>("GET", `/ivc/cms/device/describe?Id=${d.Id}`)).Data.Status, { timeout: 15_000 }).toBe(1);
+      expect((await setStatus(d.Id, 3)).StatusCode).toBe(200);
+      expect(await pushEnded).not.toBe(0);
+      const again = spawn("ffmpeg", args, { stdio: "ignore" });
+      expect(await new Promise<number | null>((resolve) => again.once("exit", (code) => resolve(code)))).not.toBe(0);
+    } finally {
+      push.kill("SIGKILL");
+    }
   }, 60_000);
 });
 
