@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Runs every benchmark under bench/<name>/run.mjs in turn (or only those named as arguments).
-// Each prints its own figures; this only sequences them and reports which failed.
+// Runs every benchmark under bench/<name>/run.mjs in turn (or only those named as arguments), each
+// followed by its companion scripts listed in FOLLOW_UPS. Each prints its own figures; this only
+// sequences them and reports which failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** Scripts run after a bench's run.mjs: the media relay's stream churn (leak check) adds about a minute. */
+const FOLLOW_UPS = { media: ["churn.mjs"] };
 const only = new Set(process.argv.slice(2));
 const benches = readdirSync(here, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(here, d.name, "run.mjs")))
@@ -16,11 +19,14 @@ const benches = readdirSync(here, { withFileTypes: true })
 
 let failed = 0;
 for (const name of benches) {
-  console.log(`\n=== bench/${name} ===`);
-  const r = spawnSync(process.execPath, [join(here, name, "run.mjs")], { stdio: "inherit" });
-  if (r.status !== 0) {
-    failed += 1;
-    console.log(`bench/${name} failed (exit ${r.status})`);
+  for (const script of ["run.mjs", ...(FOLLOW_UPS[name] ?? [])]) {
+    const path = `bench/${name}${script === "run.mjs" ? "" : `/${script}`}`;
+    console.log(`\n=== ${path} ===`);
+    const r = spawnSync(process.execPath, [join(here, name, script)], { stdio: "inherit" });
+    if (r.status !== 0) {
+      failed += 1;
+      console.log(`${path} failed (exit ${r.status})`);
+    }
   }
 }
 if (benches.length === 0) console.log("no benchmarks found under bench/");

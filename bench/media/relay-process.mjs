@@ -1,6 +1,7 @@
 // Child process: the media relay alone (its CPU, event loop and RSS are what the bench measures).
-// Started by run.mjs with IPC; BENCH_CLUSTER_ID and the relay's environment come from it.
-import { mkdtempSync, rmSync } from "node:fs";
+// Started by run.mjs and churn.mjs with IPC; BENCH_CLUSTER_ID, BENCH_RTP_PORTS, optionally
+// BENCH_NO_VIEWER_CLOSE (s) and the relay's environment come from them. `census` needs --expose-gc.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -10,6 +11,7 @@ import { Redis } from "ioredis";
 import { mediaRelayEnv, startMediaRelay } from "../../services/media-relay/dist/index.js";
 
 const clusterId = process.env.BENCH_CLUSTER_ID;
+const instance = `bench-${clusterId}`;
 const varDir = mkdtempSync(join(tmpdir(), "ivc-bench-media-"));
 const logger = createLogger("media-relay", "silent");
 const nc = await connectNats({ url: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name: "bench-media-relay", logger });
@@ -21,10 +23,11 @@ const config = loadConfig(mediaRelayEnv, {
   RTMP_PORT: "0",
   PULL_AUTH: "false",
   RTP_PORTS: process.env.BENCH_RTP_PORTS,
-  NO_VIEWER_CLOSE: "30",
+  NO_VIEWER_CLOSE: process.env.BENCH_NO_VIEWER_CLOSE ?? "30",
   IVC_VAR_DIR: varDir,
 });
-const relay = await startMediaRelay({ config, bus, redis, clusterId, instance: `bench-${clusterId}`, logger, metrics: new Registry(), tuning: { portRestMs: 1000 } });
+const metrics = new Registry();
+const relay = await startMediaRelay({ config, bus, redis, clusterId, instance, logger, metrics, tuning: { portRestMs: 1000 } });
 
 /** Totals over the running streams, read from their receivers (exact, unlike the 1 s metric flush). */
 function sample() {
@@ -40,8 +43,61 @@ function sample() {
   return { at: performance.now(), cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), rss: process.memoryUsage().rss, lost, packets, streams };
 }
 
-process.on("message", async ({ id, cmd }) => {
+/** Port leases this relay holds and ports resting after release (Redis), and the SSRC leases it holds. */
+async function leases() {
+  const count = { ports: 0, resting: 0, ssrcs: 0 };
+  const scan = async (match, each) => {
+    for await (const keys of redis.scanStream({ match, count: 1000 })) if (keys.length > 0) (await redis.mget(keys)).forEach(each);
+  };
+  await scan(`ivc:media:${clusterId}:port:*`, (owner) => {
+    if (owner === instance) count.ports++;
+    else if (owner === "resting") count.resting++;
+  });
+  await scan("ivc:media:ssrc:*", (owner) => owner === instance && count.ssrcs++);
+  return count;
+}
+
+/**
+ * This process's socket descriptors, and those of them in the kernel's UDP and TCP tables (a UDP
+ * socket that never bound is in no table).
+ */
+function sockets() {
+  const inodes = new Set();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    let target = "";
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      // The descriptor readdir itself used is closed by now.
+    }
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode !== undefined) inodes.add(inode);
+  }
+  // Column 10 of /proc/net/{udp,tcp}[6] is the socket's inode.
+  const owned = (...tables) => tables.filter((t) => existsSync(t)).flatMap((t) => readFileSync(t, "utf8").split("\n").slice(1)).filter((line) => inodes.has(line.trim().split(/\s+/)[9])).length;
+  return { all: inodes.size, udp: owned("/proc/net/udp", "/proc/net/udp6"), tcp: owned("/proc/net/tcp", "/proc/net/tcp6") };
+}
+
+/**
+ * What the relay holds once garbage is collected: memory, handles by type, streams, metric series,
+ * the plays kept for `channels`, leases and sockets.
+ */
+async function census(channels) {
+  for (let i = 0; i < 4; i++) {
+    globalThis.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
+  const handles = {};
+  for (const type of process.getActiveResourcesInfo()) handles[type] = (handles[type] ?? 0) + 1;
+  const series = (await metrics.getMetricsAsJSON()).reduce((n, metric) => n + metric.values.length, 0);
+  const plays = channels.reduce((n, channelId) => n + relay.timelines.plays(channelId).length, 0);
+  return { heapUsed, external, arrayBuffers, rss, handles, streams: [...relay.registry.all()].length, series, plays, leases: await leases(), sockets: sockets() };
+}
+
+process.on("message", async ({ id, cmd, args }) => {
   if (cmd === "sample") process.send({ id, result: sample() });
+  if (cmd === "census") process.send({ id, result: await census(args) });
   if (cmd === "close") {
     await relay.close();
     await nc.drain();

@@ -18,19 +18,17 @@
 // env: BENCH_MEDIA_STEPS=50,100,150,200,250,300,400,500,600,800  BENCH_MEDIA_MAX=800  BENCH_MEDIA_BUDGET=300 (s)
 //      BENCH_MEDIA_WINDOW=8 (s measured per step)  BENCH_MEDIA_WARMUP=3 (s)  BENCH_MEDIA_FIRST_FRAMES=30
 //      BENCH_MEDIA_ELU_LIMIT=0.9 (event-loop utilisation counted as saturated)
-import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { get } from "node:http";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
-import { Bus, connectNats, mediaClose, mediaOpen, sipBye, sipInvite } from "@ivc/bus";
+import { Bus, connectNats, mediaClose, mediaOpen } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
-import { FlvKeyframeWatcher } from "./flv-keyframe.mjs";
+import { fakeSignaling, firstKeyframeOf, here, relayNodeArgs, rpc, startRelayProcess } from "./harness.mjs";
 import { benchClip } from "./source.mjs";
 
-const here = (file) => new URL(file, import.meta.url);
 const env = (name, fallback) => process.env[name] ?? fallback;
 const STEPS = env("BENCH_MEDIA_STEPS", "50,100,150,200,250,300,400,500,600,800").split(",").map(Number);
 const MAX = Number(env("BENCH_MEDIA_MAX", 800));
@@ -50,24 +48,6 @@ const benchStart = performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
-/** Request/response over postMessage (workers) or IPC (the relay process). */
-function rpc(target) {
-  let next = 0;
-  const waiting = new Map();
-  target.on("message", (message) => {
-    const done = waiting.get(message.id);
-    waiting.delete(message.id);
-    done?.(message.result);
-  });
-  const post = target instanceof Worker ? (m) => target.postMessage(m) : (m) => target.send(m);
-  return (cmd, args) =>
-    new Promise((resolve) => {
-      const id = ++next;
-      waiting.set(id, resolve);
-      post({ id, cmd, args });
-    });
-}
-
 /** UDP datagrams the kernel dropped for a full receive buffer, machine-wide (/proc/net/snmp). */
 function kernelUdpDrops() {
   const lines = readFileSync("/proc/net/snmp", "utf8").split("\n").filter((l) => l.startsWith("Udp:"));
@@ -80,21 +60,13 @@ console.log(`source: ${clip.size} H.264 testsrc2, 25 fps, GOP 1 s, ${clip.kbps.t
 console.log(`machine: ${availableParallelism()} CPUs; relay in its own process, cameras and viewers in worker threads of the bench process`);
 
 const clusterId = randomUUID();
-const relayNodeArgs = JSON.parse(readFileSync(here("../../services/media-relay/package.json"), "utf8")).ivc.nodeArgs ?? [];
 console.log(`relay node flags: ${[...relayNodeArgs, env("BENCH_MEDIA_RELAY_NODE_ARGS", "")].join(" ").trim() || "(none)"}`);
-const relayProcess = fork(here("relay-process.mjs"), {
-  env: { ...process.env, BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS },
-  // The relay's own Node flags (package.json `ivc.nodeArgs`, as the launcher and systemd run it), then e.g.
-  // BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof" to see where the relay's time goes.
+const { call: relay, base } = await startRelayProcess({
+  env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS },
+  // The relay's own Node flags, then e.g. BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof"
+  // to see where the relay's time goes.
   execArgv: [...relayNodeArgs, ...env("BENCH_MEDIA_RELAY_NODE_ARGS", "").split(" ").filter(Boolean)],
-  stdio: ["ignore", "inherit", "inherit", "ipc"],
 });
-const ready = await new Promise((resolve, reject) => {
-  relayProcess.once("message", resolve);
-  relayProcess.once("exit", (code) => reject(new Error(`relay process exited with ${code}`)));
-});
-const relay = rpc(relayProcess);
-const base = `http://127.0.0.1:${ready.httpPort}`;
 const senderWorker = new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } });
 const viewerWorker = new Worker(here("viewers.mjs"), { workerData: { base } });
 const senders = rpc(senderWorker);
@@ -104,39 +76,14 @@ const logger = createLogger("bench-media", "silent");
 const nc = await connectNats({ url: env("NATS_URL", "nats://127.0.0.1:4222"), name: "bench-media", logger });
 const bus = new Bus(nc, logger);
 
-// The fake sip-server: an INVITE is answered by a camera that starts sending to the leased port.
-const signaling = [
-  bus.reply(sipInvite, { clusterId }, async (req) => {
-    await senders("add", [{ key: req.streamId, port: req.mediaPort, ssrc: Number(req.ssrc), startAtKeyframe: true }]);
-    return { callId: `bench-${req.streamId}` };
-  }),
-  bus.reply(sipBye, { clusterId }, async (req) => {
-    await senders("remove", [req.callId.replace(/^bench-/, "")]);
-    return { sent: true };
-  }),
-];
+const signaling = fakeSignaling(bus, clusterId, senders);
 
 let idleSequence = 0;
 /** Opens the FLV URL of a channel nobody watches and times it to the first keyframe tag. */
-function firstKeyframe() {
+async function firstKeyframe() {
   const streamId = `3402000000132${String(++idleSequence).padStart(7, "0")}`;
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const watcher = new FlvKeyframeWatcher();
-    const finish = (ms, error) => {
-      clearTimeout(timer);
-      req.destroy();
-      resolve({ streamId, ms, error });
-    };
-    const timer = setTimeout(() => finish(undefined, "timeout"), FIRST_FRAME_TIMEOUT_MS);
-    const req = get(`${base}/live/${streamId}.live.flv?device=${DEVICE_ID}`, { agent: false }, (res) => {
-      if (res.statusCode !== 200) return finish(undefined, `HTTP ${res.statusCode}`);
-      res.on("data", (chunk) => {
-        if (watcher.push(chunk)) finish(performance.now() - started);
-      });
-    });
-    req.on("error", (err) => finish(undefined, err.message));
-  });
+  const { ms, error } = await firstKeyframeOf(`${base}/live/${streamId}.live.flv?device=${DEVICE_ID}`, FIRST_FRAME_TIMEOUT_MS);
+  return { streamId, ms, error };
 }
 
 /** The relay's play timeline (request → invite-sent → answer → first-rtp → first-keyframe → first-byte), as gaps in ms. */

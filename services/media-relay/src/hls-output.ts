@@ -36,6 +36,8 @@ const audioInput: Record<AudioCodec, string[]> = {
 export class HlsOutput {
   private process: FfmpegProcess | undefined;
   private stopped = false;
+  /** The output directory being made; stop() waits for it, so it cannot outlive the output. */
+  private making: Promise<unknown> | undefined;
   private restarts = 0;
   private awaitingKeyframe = true;
 
@@ -46,8 +48,10 @@ export class HlsOutput {
   }
 
   async start(): Promise<void> {
-    await mkdir(this.options.dir, { recursive: true });
-    this.spawn();
+    this.making = mkdir(this.options.dir, { recursive: true });
+    await this.making;
+    // The stream may have ended meanwhile: an ffmpeg started now would wait on its stdin forever.
+    if (!this.stopped) this.spawn();
   }
 
   push(frame: Frame): void {
@@ -71,6 +75,7 @@ export class HlsOutput {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.making?.catch(() => undefined);
     await this.process?.stop();
     await rm(this.options.dir, { recursive: true, force: true });
   }

@@ -23,13 +23,19 @@ export async function openUdpIngest(host: string, port: number, handlers: Ingest
   const socket = createSocket({ type: "udp4", reuseAddr: false });
   socket.on("message", (msg) => handlers.packet(msg));
   socket.on("error", (err) => handlers.problem(`UDP socket error: ${err.message}`));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(port, host, () => {
-      socket.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(port, host, () => {
+        socket.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // A socket whose bind failed keeps its handle and descriptor until closed.
+    socket.close();
+    throw err;
+  }
   // Bursts of a keyframe arrive faster than the event loop drains them; a large buffer avoids loss.
   try {
     socket.setRecvBufferSize(4 * 1024 * 1024);

@@ -205,6 +205,12 @@ export class StreamRegistry {
         },
         { timeoutMs: inviteTimeoutMs },
       );
+      if (session.state === "ended") {
+        // It ended while the device was being invited (no RTP in time, relay stopping): the dialog
+        // the answer opened must end too, or the device streams on to a port nobody reads.
+        if (session.timeline.record.outcome !== closedBySignaling) this.bye(session, reply.callId, "stream ended before the device answered");
+        return;
+      }
       if (!session.answer(reply)) session.end(new PlayError("device refused", "the device's answer lacks the address to connect to (TCP active)"));
     } catch (err) {
       session.end(inviteFailure(err));
@@ -213,7 +219,7 @@ export class StreamRegistry {
 
   private onEnd(session: StreamSession, reason: PlayError | string): void {
     if (this.sessions.get(session.streamId) === session) this.sessions.delete(session.streamId);
-    const { logger, metrics, leases, bus, clusterId } = this.deps;
+    const { logger, metrics, leases } = this.deps;
     if (reason instanceof PlayError) {
       metrics.playFailures.inc({ stage: reason.stage });
       logger.warn({ streamId: session.streamId, stage: reason.stage }, `play failed: ${reason.message}`);
@@ -222,13 +228,16 @@ export class StreamRegistry {
     }
     this.track(leases.release(session.lease).catch((err: Error) => logger.warn({ err: err.message, streamId: session.streamId }, "lease release failed")));
     // A close asked for by signaling (it saw a BYE) needs no BYE back.
-    if (session.callId !== undefined && reason !== closedBySignaling) {
-      this.track(
-        bus
-          .request(sipBye, { clusterId }, { callId: session.callId, streamId: session.streamId, reason: reason instanceof PlayError ? reason.stage : reason })
-          .catch((err: Error) => logger.warn({ err: err.message, streamId: session.streamId }, "BYE request failed")),
-      );
-    }
+    if (session.callId !== undefined && reason !== closedBySignaling) this.bye(session, session.callId, reason instanceof PlayError ? reason.stage : reason);
+  }
+
+  private bye(session: StreamSession, callId: string, reason: string): void {
+    const { logger, bus, clusterId } = this.deps;
+    this.track(
+      bus
+        .request(sipBye, { clusterId }, { callId, streamId: session.streamId, reason })
+        .catch((err: Error) => logger.warn({ err: err.message, streamId: session.streamId }, "BYE request failed")),
+    );
   }
 
   private track(work: Promise<unknown>): void {
