@@ -7,8 +7,8 @@ export const UUID_PATTERN = {
 };
 /** Device passwords: the spec says digits, its own example uses `admin123`; letters and digits are accepted. */
 export const PASSWORD_PATTERN = { regex: /^[A-Za-z0-9]+$/, text: "letters and digits" };
-/** Organization ids are decimal strings; "0" is the root. */
-export const ORGANIZATION_ID_PATTERN = { regex: /^(0|[1-9]\d{0,17})$/, text: "a decimal organization id" };
+/** Organization ids are decimal strings; "0" is the root. At most 15 digits, so that every id is exact as a JS number. */
+export const ORGANIZATION_ID_PATTERN = { regex: /^(0|[1-9]\d{0,14})$/, text: "a decimal organization id of at most 15 digits" };
 /** Descriptions follow the name rule but may be empty. */
 export const DESCRIPTION_PATTERN = { regex: /^[\p{Script=Han}A-Za-z0-9_-]*$/u, text: "Chinese characters, letters, digits, _ or -" };
 /** authstream `PushSecret`/`PullSecret` (spec 01 §5.8): letters and digits only; empty while authentication is off. */

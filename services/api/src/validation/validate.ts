@@ -24,6 +24,8 @@ function checkString(field: string, rule: StringRule, value: string): FieldResul
   if (rule.pattern && !rule.pattern.regex.test(value)) {
     return refuse(rule.invalid ?? ErrorCodes.ParameterValidationFailed, `${field} must be ${rule.pattern.text}`);
   }
+  // PostgreSQL text cannot hold U+0000: the query would fail in the database instead of here.
+  if (value.includes("\u0000")) return refuse(rule.invalid ?? ErrorCodes.ParameterValidationFailed, `${field} must not contain NUL characters`);
   return { ok: true, value };
 }
 

@@ -10,6 +10,8 @@ import type { Database } from "../../src/db/database.js";
 import { buildApp } from "../../src/http/app.js";
 import { createAuthenticator } from "../../src/http/authenticate.js";
 import { allRoutes } from "../../src/routes/index.js";
+import { signingKey } from "../../src/signing/canonical.js";
+import { splitRequestTarget } from "../../src/signing/request.js";
 import { signAuthorization } from "../../src/signing/sign.js";
 import { DEFAULT_SIGNING_POLICY } from "../../src/signing/verify.js";
 import { ensureServiceNode } from "../../src/store/service-nodes.js";
@@ -64,8 +66,28 @@ export interface Harness {
   readonly bob: IssuedKey;
   readonly keyDeps: KeyStoreDeps;
   call<T = unknown>(key: IssuedKey, method: string, path: string, body?: unknown): Promise<{ res: LightMyRequestResponse; env: Envelope<T> }>;
+  /** Signs and sends `url` (an encoded request target) and `payload` exactly as given; the answer is not parsed. */
+  send(key: IssuedKey, method: string, url: string, request?: RawRequest): Promise<LightMyRequestResponse>;
   /** Sets the key's account authstream config: everything off plus `fields`, under the Id GET answers. */
   setStreamAuth(key: IssuedKey, fields: Partial<StreamAuth>): Promise<Envelope<StreamAuth>>;
+}
+
+export interface RawRequest {
+  readonly payload?: string;
+  /** Sent and signed along with Host. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The query as the server verifies it: decoded pairs, the first of a repeated name signed. A target
+ * that is not valid percent-encoding is signed without query (the server refuses it before looking).
+ */
+function signedQuery(url: string): { pathname: string; query: Record<string, string> } {
+  const target = splitRequestTarget(url);
+  if (!target.ok) return { pathname: url.split("?")[0] ?? url, query: {} };
+  const first = new Map<string, [string, string]>();
+  for (const [name, value] of target.value.query) if (!first.has(signingKey(name))) first.set(signingKey(name), [name, value]);
+  return { pathname: target.value.pathname, query: Object.fromEntries(first.values()) };
 }
 
 export interface StreamAuth {
@@ -108,26 +130,33 @@ export async function createHarness(database: Database): Promise<Harness> {
       return (await harness.call<StreamAuth>(key, "POST", "/ivc/cms/config/authstream", { Id, ...STREAM_AUTH_OFF, ...fields })).env;
     },
     async call(key, method, path, body) {
-      const url = new URL(path, `http://${HOST}`);
-      const headers: Record<string, string> = { Host: HOST };
-      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const res = await harness.send(
+        key,
+        method,
+        path,
+        body === undefined ? {} : { payload: JSON.stringify(body), headers: { "Content-Type": "application/json" } },
+      );
+      return { res, env: res.json() };
+    },
+    async send(key, method, url, request = {}) {
+      const headers: Record<string, string> = { Host: HOST, ...request.headers };
+      const { pathname, query } = signedQuery(url);
       const authorization = signAuthorization({
         secretId: key.secretId,
         secretKey: key.secretKey,
         method,
-        pathname: url.pathname,
-        query: Object.fromEntries(url.searchParams),
+        pathname,
+        query,
         headers,
         startSeconds: Math.floor(Date.now() / 1000) - 1,
         validSeconds: 600,
       });
-      const res = await app.inject({
+      return app.inject({
         method: method as "GET",
-        url: path,
+        url,
         headers: { ...headers, authorization },
-        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+        ...(request.payload !== undefined ? { payload: request.payload } : {}),
       });
-      return { res, env: res.json() };
     },
   };
   return harness;
