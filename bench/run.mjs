@@ -8,8 +8,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Scripts run after a bench's run.mjs: the media relay's stream churn (leak check) adds about a minute. */
-const FOLLOW_UPS = { media: ["churn.mjs"] };
+/**
+ * Scripts run after a bench's run.mjs: the media relay's stream churn and the sip-server's device
+ * and call churn (leak checks) add about a minute each.
+ */
+const FOLLOW_UPS = { media: ["churn.mjs"], sip: ["churn.mjs"] };
 const only = new Set(process.argv.slice(2));
 const benches = readdirSync(here, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(here, d.name, "run.mjs")))

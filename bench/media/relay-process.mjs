@@ -1,7 +1,7 @@
 // Child process: the media relay alone (its CPU, event loop and RSS are what the bench measures).
 // Started by run.mjs and churn.mjs with IPC; BENCH_CLUSTER_ID, BENCH_RTP_PORTS, optionally
 // BENCH_NO_VIEWER_CLOSE (s) and the relay's environment come from them. `census` needs --expose-gc.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -9,6 +9,7 @@ import { Bus, connectNats } from "@ivc/bus";
 import { createLogger, loadConfig, Registry } from "@ivc/runtime";
 import { Redis } from "ioredis";
 import { mediaRelayEnv, startMediaRelay } from "../../services/media-relay/dist/index.js";
+import { socketCensus } from "../process-census.mjs";
 
 const clusterId = process.env.BENCH_CLUSTER_ID;
 const instance = `bench-${clusterId}`;
@@ -58,27 +59,6 @@ async function leases() {
 }
 
 /**
- * This process's socket descriptors, and those of them in the kernel's UDP and TCP tables (a UDP
- * socket that never bound is in no table).
- */
-function sockets() {
-  const inodes = new Set();
-  for (const fd of readdirSync("/proc/self/fd")) {
-    let target = "";
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      // The descriptor readdir itself used is closed by now.
-    }
-    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-    if (inode !== undefined) inodes.add(inode);
-  }
-  // Column 10 of /proc/net/{udp,tcp}[6] is the socket's inode.
-  const owned = (...tables) => tables.filter((t) => existsSync(t)).flatMap((t) => readFileSync(t, "utf8").split("\n").slice(1)).filter((line) => inodes.has(line.trim().split(/\s+/)[9])).length;
-  return { all: inodes.size, udp: owned("/proc/net/udp", "/proc/net/udp6"), tcp: owned("/proc/net/tcp", "/proc/net/tcp6") };
-}
-
-/**
  * What the relay holds once garbage is collected: memory, handles by type, streams, metric series,
  * the plays kept for `channels`, leases and sockets.
  */
@@ -92,7 +72,7 @@ async function census(channels) {
   for (const type of process.getActiveResourcesInfo()) handles[type] = (handles[type] ?? 0) + 1;
   const series = (await metrics.getMetricsAsJSON()).reduce((n, metric) => n + metric.values.length, 0);
   const plays = channels.reduce((n, channelId) => n + relay.timelines.plays(channelId).length, 0);
-  return { heapUsed, external, arrayBuffers, rss, handles, streams: [...relay.registry.all()].length, series, plays, leases: await leases(), sockets: sockets() };
+  return { heapUsed, external, arrayBuffers, rss, handles, streams: [...relay.registry.all()].length, series, plays, leases: await leases(), sockets: socketCensus() };
 }
 
 process.on("message", async ({ id, cmd, args }) => {

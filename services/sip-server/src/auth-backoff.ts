@@ -38,6 +38,12 @@ export class AuthFailureBackoff {
     this.maxTracked = options.maxTracked ?? 50_000;
   }
 
+  /** Addresses with a live record (stale ones are dropped first). */
+  get size(): number {
+    this.dropStale(this.clock.now());
+    return this.records.size;
+  }
+
   isBlocked(address: string): boolean {
     const record = this.records.get(address);
     return record !== undefined && record.blockedUntil > this.clock.now();
@@ -53,6 +59,7 @@ export class AuthFailureBackoff {
       record.failures = [];
     }
     this.records.delete(address);
+    this.dropStale(now);
     if (this.records.size >= this.maxTracked) this.forgetOldest();
     this.records.set(address, record);
     return record.blockedUntil > now;
@@ -60,6 +67,19 @@ export class AuthFailureBackoff {
 
   recordSuccess(address: string): void {
     this.records.delete(address);
+  }
+
+  /**
+   * Drops records that neither block nor count any failure in the window, from the oldest: records
+   * are re-inserted at each failure, so the map is in order of last failure and the first live
+   * record ends the sweep.
+   */
+  private dropStale(now: number): void {
+    for (const [address, record] of this.records) {
+      const lastFailure = record.failures.at(-1) ?? -Infinity;
+      if (record.blockedUntil > now || lastFailure > now - this.windowMs) return;
+      this.records.delete(address);
+    }
   }
 
   private forgetOldest(): void {

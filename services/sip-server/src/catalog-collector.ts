@@ -25,6 +25,11 @@ export class CatalogCollector {
     this.assembler = createCatalogAssembler({ timeoutMs: options.timeoutMs });
   }
 
+  /** Catalogs being assembled. */
+  get pending(): number {
+    return this.assembler.pendingCount;
+  }
+
   /** Starts the clock for a query just sent, so a device that never answers still completes (empty, partial). */
   start(deviceId: string, sn: number): boolean {
     return this.settle(deviceId, this.assembler.start(deviceId, sn, this.options.clock.now()));

@@ -38,6 +38,10 @@ export class CatalogSubscriptions {
 
   constructor(private readonly options: CatalogSubscriptionOptions) {}
 
+  get size(): number {
+    return this.subscriptions.size;
+  }
+
   has(deviceId: string): boolean {
     return this.subscriptions.has(deviceId);
   }
@@ -64,10 +68,10 @@ export class CatalogSubscriptions {
   private async send(registration: Registration, subscription: Subscription): Promise<void> {
     const { deviceId } = registration;
     const logger = this.options.logger.child({ deviceId });
-    const sn = await this.options.sn.next(deviceId);
-    const request = this.request(registration, subscription, sn);
+    let request: SipRequest | undefined;
     let status: number;
     try {
+      request = this.request(registration, subscription, await this.options.sn.next(deviceId));
       const response = await this.options.requester.send(registration, request);
       status = response.status;
       if (status < 300 && !subscription.dialog) subscription.dialog = createDialogAsUac(request, response);
@@ -79,7 +83,7 @@ export class CatalogSubscriptions {
         return;
       }
     } catch (err) {
-      logger.info({ callId: getHeader(request, "Call-ID"), err: err instanceof Error ? err.message : String(err) }, "catalog SUBSCRIBE unanswered");
+      logger.info({ callId: request && getHeader(request, "Call-ID"), err: err instanceof Error ? err.message : String(err) }, "catalog SUBSCRIBE unanswered");
       if (this.subscriptions.get(deviceId) === subscription) this.subscriptions.delete(deviceId);
       return;
     }

@@ -1,33 +1,72 @@
 import type { Redis } from "ioredis";
+import { RedisScript } from "./redis-script.js";
+import type { RegistrationStore } from "./registration-store.js";
+
+// Only a registered device records: a catalog assembled after its device went offline (published
+// at the timeout) must not bring back what forgetDevice removed.
+const RECORD = new RedisScript(`
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+for i = 2, #ARGV do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
+  redis.call('SADD', KEYS[2], ARGV[i])
+end
+return 1`);
+
+const FORGET = new RedisScript(`
+if redis.call('HGET', KEYS[1], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1`);
+
+// Channels another device reported since stay with that device.
+const FORGET_DEVICE = new RedisScript(`
+for _, channelId in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if redis.call('HGET', KEYS[1], channelId) == ARGV[1] then redis.call('HDEL', KEYS[1], channelId) end
+end
+redis.call('DEL', KEYS[2])
+return 1`);
 
 /**
  * Which registered device owns each channel ID, filled from the catalogs the server assembles
- * and from catalog changes. A viewer's URL often names only the channel (NVR channels are not
- * the NVR's own code), and the INVITE must go to the device that reported it.
+ * and from catalog changes, and emptied of a device's channels when it goes offline (its next
+ * REGISTER queries the catalog again). A viewer's URL often names only the channel (NVR channels
+ * are not the NVR's own code), and the INVITE must go to the device that reported it. Kept as a
+ * hash channel → device plus a set of channels per device.
  */
 export class ChannelIndex {
   private readonly key: string;
+  private readonly devicePrefix: string;
 
   constructor(
     private readonly redis: Redis,
     namespace: string,
+    private readonly registrations: RegistrationStore,
   ) {
     this.key = `ivc:sip:${namespace}:channel-owner`;
+    this.devicePrefix = `ivc:sip:${namespace}:device-channels:`;
   }
 
-  /** Records that `deviceId` reports these channels (a later catalog from another device wins). */
+  /** Records that `deviceId` reports these channels (a later catalog from another device wins); nothing once it is offline. */
   async record(deviceId: string, channelIds: readonly string[]): Promise<void> {
     if (channelIds.length === 0) return;
-    await this.redis.hset(this.key, Object.fromEntries(channelIds.map((id) => [id, deviceId])));
+    await RECORD.run(this.redis, this.keys(deviceId), [deviceId, ...channelIds]);
   }
 
   /** Forgets a channel the device deleted (catalog DEL), unless another device owns it now. */
   async forget(deviceId: string, channelId: string): Promise<void> {
-    if ((await this.redis.hget(this.key, channelId)) === deviceId) await this.redis.hdel(this.key, channelId);
+    await FORGET.run(this.redis, this.keys(deviceId), [deviceId, channelId]);
+  }
+
+  /** Forgets every channel the device owns (it went offline). */
+  async forgetDevice(deviceId: string): Promise<void> {
+    await FORGET_DEVICE.run(this.redis, this.keys(deviceId), [deviceId]);
   }
 
   owner(channelId: string): Promise<string | null> {
     return this.redis.hget(this.key, channelId);
+  }
+
+  private keys(deviceId: string): string[] {
+    return [this.key, this.devicePrefix + deviceId, this.registrations.keyOf(deviceId)];
   }
 }
 

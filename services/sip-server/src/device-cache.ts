@@ -18,13 +18,13 @@ interface Entry {
 /**
  * What the API says about each 20-digit code, kept so a REGISTER storm does not become a request
  * storm. Filled on a miss (one request per code however many REGISTERs wait for it), emptied
- * per device by `deviceChanged` events.
+ * per device by `deviceChanged` events. Expired answers are dropped as new ones come in, so the
+ * cache holds the codes seen within the TTL, not every code ever seen.
  */
 export class DeviceCredentialsCache {
+  /** In insertion order, which is expiry order for answers of one kind (found or not). */
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<DeviceCredentialsReply>>();
-  /** Bumped by invalidate(), so an answer fetched before the change is not stored after it. */
-  private readonly generations = new Map<string, number>();
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
   private readonly maxEntries: number;
@@ -39,8 +39,10 @@ export class DeviceCredentialsCache {
     this.maxEntries = options.maxEntries ?? 200_000;
   }
 
-  get size(): number {
-    return this.entries.size;
+  /** Answers held (expired ones dropped first), and API requests in flight. */
+  get retained(): { credentials: number; credentialFetches: number } {
+    this.dropExpired();
+    return { credentials: this.entries.size, credentialFetches: this.inFlight.size };
   }
 
   /** The API's answer for `deviceId`; rejects with the fetch error (e.g. BusError timeout). */
@@ -49,13 +51,16 @@ export class DeviceCredentialsCache {
     if (entry && entry.expiresAt > this.clock.now()) return Promise.resolve(entry.value);
     const pending = this.inFlight.get(deviceId);
     if (pending) return pending;
-    const generation = this.generations.get(deviceId) ?? 0;
-    const request = this.fetch(deviceId)
+    // invalidate() forgets the request: an answer fetched before the change is not stored after it.
+    const current = () => this.inFlight.get(deviceId) === request;
+    const request: Promise<DeviceCredentialsReply> = this.fetch(deviceId)
       .then((value) => {
-        if ((this.generations.get(deviceId) ?? 0) === generation) this.store(deviceId, value);
+        if (current()) this.store(deviceId, value);
         return value;
       })
-      .finally(() => this.inFlight.delete(deviceId));
+      .finally(() => {
+        if (current()) this.inFlight.delete(deviceId);
+      });
     this.inFlight.set(deviceId, request);
     return request;
   }
@@ -63,17 +68,25 @@ export class DeviceCredentialsCache {
   invalidate(deviceId: string): void {
     this.entries.delete(deviceId);
     this.inFlight.delete(deviceId);
-    this.generations.set(deviceId, (this.generations.get(deviceId) ?? 0) + 1);
-    if (this.generations.size > this.maxEntries) this.generations.clear();
   }
 
   private store(deviceId: string, value: DeviceCredentialsReply): void {
     this.entries.delete(deviceId);
+    this.dropExpired();
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     const ttl = value.found ? this.ttlMs : this.negativeTtlMs;
     this.entries.set(deviceId, { value, expiresAt: this.clock.now() + ttl });
+  }
+
+  /** From the oldest: stops at the first live entry (a shorter-lived one behind it waits its turn). */
+  private dropExpired(): void {
+    const now = this.clock.now();
+    for (const [deviceId, entry] of this.entries) {
+      if (entry.expiresAt > now) return;
+      this.entries.delete(deviceId);
+    }
   }
 }

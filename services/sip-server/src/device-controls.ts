@@ -40,6 +40,10 @@ export class DeviceControls {
 
   constructor(private readonly options: DeviceControlsOptions) {}
 
+  get retained(): { controlResults: number; pendingStops: number; latestMoves: number } {
+    return { controlResults: this.results.size, pendingStops: this.pendingStops.size, latestMoves: this.latest.size };
+  }
+
   /**
    * Sends the move and arms its stop once the device has it (its 200 OK, or the failure), so the
    * pulse is measured from the device's side and a slow path to the camera does not shorten it.

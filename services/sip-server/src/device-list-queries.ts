@@ -50,6 +50,12 @@ export class DeviceListQueries {
     this.presetLists = new PendingAssemblies(createPresetAssembler({ timeoutMs: options.timeoutMs }), options.clock, "PresetQuery");
   }
 
+  get retained(): Record<string, number> {
+    const records = this.records.retained;
+    const presets = this.presetLists.retained;
+    return { recordInfoWaiters: records.waiters, recordInfoAssemblies: records.assemblies, presetWaiters: presets.waiters, presetAssemblies: presets.assemblies };
+  }
+
   /** The channel's recordings overlapping [start, end] (epoch seconds), sorted by start. */
   async recordInfo(registration: Registration, channelId: string, start: number, end: number, type = "all"): Promise<RecordQueryAnswer> {
     const offset = this.options.deviceUtcOffsetMinutes;

@@ -52,6 +52,11 @@ export class DeviceQueries {
     private readonly answerTimeoutMs: number,
   ) {}
 
+  /** Queries waiting for their answer. */
+  get pending(): number {
+    return this.waiters.size;
+  }
+
   /** Sends a Catalog query; the answer is assembled and published by the collector. Resolves with its SN. */
   async requestCatalog(registration: Registration): Promise<number> {
     const { deviceId } = registration;

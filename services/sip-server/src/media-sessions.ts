@@ -79,6 +79,10 @@ export class MediaSessions {
     options.endpoint.onStrayResponse = (response) => this.onStrayResponse(response);
   }
 
+  get retained(): { sentAcks: number; inviteTimers: number } {
+    return { sentAcks: this.sentAcks.size, inviteTimers: this.pendingTimers.size };
+  }
+
   /** Sends the INVITE and resolves after the 200 OK was acknowledged; rejects with BusHandlerError codes. */
   async invite(request: InviteRequest): Promise<InviteReply> {
     const { registrations, channels, requester, serverId } = this.options;

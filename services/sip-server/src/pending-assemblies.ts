@@ -23,6 +23,11 @@ export class PendingAssemblies<T> {
     private readonly what: string,
   ) {}
 
+  /** Queries waiting, and assemblies in progress. */
+  get retained(): { waiters: number; assemblies: number } {
+    return { waiters: this.waiters.size, assemblies: this.assembler.pendingCount };
+  }
+
   /** Starts waiting before the query goes out (answers can beat the 200 OK). */
   start(deviceId: string, sn: number): Promise<MultipartResult<T>> {
     return new Promise((resolve, reject) => {

@@ -36,11 +36,24 @@ export interface ExpiredRegistration {
 
 // Deadline of a device = min(registration expiry, last keepalive + window). Only the deadline set
 // is scanned; the hash says which of the two passed.
+// The SN counter of the registration (see nextSn) survives refreshes and re-registrations.
 const SAVE = new RedisScript(`
+local sn = redis.call('HGET', KEYS[1], 'sn')
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+if sn then redis.call('HSET', KEYS[1], 'sn', sn) end
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
 return 1`);
+
+// SN is an xs:integer but many firmwares store it in 32 bits: wrap before 2^31.
+const NEXT_SN = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local sn = redis.call('HINCRBY', KEYS[1], 'sn', 1)
+if sn >= 2000000000 then
+  sn = 1
+  redis.call('HSET', KEYS[1], 'sn', sn)
+end
+return sn`);
 
 const KEEPALIVE = new RedisScript(`
 local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
@@ -104,15 +117,15 @@ export class RegistrationStore {
   async save(registration: Registration): Promise<void> {
     const deadline = Math.min(registration.expiresAt, registration.lastKeepaliveAt + this.keepaliveWindowMs);
     const fields = Object.entries(registration).flatMap(([name, value]) => [name, String(value)]);
-    await SAVE.run(this.redis, [this.key(registration.deviceId), this.deadlinesKey], [deadline, registration.deviceId, ...fields]);
+    await SAVE.run(this.redis, [this.keyOf(registration.deviceId), this.deadlinesKey], [deadline, registration.deviceId, ...fields]);
   }
 
   async get(deviceId: string): Promise<Registration | undefined> {
-    return parseRegistration(await this.redis.hgetall(this.key(deviceId)));
+    return parseRegistration(await this.redis.hgetall(this.keyOf(deviceId)));
   }
 
   async exists(deviceId: string): Promise<boolean> {
-    return (await this.redis.exists(this.key(deviceId))) === 1;
+    return (await this.redis.exists(this.keyOf(deviceId))) === 1;
   }
 
   /**
@@ -122,13 +135,28 @@ export class RegistrationStore {
    */
   async refreshKeepalive(deviceId: string, now: number, charset: string, source: KeepaliveSource): Promise<boolean> {
     const args = [deviceId, now, this.keepaliveWindowMs, charset, source.protocol, source.address, source.port];
-    const result = await KEEPALIVE.run(this.redis, [this.key(deviceId), this.deadlinesKey], args);
+    const result = await KEEPALIVE.run(this.redis, [this.keyOf(deviceId), this.deadlinesKey], args);
     return result === 1;
+  }
+
+  /**
+   * The SN for the next MANSCDP command to the device (GB/T 28181 A.2.1: the answer repeats it),
+   * counted in its registration so every instance draws from one sequence and the counter goes
+   * with the registration; undefined when the device is not registered.
+   */
+  async nextSn(deviceId: string): Promise<number | undefined> {
+    const sn = (await NEXT_SN.run(this.redis, [this.keyOf(deviceId)], [])) as number | null;
+    return sn ?? undefined;
+  }
+
+  /** The registration's Redis key (scripts that must act only while the device is registered check it). */
+  keyOf(deviceId: string): string {
+    return this.prefix + deviceId;
   }
 
   /** Forgets a registration; true for the one caller that actually removed it. */
   async remove(deviceId: string): Promise<boolean> {
-    return (await REMOVE.run(this.redis, [this.key(deviceId), this.deadlinesKey], [deviceId])) === 1;
+    return (await REMOVE.run(this.redis, [this.keyOf(deviceId), this.deadlinesKey], [deviceId])) === 1;
   }
 
   /** Removes and returns registrations whose deadline passed; each one goes to exactly one caller. */
@@ -152,9 +180,6 @@ export class RegistrationStore {
     return this.redis.zcard(this.deadlinesKey);
   }
 
-  private key(deviceId: string): string {
-    return this.prefix + deviceId;
-  }
 }
 
 function parseRegistration(hash: Record<string, string>): Registration | undefined {

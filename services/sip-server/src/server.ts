@@ -12,7 +12,7 @@ import { CatalogSubscriptions } from "./catalog-subscriptions.js";
 import { toCatalogChannel } from "./channel-mapping.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { SipServerConfig } from "./config.js";
-import { DeviceCredentialsCache } from "./device-cache.js";
+import { DeviceCredentialsCache, type DeviceCacheOptions } from "./device-cache.js";
 import { DeviceControls } from "./device-controls.js";
 import { DeviceListQueries } from "./device-list-queries.js";
 import { DeviceMessages } from "./device-messages.js";
@@ -41,6 +41,7 @@ export interface SipServerTuning {
   subscribeExpiresSeconds: number;
   retryAfterSeconds: number;
   backoff: AuthBackoffOptions;
+  credentialsCache: DeviceCacheOptions;
   /** UTC offset for the REGISTER Date header; the host's when absent. */
   utcOffsetMinutes: number | undefined;
   transactionTimers: Partial<TimerConfig> | undefined;
@@ -62,6 +63,7 @@ const DEFAULT_TUNING: SipServerTuning = {
   subscribeExpiresSeconds: 3600,
   retryAfterSeconds: 30,
   backoff: {},
+  credentialsCache: {},
   utcOffsetMinutes: undefined,
   transactionTimers: undefined,
   inviteTimeoutMs: 15_000,
@@ -88,6 +90,8 @@ export interface SipServerDeps {
 export interface SipServer {
   readonly port: number;
   readonly host: string;
+  /** Sizes of what this instance holds in memory, by structure (leak checks, bench/sip/churn.mjs). */
+  retained(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -103,11 +107,11 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
   const keepaliveWindowMs = config.KEEPALIVE_INTERVAL * config.KEEPALIVE_MISSES;
   const store = new RegistrationStore(redis, clusterId, keepaliveWindowMs);
-  const sn = new SnCounter(redis, clusterId);
+  const sn = new SnCounter(store);
   const metrics = createSipServerMetrics(deps.metrics ?? new Registry(), () => store.count());
   const now = () => clock.now();
 
-  const cache = new DeviceCredentialsCache((deviceId) => bus.request(deviceCredentials, { clusterId }, { deviceId }, { timeoutMs: tuning.credentialsTimeoutMs }), clock);
+  const cache = new DeviceCredentialsCache((deviceId) => bus.request(deviceCredentials, { clusterId }, { deviceId }, { timeoutMs: tuning.credentialsTimeoutMs }), clock, tuning.credentialsCache);
   const backoff = new AuthFailureBackoff(clock, tuning.backoff);
   const nonces = createDigestNonceIssuer({ secret: await nonceSecret(redis, clusterId), now });
 
@@ -140,7 +144,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     (incoming) => dispatch(incoming),
   );
   const requester = new DeviceRequester(endpoint, { serverId: config.SIP_ID, domain: config.SIP_DOMAIN });
-  const channels = new ChannelIndex(redis, clusterId);
+  const channels = new ChannelIndex(redis, clusterId, store);
   const media = new MediaSessions({
     bus,
     clusterId,
@@ -198,6 +202,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     queries.cancelDevice(deviceId);
     lists.cancelDevice(deviceId);
     endCalls(deviceId, `device offline (${reason})`);
+    channels.forgetDevice(deviceId).catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "forgetting the device's channels failed"));
     logger.info({ deviceId, reason }, "device offline");
   };
 
@@ -303,6 +308,17 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
   return {
     port: endpoint.port,
     host: endpoint.host,
+    retained: () => ({
+      ...endpoint.retained,
+      queryWaiters: queries.pending,
+      catalogAssemblies: catalog.pending,
+      ...lists.retained,
+      ...controls.retained,
+      ...media.retained,
+      catalogSubscriptions: subscriptions.size,
+      authBackoffRecords: backoff.size,
+      ...cache.retained,
+    }),
     async close() {
       await liveness.stop();
       for (const subscription of busSubscriptions) subscription.unsubscribe();

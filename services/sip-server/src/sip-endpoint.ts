@@ -110,6 +110,11 @@ export class SipEndpoint {
     return { ok: true, detail: `udp+tcp ${this.options.bindAddress}:${this.transport.port}, ${this.transport.connectionCount} tcp connections` };
   }
 
+  /** Transactions and TCP connections held now (leak checks: all 0 once traffic stopped and timers ran out). */
+  get retained(): { clientTransactions: number; serverTransactions: number; tcpConnections: number } {
+    return { clientTransactions: this.transactions.clientCount, serverTransactions: this.transactions.serverCount, tcpConnections: this.transport.connectionCount };
+  }
+
   /** A fresh top Via for a request we send over `protocol` (rport asked, RFC 3581). */
   via(protocol: SipDestination["protocol"]): SipVia {
     return { protocol: "SIP/2.0", transport: protocol.toUpperCase(), host: this.options.host, port: this.port, params: { branch: generateBranch(), rport: null } };

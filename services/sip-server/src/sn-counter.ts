@@ -1,25 +1,19 @@
-import type { Redis } from "ioredis";
+import { DeviceQueryError } from "./device-queries.js";
+import type { RegistrationStore } from "./registration-store.js";
 
 /**
- * SN of the MANSCDP commands sent to each device (GB/T 28181 A.2.1: the answer repeats it). Kept
- * in Redis so every instance draws from one sequence and an answer is never matched to the wrong
- * query.
+ * SN of the MANSCDP commands sent to each device (GB/T 28181 A.2.1: the answer repeats it), drawn
+ * from the device's registration in Redis: every instance draws from one sequence, so an answer is
+ * never matched to the wrong query, and the counter ends with the registration (a counter per
+ * device ever seen would outlive it in Redis forever).
  */
 export class SnCounter {
-  private readonly prefix: string;
+  constructor(private readonly registrations: RegistrationStore) {}
 
-  constructor(
-    private readonly redis: Redis,
-    namespace: string,
-  ) {
-    this.prefix = `ivc:sip:${namespace}:sn:`;
-  }
-
+  /** Rejects with device_offline when the device is not registered (it went offline meanwhile). */
   async next(deviceId: string): Promise<number> {
-    const sn = await this.redis.incr(this.prefix + deviceId);
-    // SN is an xs:integer but many firmwares store it in 32 bits.
-    if (sn < 2_000_000_000) return sn;
-    await this.redis.set(this.prefix + deviceId, 0);
-    return this.next(deviceId);
+    const sn = await this.registrations.nextSn(deviceId);
+    if (sn === undefined) throw new DeviceQueryError("device_offline", `device ${deviceId} is not registered`);
+    return sn;
   }
 }

@@ -42,4 +42,19 @@ describe("AuthFailureBackoff", () => {
     expect(backoff.isBlocked("a")).toBe(false);
     expect(backoff.isBlocked("c")).toBe(true);
   });
+
+  it("forgets addresses whose failures left the window and whose block ended", () => {
+    const c = clock();
+    const backoff = new AuthFailureBackoff(c, { maxFailures: 2, windowMs: 1000, cooldownMs: 5000 });
+    backoff.recordFailure("counting");
+    backoff.recordFailure("blocked");
+    backoff.recordFailure("blocked");
+    c.t = 1000;
+    backoff.recordFailure("fresh");
+    // "counting" is stale; "blocked" is still blocked.
+    expect(backoff.size).toBe(2);
+    expect(backoff.isBlocked("blocked")).toBe(true);
+    c.t = 5000;
+    expect(backoff.size).toBe(0);
+  });
 });

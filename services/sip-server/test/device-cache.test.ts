@@ -59,6 +59,31 @@ describe("DeviceCredentialsCache", () => {
   it("passes API failures to the caller without caching them", async () => {
     const failing = new DeviceCredentialsCache(() => Promise.reject(new Error("timeout")), { now: () => 0 });
     await expect(failing.get(ID)).rejects.toThrow("timeout");
-    expect(failing.size).toBe(0);
+    expect(failing.retained).toEqual({ credentials: 0, credentialFetches: 0 });
+  });
+
+  it("drops expired answers as new ones come in, so codes seen long ago are not kept", async () => {
+    const { cache, clock } = setup([found("a")]);
+    for (let i = 0; i < 5; i++) await cache.get(`3402000000132000000${i}`);
+    clock.t = 1000;
+    await cache.get("34020000001320000009");
+    expect(cache.retained.credentials).toBe(1);
+  });
+
+  it("keeps a fetch started after an invalidation when the older one settles", async () => {
+    const answers: Array<(reply: DeviceCredentialsReply) => void> = [];
+    const cache = new DeviceCredentialsCache(() => new Promise((resolve) => answers.push(resolve)), { now: () => 0 });
+    const older = cache.get(ID);
+    cache.invalidate(ID);
+    const newer = cache.get(ID);
+    answers[0]?.(found("old"));
+    await older;
+    // The newer fetch is still the one in flight: no third request to the API.
+    void cache.get(ID);
+    expect(answers).toHaveLength(2);
+    answers[1]?.(found("new"));
+    expect(await newer).toMatchObject({ password: "new" });
+    expect(await cache.get(ID)).toMatchObject({ password: "new" });
+    expect(cache.retained).toEqual({ credentials: 1, credentialFetches: 0 });
   });
 });

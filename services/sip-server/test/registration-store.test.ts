@@ -94,4 +94,15 @@ describe("RegistrationStore", () => {
     await store.save(registration(id, 6_000_000));
     expect(await Promise.all([store.remove(id), store.remove(id)])).toEqual(expect.arrayContaining([true, false]));
   });
+
+  it("counts SNs in the registration: kept across a refresh, gone with the registration", async () => {
+    const r = registration("34020000001320000301", 5_000_000);
+    await store.save(r);
+    expect([await store.nextSn(r.deviceId), await store.nextSn(r.deviceId)]).toEqual([1, 2]);
+    await store.save({ ...r, lastKeepaliveAt: r.lastKeepaliveAt + 1000 });
+    expect(await store.nextSn(r.deviceId)).toBe(3);
+    await store.remove(r.deviceId);
+    expect(await store.nextSn(r.deviceId)).toBeUndefined();
+    expect(await redis.keys(`ivc:sip:${namespace}:*${r.deviceId}*`)).toEqual([]);
+  });
 });
