@@ -10,8 +10,8 @@ import { addGatewayChannel } from "./support/gateway-channels.js";
 import type { GatewayChannelOptions } from "./support/gateway-channels.js";
 import { createHarness, testNode } from "./support/harness.js";
 import type { Harness } from "./support/harness.js";
-import { startPrivateNats } from "./support/nats.js";
-import type { PrivateNats } from "./support/nats.js";
+import { startPrivateNats } from "../../../test/support/private-nats.js";
+import type { PrivateNats } from "../../../test/support/private-nats.js";
 import { createTestDatabase } from "./support/pg.js";
 import type { TestDatabase } from "./support/pg.js";
 

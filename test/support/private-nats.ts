@@ -1,25 +1,16 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { connectNats } from "@ivc/bus";
 import type { ConnectOptions } from "@ivc/bus";
+import { freePort } from "./ports.js";
 
 /**
- * A nats-server of this test file's own. `api.stream.authorize` has one subject for the whole
- * site, so on the shared NATS_URL server other suites' stand-in responders (media-relay tests fake
- * the API) would answer this file's requests too.
+ * A nats-server of this test file's own, for suites that answer or send site-wide subjects
+ * (`api.gateway.activate`, the API's `ANY_CLUSTER` replies): on the shared NATS_URL server another
+ * file's stand-in would answer this file's requests too (with a refusal for a key it never issued).
  */
 export interface PrivateNats {
   readonly url: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no TCP port");
-  return address.port;
 }
 
 export async function startPrivateNats(logger: ConnectOptions["logger"]): Promise<PrivateNats> {
