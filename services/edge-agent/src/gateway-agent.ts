@@ -20,7 +20,7 @@ import {
 } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
 import { DeviceError, type DeviceManager } from "./devices/device-manager.js";
-import { publicDevice, type DeviceRegistry } from "./devices/device-registry.js";
+import { publicDevice, type DeviceRegistry, type StoredDevice } from "./devices/device-registry.js";
 import { keyHashOf, type GatewayIdentity, type IdentityStore } from "./identity-store.js";
 import { runPtz } from "./ptz-commands.js";
 import { PtzPulses } from "./ptz-pulses.js";
@@ -79,6 +79,11 @@ export class GatewayAgent {
 
   get state(): AgentState {
     return this.current;
+  }
+
+  /** What the agent holds in memory, for leak checks: each must return to its start size. */
+  retained(): Record<string, number> {
+    return { streams: this.options.streams.running().length, devices: this.options.registry.list().length, ptzPendingStops: this.pulses.size };
   }
 
   /** Resolves once activated or refused; while the platform is unreachable it keeps retrying. */
@@ -184,7 +189,7 @@ export class GatewayAgent {
       bus.subscribe(gatewayRevoked, (event) => (event.gwId === identity.gwId ? this.revoke(event.reason ?? "revoked by the platform") : undefined)),
       bus.reply(gatewayUpgrade, gw, (req) => this.upgrade(req.version, req.bundleUrl)),
       bus.reply(gatewayDeviceAdd, gw, async (req) => publicDevice(await this.guard(() => this.options.devices.add(req)))),
-      bus.reply(gatewayDeviceRemove, gw, async (req) => ({ removed: await this.removeDevice(req.id) })),
+      bus.reply(gatewayDeviceRemove, gw, async (req) => ({ removed: await this.options.devices.remove(req.id) })),
       bus.reply(gatewayDeviceList, gw, () => ({ devices: this.options.registry.list().map(publicDevice) })),
       bus.reply(gatewayStreamStart, gw, (req) => ({ started: this.startStream(req.channelId, req.pushUrl) })),
       bus.reply(gatewayStreamStop, gw, async (req) => ({ stopped: await this.options.streams.stop(req.channelId) })),
@@ -224,10 +229,12 @@ export class GatewayAgent {
     return { accepted: true };
   }
 
-  private async removeDevice(id: string): Promise<boolean> {
-    const device = this.options.registry.get(id);
-    for (const channel of device?.channels ?? []) await this.options.streams.stop(channel.channelId);
-    return this.options.devices.remove(id);
+  /** Ends what runs for a device about to be removed: its pushes, and its pending PTZ Stops (sent now). */
+  async releaseDevice(device: StoredDevice): Promise<void> {
+    for (const { channelId } of device.channels) {
+      this.pulses.stopNow(channelId);
+      await this.options.streams.stop(channelId);
+    }
   }
 
   private startStream(channelId: string, pushUrl: string): boolean {

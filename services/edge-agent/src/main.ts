@@ -27,7 +27,7 @@ await registry.load();
 const meter = new UpFlowMeter();
 const streams = new StreamManager({ ffmpegPath: config.FFMPEG_PATH, logger, onBytes: (bytes) => meter.add(bytes) });
 // The callbacks below run only after `gateway` exists (nothing is added or upgraded before start).
-const devices = new DeviceManager(registry, logger, () => gateway.publishDevices());
+const devices: DeviceManager = new DeviceManager(registry, logger, { changed: () => gateway.publishDevices(), removing: (device) => gateway.releaseDevice(device) });
 
 let installedVersions: Record<string, string> = { [SERVICE]: VERSION };
 let upgrader: Upgrader | undefined;
@@ -66,7 +66,7 @@ if (config.EDGE_RELEASE_ROOT && config.EDGE_RELEASE_PUBLIC_KEY) {
   logger.warn("EDGE_RELEASE_ROOT or EDGE_RELEASE_PUBLIC_KEY unset: this box cannot be upgraded remotely");
 }
 
-const gateway = new GatewayAgent({
+const gateway: GatewayAgent = new GatewayAgent({
   bus: shell.bus,
   identity,
   registry,

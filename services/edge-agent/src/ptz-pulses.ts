@@ -10,7 +10,7 @@ export class PtzPulses {
   /** Runs `stop` after `ms` unless another command on `channelId` comes first. */
   schedule(channelId: string, ms: number, stop: () => Promise<unknown>): void {
     this.cancel(channelId);
-    const timer = setTimeout(() => this.fire(channelId), ms);
+    const timer = setTimeout(() => this.stopNow(channelId), ms);
     this.pending.set(channelId, { timer, stop });
   }
 
@@ -21,14 +21,15 @@ export class PtzPulses {
 
   /** Sends every pending Stop now (the box goes offline: no camera may be left turning). */
   stopAll(): void {
-    for (const channelId of [...this.pending.keys()]) this.fire(channelId);
+    for (const channelId of [...this.pending.keys()]) this.stopNow(channelId);
   }
 
   get size(): number {
     return this.pending.size;
   }
 
-  private fire(channelId: string): void {
+  /** Sends the channel's pending Stop now, if it has one (its device is being removed). */
+  stopNow(channelId: string): void {
     const pulse = this.pending.get(channelId);
     if (pulse === undefined) return;
     clearTimeout(pulse.timer);

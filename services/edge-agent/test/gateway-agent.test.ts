@@ -9,11 +9,10 @@ import { gatewayHeartbeat, gatewayRevoked, gatewayUpgrade, gatewayUpgradeStatus,
 import { ServiceTree } from "../src/upgrade/service-tree.js";
 import { Upgrader } from "../src/upgrade/upgrader.js";
 import { VersionStore } from "../src/upgrade/version-store.js";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { connectBus, FakePlatform, logger, makeBox, type TestBox } from "./support/platform.js";
 
-let nc: NatsConnection;
 let bus: Bus;
+let closeBus: () => Promise<void>;
 let platform: FakePlatform;
 let activation: { unsubscribe(): void };
 const boxes: TestBox[] = [];
@@ -40,7 +39,7 @@ function nextEvent<T>(subscribe: (handler: (e: T) => void) => { unsubscribe(): v
 }
 
 beforeAll(async () => {
-  ({ nc, bus } = await connectBus("edge-agent-test"));
+  ({ bus, close: closeBus } = await connectBus("edge-agent-test"));
   platform = new FakePlatform(bus);
   activation = platform.answerActivation();
 });
@@ -51,7 +50,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   activation.unsubscribe();
-  await nc.drain();
+  await closeBus();
 });
 
 describe("GatewayAgent activation", () => {

@@ -15,7 +15,6 @@ import {
   isBusError,
   type Bus,
 } from "@ivc/bus";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { discoverOnvif } from "../src/onvif/ws-discovery.js";
 import { probeRtsp } from "../src/rtsp-probe.js";
 import { OnvifCamera, startDiscoveryResponder } from "./support/onvif-camera.js";
@@ -41,8 +40,8 @@ class FlvSink {
 }
 
 let work: string;
-let nc: NatsConnection;
 let bus: Bus;
+let closeBus: () => Promise<void>;
 let activation: { unsubscribe(): void };
 let platform: FakePlatform;
 let box: TestBox;
@@ -53,7 +52,7 @@ let sink: FlvSink;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "edge-lan-"));
-  ({ nc, bus } = await connectBus("edge-agent-lan-test"));
+  ({ bus, close: closeBus } = await connectBus("edge-agent-lan-test"));
   platform = new FakePlatform(bus);
   activation = platform.answerActivation();
   camera = new RtspCamera(work);
@@ -71,7 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await box.agent.close();
   activation.unsubscribe();
-  await nc.drain();
+  await closeBus();
   await sink.stop();
   await onvif.stop();
   await camera.stop();

@@ -45,6 +45,13 @@ export function channelProfiles(profiles: OnvifProfile[]): OnvifProfile[] {
 
 const PROBE_TIMEOUT_MS = 3000;
 
+export interface DeviceEvents {
+  /** The device list or a device's state changed: the platform is told. */
+  changed(): void;
+  /** `device` is about to be removed: what runs for its channels (pushes, PTZ pulses) must end. */
+  removing(device: StoredDevice): Promise<void>;
+}
+
 /**
  * Attaches LAN devices and keeps their online state: ONVIF first (device information, profiles,
  * stream URIs, PTZ), the vendor's documented RTSP layout for protocols 1-3 (also when ONVIF does
@@ -54,7 +61,7 @@ export class DeviceManager {
   constructor(
     private readonly registry: DeviceRegistry,
     private readonly logger: Logger,
-    private readonly onChange: () => void,
+    private readonly events: DeviceEvents,
   ) {}
 
   list(): StoredDevice[] {
@@ -88,15 +95,19 @@ export class DeviceManager {
     const device = await this.inspect(base, input.channelCount ?? 1);
     await this.registry.put(device);
     this.logger.info({ deviceId: id, ip: device.ip, protocolType: device.protocolType, online: device.online, channels: device.channels.length }, "device attached");
-    this.onChange();
+    this.events.changed();
     return device;
   }
 
+  /** Every removal (platform, local page, CLI) ends the device's pushes and PTZ pulses first. */
   async remove(id: string): Promise<boolean> {
+    const device = this.registry.get(id);
+    if (!device) return false;
+    await this.events.removing(device);
     const removed = await this.registry.remove(id);
     if (removed) {
       this.logger.info({ deviceId: id }, "device removed");
-      this.onChange();
+      this.events.changed();
     }
     return removed;
   }
@@ -106,13 +117,15 @@ export class DeviceManager {
     let changed = false;
     for (const device of this.registry.list()) {
       const next = await this.probe(device);
+      // Removed while its probe was out: storing the answer would attach it again.
+      if (this.registry.get(device.id) === undefined) continue;
       if (JSON.stringify(publicDevice(next)) !== JSON.stringify(publicDevice(device)) || next.onvif !== device.onvif) {
         await this.registry.put(next);
         this.logger.info({ deviceId: device.id, online: next.online }, "device state changed");
         changed = true;
       }
     }
-    if (changed) this.onChange();
+    if (changed) this.events.changed();
   }
 
   private async probe(device: StoredDevice): Promise<StoredDevice> {

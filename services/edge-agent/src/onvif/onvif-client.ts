@@ -1,5 +1,5 @@
-import { readBoundedBody } from "../bounded-body.js";
 import { ONVIF_NS, soapEnvelope, type UsernameToken } from "./soap-envelope.js";
+import { postSoap } from "./soap-post.js";
 import { escapeXml, xmlElements, xmlText } from "./xml-values.js";
 
 export type OnvifResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -65,14 +65,7 @@ export class OnvifClient {
     let text: string;
     let status: number;
     try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/soap+xml; charset=utf-8" },
-        body: soapEnvelope(body, token),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
-      });
-      status = res.status;
-      text = (await readBoundedBody(res, MAX_RESPONSE_BYTES)).toString("utf8");
+      ({ status, text } = await postSoap(url, soapEnvelope(body, token), this.options.timeoutMs ?? 5000, MAX_RESPONSE_BYTES));
     } catch (err) {
       return { ok: false, reason: `ONVIF request to ${url} failed: ${err instanceof Error ? err.message : String(err)}` };
     }

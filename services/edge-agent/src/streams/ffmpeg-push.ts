@@ -12,6 +12,11 @@ export interface FfmpegPushOptions {
   restartDelayMs?: (attempt: number) => number;
 }
 
+/** Wait before restart number `attempt` (from 1): 1 s doubling to at most 30 s. */
+export function restartBackoffMs(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
+}
+
 /** A run longer than this counts as healthy: the next crash restarts quickly again. */
 const STABLE_RUN_MS = 30_000;
 const MAX_LINE = 2000;
@@ -28,7 +33,7 @@ export class FfmpegPush {
   private readonly restartDelayMs: (attempt: number) => number;
 
   constructor(private readonly options: FfmpegPushOptions) {
-    this.restartDelayMs = options.restartDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** Math.min(n - 1, 5)));
+    this.restartDelayMs = options.restartDelayMs ?? restartBackoffMs;
   }
 
   get pid(): number | undefined {

@@ -36,6 +36,8 @@ export class OnvifCamera {
   private readonly presets = new Map<string, string>([["1", "door"]]);
   private server: Server | undefined;
   port = 0;
+  /** How long each answer waits, to hold a request of the box in flight. */
+  answerDelayMs = 0;
 
   constructor(
     private readonly user: string,
@@ -49,8 +51,10 @@ export class OnvifCamera {
       req.on("data", (c: Buffer) => (body += c.toString("utf8")));
       req.on("end", () => {
         const answer = this.answer(body);
-        res.writeHead(answer.status, { "content-type": "application/soap+xml; charset=utf-8" });
-        res.end(answer.xml);
+        setTimeout(() => {
+          res.writeHead(answer.status, { "content-type": "application/soap+xml; charset=utf-8" });
+          res.end(answer.xml);
+        }, this.answerDelayMs);
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));

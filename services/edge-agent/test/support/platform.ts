@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus, BusHandlerError, connectNats, gatewayActivate, gatewayReportSigned, hashGatewaySecret, type GatewayReportContract, type GatewayReportFields } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { startPrivateNats } from "../../../../test/support/private-nats.js";
 import { DeviceManager } from "../../src/devices/device-manager.js";
 import { DeviceRegistry } from "../../src/devices/device-registry.js";
 import { GatewayAgent } from "../../src/gateway-agent.js";
@@ -15,9 +15,21 @@ import type { Upgrader } from "../../src/upgrade/upgrader.js";
 
 export const logger = createLogger("edge-agent", process.env.TEST_LOG_LEVEL ?? "silent");
 
-export async function connectBus(name: string): Promise<{ nc: NatsConnection; bus: Bus }> {
-  const nc = await connectNats({ url: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name, logger });
-  return { nc, bus: new Bus(nc, logger) };
+/**
+ * A bus on a nats-server of the calling file's own: `api.gateway.activate` is one subject for the
+ * whole site, so another file's FakePlatform (or the API's tests) would refuse this file's keys.
+ * `close()` drains the connection and stops the server.
+ */
+export async function connectBus(name: string): Promise<{ bus: Bus; close(): Promise<void> }> {
+  const nats = await startPrivateNats(logger);
+  const nc = await connectNats({ url: nats.url, name, logger });
+  return {
+    bus: new Bus(nc, logger),
+    async close() {
+      await nc.drain();
+      await nats.stop();
+    },
+  };
 }
 
 /**
@@ -67,14 +79,23 @@ export interface TestBox {
   agent: GatewayAgent;
 }
 
-export async function makeBox(bus: Bus, key: string | undefined, stateDir = mkdtempSync(join(tmpdir(), "edge-box-")), upgrader?: Upgrader): Promise<TestBox> {
+export async function makeBox(
+  bus: Bus,
+  key: string | undefined,
+  stateDir = mkdtempSync(join(tmpdir(), "edge-box-")),
+  upgrader?: Upgrader,
+  restartDelayMs: (attempt: number) => number = () => 200,
+): Promise<TestBox> {
   const identity = new IdentityStore(stateDir);
   const registry = new DeviceRegistry(join(stateDir, "devices.json"));
   await registry.load();
   const meter = new UpFlowMeter();
-  const streams = new StreamManager({ ffmpegPath: "/usr/bin/ffmpeg", logger, onBytes: (b) => meter.add(b), restartDelayMs: () => 200 });
+  const streams = new StreamManager({ ffmpegPath: "/usr/bin/ffmpeg", logger, onBytes: (b) => meter.add(b), restartDelayMs });
   const holder: { agent?: GatewayAgent } = {};
-  const devices = new DeviceManager(registry, logger, () => holder.agent?.publishDevices());
+  const devices = new DeviceManager(registry, logger, {
+    changed: () => holder.agent?.publishDevices(),
+    removing: async (device) => holder.agent?.releaseDevice(device),
+  });
   const agent = new GatewayAgent({
     bus,
     identity,

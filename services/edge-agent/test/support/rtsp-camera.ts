@@ -98,6 +98,18 @@ export class RtspCamera {
     });
   }
 
+  /** The camera drops off the LAN mid-pull: open sessions are cut and new connections refused. */
+  async goAway(): Promise<void> {
+    const closed = new Promise((resolve) => this.server?.close(resolve));
+    for (const p of this.players) p.destroy();
+    await closed;
+  }
+
+  /** Back on the LAN at the same port (the encoder kept running). */
+  async comeBack(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.listen(this.port, "127.0.0.1", resolve));
+  }
+
   async stop(): Promise<void> {
     for (const p of this.players) p.destroy();
     this.encoder?.kill("SIGKILL");
