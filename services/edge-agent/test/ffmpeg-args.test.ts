@@ -4,7 +4,7 @@ import { ffmpegPushArgs, progressTotalSize, redactUrl } from "../src/streams/ffm
 describe("ffmpeg push arguments", () => {
   it("pulls RTSP over TCP and copies into FLV with progress on stdout", () => {
     expect(ffmpegPushArgs("rtsp://cam/live", "rtmp://relay/live/ch1")).toEqual([
-      "-hide_banner", "-nostdin", "-loglevel", "warning", "-nostats", "-rtsp_transport", "tcp", "-i", "rtsp://cam/live",
+      "-hide_banner", "-nostdin", "-loglevel", "warning", "-nostats", "-rtsp_transport", "tcp", "-timeout", "10000000", "-i", "rtsp://cam/live",
       "-c", "copy", "-f", "flv", "-progress", "pipe:1", "rtmp://relay/live/ch1",
     ]);
   });

@@ -1,10 +1,14 @@
+/** How long a camera may send nothing before ffmpeg gives up on it (and is restarted). */
+export const DEFAULT_INPUT_TIMEOUT_MS = 10_000;
+
 /**
  * ffmpeg arguments to pull one camera stream and push it unchanged as FLV: `-c copy` (no
  * transcoding on a small box), RTSP interleaved over TCP (`-rtsp_transport tcp`, so NAT and packet
- * loss on the LAN do not break the picture), and `-progress pipe:1` so the bytes written can be
- * counted for UpFlow.
+ * loss on the LAN do not break the picture) with an I/O timeout (`-timeout`, µs: a camera that
+ * hangs with its connection open would otherwise keep ffmpeg waiting forever, pushing nothing),
+ * and `-progress pipe:1` so the bytes written can be counted for UpFlow.
  */
-export function ffmpegPushArgs(inputUrl: string, pushUrl: string): string[] {
+export function ffmpegPushArgs(inputUrl: string, pushUrl: string, inputTimeoutMs = DEFAULT_INPUT_TIMEOUT_MS): string[] {
   const rtsp = /^rtsps?:\/\//i.test(inputUrl);
   return [
     "-hide_banner",
@@ -12,7 +16,7 @@ export function ffmpegPushArgs(inputUrl: string, pushUrl: string): string[] {
     "-loglevel",
     "warning",
     "-nostats",
-    ...(rtsp ? ["-rtsp_transport", "tcp"] : ["-re"]),
+    ...(rtsp ? ["-rtsp_transport", "tcp", "-timeout", String(inputTimeoutMs * 1000)] : ["-re"]),
     "-i",
     inputUrl,
     "-c",

@@ -10,6 +10,8 @@ export interface FfmpegPushOptions {
   /** Called with the bytes written since the last call. */
   onBytes: (bytes: number) => void;
   restartDelayMs?: (attempt: number) => number;
+  /** Silence from the camera that makes ffmpeg give up (then it is restarted); default 10 s. */
+  inputTimeoutMs?: number;
 }
 
 /** Wait before restart number `attempt` (from 1): 1 s doubling to at most 30 s. */
@@ -43,7 +45,7 @@ export class FfmpegPush {
   start(): void {
     const { logger } = this.options;
     const startedAt = Date.now();
-    const child = spawn(this.options.ffmpegPath, ffmpegPushArgs(this.options.inputUrl, this.options.pushUrl), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(this.options.ffmpegPath, ffmpegPushArgs(this.options.inputUrl, this.options.pushUrl, this.options.inputTimeoutMs), { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     logger.info({ childPid: child.pid, input: redactUrl(this.options.inputUrl), push: redactUrl(this.options.pushUrl) }, "ffmpeg started");
     let written = 0;

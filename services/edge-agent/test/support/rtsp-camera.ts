@@ -19,6 +19,8 @@ export class RtspCamera {
   private sdp = "";
   port = 0;
   optionsSeen = 0;
+  /** A hung camera: sessions stay open and requests are answered, but no media is sent. */
+  frozen = false;
 
   constructor(private readonly workDir: string) {}
 
@@ -35,6 +37,7 @@ export class RtspCamera {
       frame[0] = 0x24;
       frame[1] = 0;
       frame.writeUInt16BE(packet.length, 2);
+      if (this.frozen) return;
       for (const player of this.players) player.write(Buffer.concat([frame, packet]));
     });
     const sdpFile = join(this.workDir, "camera.sdp");
