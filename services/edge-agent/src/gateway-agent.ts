@@ -70,6 +70,7 @@ function reportKey(identity: GatewayIdentity): string {
 export class GatewayAgent {
   private current: AgentState = { kind: "starting" };
   private lastReportAt = 0;
+  private wakeActivation: (() => void) | undefined;
   private subscriptions: Closable[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly pulses = new PtzPulses();
@@ -95,6 +96,8 @@ export class GatewayAgent {
 
   async close(): Promise<void> {
     this.closed = true;
+    // An activation waiting to retry (up to 60 s) ends now rather than keep the process alive.
+    this.wakeActivation?.();
     this.goOffline();
     await this.options.streams.stopAll();
   }
@@ -174,7 +177,14 @@ export class GatewayAgent {
           return this.notActivated("not activated: the platform already has a gateway for this box (41632); delete it there or restore the box's identity");
         }
         logger.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: retryMs }, "activation got no answer from the platform; retrying");
-        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, retryMs);
+          this.wakeActivation = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeActivation = undefined;
         retryMs = Math.min(retryMs * 2, 60_000);
       }
     }

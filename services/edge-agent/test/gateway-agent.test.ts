@@ -64,6 +64,24 @@ describe("GatewayAgent activation", () => {
     expect(statSync(join(b.stateDir, "identity.json")).mode & 0o777).toBe(0o600);
   });
 
+  it("keeps retrying while no platform answers, and close() ends a retry wait at once", async () => {
+    activation.unsubscribe();
+    try {
+      const b = await box(platform.issueKey());
+      let settled = false;
+      const starting = b.agent.start().finally(() => (settled = true));
+      // Retries 200, 400, 800, 1600 ms apart: by now it waits 3.2 s before the next one.
+      await new Promise((r) => setTimeout(r, 3300));
+      expect(settled).toBe(false);
+      await b.agent.close();
+      const state = await Promise.race([starting, new Promise<"still waiting">((r) => setTimeout(() => r("still waiting"), 1500))]);
+      expect(state).not.toBe("still waiting");
+      expect(b.agent.state.kind).not.toBe("activated");
+    } finally {
+      activation = platform.answerActivation();
+    }
+  });
+
   it("skips activation when an identity is stored, even with the key gone", async () => {
     const first = await box(platform.issueKey());
     await first.agent.start();
