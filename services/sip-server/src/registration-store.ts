@@ -179,7 +179,6 @@ export class RegistrationStore {
   count(): Promise<number> {
     return this.redis.zcard(this.deadlinesKey);
   }
-
 }
 
 function parseRegistration(hash: Record<string, string>): Registration | undefined {

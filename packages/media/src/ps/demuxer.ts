@@ -5,7 +5,7 @@ import { ParameterSetCache } from "../codec/parameter-sets.js";
 import { videoCodecTraits } from "../codec/video-codec.js";
 import type { AudioCodec, Codec, Frame, VideoCodec } from "../frame.js";
 import { wrapPts } from "../frame.js";
-import { findPsStartCode, measurePsPacket, PackStartCode, ProgramEndCode, startCodePrefixTail, SystemHeaderCode } from "./packet-boundary.js";
+import { findPsStartCode, measurePsPacket, PackStartCode, ProgramEndCode, START_CODE_PREFIX, startCodePrefixTail, SystemHeaderCode } from "./packet-boundary.js";
 import type { PesPacket } from "./pes.js";
 import { parsePes } from "./pes.js";
 import { parsePsm } from "./psm.js";
@@ -62,7 +62,6 @@ interface UnboundedPes {
 const UNBOUNDED_PROBE_BYTES = 6;
 
 const PACK_START = Buffer.from([0, 0, 1, PackStartCode]);
-const START_CODE_PREFIX = PACK_START.subarray(0, 3);
 const EMPTY = Buffer.alloc(0);
 
 /**

@@ -45,7 +45,8 @@ export function startsWithPackHeader(data: Uint8Array): boolean {
   return data.length >= 4 && data[0] === 0 && data[1] === 0 && data[2] === 1 && data[3] === PackStartCode;
 }
 
-const START_CODE_PREFIX = Buffer.from([0, 0, 1]);
+/** 00 00 01, the prefix of every start code. */
+export const START_CODE_PREFIX = Buffer.from([0, 0, 1]);
 
 /**
  * Index of the next PS start code (00 00 01 followed by a code ≥ 0xB9) at or after `from`, or -1.
