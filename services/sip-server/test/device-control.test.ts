@@ -1,47 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BusError, presetControl, presetQuery, ptzActions, ptzControl, recordQuery } from "@ivc/bus";
-import { VirtualDevice, type VirtualDeviceOptions } from "@ivc/device-sim";
+import { presetControl, presetQuery, ptzActions, ptzControl, recordQuery } from "@ivc/bus";
+import type { VirtualDevice } from "@ivc/device-sim";
 import { getHeader } from "@ivc/sip";
 import { freePort } from "../../../test/support/ports.js";
-import { deviceCode, SERVER_ID, sleep, startHarness, type Harness } from "./support/harness.js";
+import { deviceCode, remoteCode, sleep, startHarness, type Harness, type RegisteredDeviceOptions } from "./support/harness.js";
 import { expectedHex, expectedPtzHex } from "./support/ptz-bytes.js";
 
 const PTZ_PULSE_MS = 300;
 const LIST_TIMEOUT_MS = 800;
 
 let h: Harness;
-let sequence = 0;
-const started: VirtualDevice[] = [];
-
-type SimOptions = Omit<VirtualDeviceOptions, "deviceId" | "password" | "serverHost" | "serverPort" | "serverId" | "domain">;
-
-async function simDevice(options: SimOptions = {}): Promise<{ device: VirtualDevice; channelId: string }> {
-  const channels = options.channels ?? 1;
-  const device = new VirtualDevice({
-    deviceId: deviceCode(h.domain, channels > 1 ? "118" : "132", ++sequence),
-    password: "pw",
-    serverHost: "127.0.0.1",
-    serverPort: h.server.port,
-    serverId: SERVER_ID,
-    domain: h.domain,
-    localHost: "127.0.0.1",
-    keepaliveInterval: false,
-    ...options,
-  });
-  started.push(device);
-  h.addDevice(device.deviceId, "pw");
-  await device.start();
-  // The channel → device index is filled from the catalog.
-  await h.waitForEvent("device.catalog", device.deviceId);
+async function simDevice(options: RegisteredDeviceOptions = {}): Promise<{ device: VirtualDevice; channelId: string }> {
+  const device = await h.registeredDevice(options);
   return { device, channelId: device.channels[0]!.id };
 }
 
 const target = (channelId: string) => ({ channelId });
 const cluster = () => ({ clusterId: h.clusterId });
-
-function remoteCode(err: unknown): string | undefined {
-  return err instanceof BusError ? err.remoteCode : undefined;
-}
 
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -61,7 +36,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(started.map((d) => d.stop().catch(() => undefined)));
   await h?.close();
 });
 

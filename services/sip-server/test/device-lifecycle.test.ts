@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deviceChanged } from "@ivc/bus";
-import { VirtualDevice } from "@ivc/device-sim";
-import { deviceCode, SERVER_ID, sleep, startHarness, type Harness } from "./support/harness.js";
+import type { VirtualDevice } from "@ivc/device-sim";
+import { sleep, startHarness, type Harness } from "./support/harness.js";
 
 // What a device leaves behind in the server once it is gone, whichever way it went: nothing. The
 // bench (bench/sip/churn.mjs) measures the same over thousands of devices.
 let h: Harness;
-let sequence = 0;
-const devices: VirtualDevice[] = [];
 
 /** Every Redis key of the cluster naming the device, and the channels still said to be its. */
 async function leftovers(deviceId: string): Promise<string[]> {
@@ -27,20 +25,8 @@ async function settledLeftovers(deviceId: string): Promise<string[]> {
 }
 
 async function registeredNvr(keepaliveInterval: number | false): Promise<VirtualDevice> {
-  const device = new VirtualDevice({
-    deviceId: deviceCode(h.domain, "118", ++sequence),
-    password: "pw",
-    serverHost: "127.0.0.1",
-    serverPort: h.server.port,
-    serverId: SERVER_ID,
-    domain: h.domain,
-    channels: 3,
-    keepaliveInterval,
-  });
-  devices.push(device);
-  h.addDevice(device.deviceId, "pw");
-  await device.start();
-  await Promise.all([h.waitForEvent("device.catalog", device.deviceId), h.waitForEvent("device.info", device.deviceId)]);
+  const device = await h.registeredDevice({ channels: 3, keepaliveInterval });
+  await h.waitForEvent("device.info", device.deviceId);
   // The queries drew SNs and the catalog filled the channel index: the device holds keys now.
   expect((await leftovers(device.deviceId)).length).toBeGreaterThan(1);
   return device;
@@ -51,7 +37,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(devices.map((d) => d.stop().catch(() => undefined)));
   await h?.close();
 });
 

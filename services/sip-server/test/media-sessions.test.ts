@@ -3,19 +3,18 @@ import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BusError, mediaClose, sipBye, sipInvite } from "@ivc/bus";
-import { generateTestPattern, StreamingMediaResponder, VirtualDevice, type MediaResponder, type StreamingResponderOptions } from "@ivc/device-sim";
+import { mediaClose, sipBye, sipInvite } from "@ivc/bus";
+import type { VirtualDevice } from "@ivc/device-sim";
+import { generateTestPattern, StreamingMediaResponder, type MediaResponder, type StreamingResponderOptions } from "@ivc/device-sim";
 import { parseGbSdp } from "@ivc/gb28181";
 import { PsRtpReceiver, Rfc4571Framer, type Frame } from "@ivc/media";
 import { getHeader } from "@ivc/sip";
 import { freePort } from "../../../test/support/ports.js";
-import { deviceCode, SERVER_ID, sleep, startHarness, type Harness } from "./support/harness.js";
+import { deviceCode, remoteCode, SERVER_ID, sleep, startHarness, type Harness } from "./support/harness.js";
 
 let h: Harness;
 let video: string;
-let sequence = 0;
 let streamSequence = 0;
-const started: VirtualDevice[] = [];
 const responders: StreamingMediaResponder[] = [];
 const closes: Array<{ streamId: string; reason?: string | undefined }> = [];
 let relayResponder: { unsubscribe(): void } | undefined;
@@ -28,24 +27,11 @@ function offeredSsrc(): string {
 async function streamingDevice(media: StreamingResponderOptions = {}, extra: { channels?: number; transport?: "udp" | "tcp"; responder?: MediaResponder } = {}) {
   const responder = new StreamingMediaResponder({ video, ...media });
   responders.push(responder);
-  const channels = extra.channels ?? 1;
-  const device = new VirtualDevice({
-    deviceId: deviceCode(h.domain, channels > 1 ? "118" : "132", ++sequence),
-    password: "pw",
-    serverHost: "127.0.0.1",
-    serverPort: h.server.port,
-    serverId: SERVER_ID,
-    domain: h.domain,
-    localHost: "127.0.0.1",
-    keepaliveInterval: false,
-    channels,
+  const device = await h.registeredDevice({
+    channels: extra.channels ?? 1,
     transport: extra.transport ?? "udp",
     mediaResponder: extra.responder ?? responder,
   });
-  started.push(device);
-  h.addDevice(device.deviceId, "pw");
-  await device.start();
-  await h.waitForEvent("device.catalog", device.deviceId);
   return { device, responder, channelId: device.channels[0]!.id };
 }
 
@@ -98,10 +84,6 @@ function inviteOf(device: VirtualDevice) {
   return { request: entry.request, sdp: entry.request.body.toString("utf8") };
 }
 
-function remoteCode(err: unknown): string | undefined {
-  return err instanceof BusError ? err.remoteCode : undefined;
-}
-
 beforeAll(async () => {
   video = (await generateTestPattern()) ?? "";
   if (!video) throw new Error("these tests need ffmpeg at /usr/bin/ffmpeg");
@@ -116,7 +98,6 @@ beforeAll(async () => {
 afterAll(async () => {
   relayResponder?.unsubscribe();
   for (const close of receivers) close();
-  await Promise.all(started.map((d) => d.stop().catch(() => undefined)));
   await Promise.all(responders.map((r) => r.close()));
   await h?.close();
   if (video) await rm(dirname(video), { recursive: true, force: true });

@@ -2,11 +2,12 @@ import { createSocket } from "node:dgram";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BusError, mediaClose, playbackControl, sipBye, sipInvite } from "@ivc/bus";
-import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
+import { mediaClose, playbackControl, sipBye, sipInvite } from "@ivc/bus";
+import type { VirtualDevice } from "@ivc/device-sim";
+import { generateTestPattern, StreamingMediaResponder } from "@ivc/device-sim";
 import { getHeader, type SipRequest } from "@ivc/sip";
 import { freePort } from "../../../test/support/ports.js";
-import { deviceCode, SERVER_ID, sleep, startHarness, type Harness } from "./support/harness.js";
+import { deviceCode, remoteCode, sleep, startHarness, type Harness } from "./support/harness.js";
 
 // Playback over the bus: s=Playback INVITE, MANSRTSP INFO on its dialog, MediaStatus 121 at the end.
 
@@ -16,8 +17,6 @@ const FIRST_TS = 90_000;
 
 let h: Harness;
 let video: string;
-let sequence = 0;
-const started: VirtualDevice[] = [];
 const responders: StreamingMediaResponder[] = [];
 const cleanups: Array<() => void> = [];
 const closes: Array<{ streamId: string; reason?: string | undefined }> = [];
@@ -26,22 +25,7 @@ let relay: { unsubscribe(): void } | undefined;
 async function playbackDevice(mediaStatusCallId: "call" | "new" = "call") {
   const responder = new StreamingMediaResponder({ video });
   responders.push(responder);
-  const device = new VirtualDevice({
-    deviceId: deviceCode(h.domain, "132", ++sequence),
-    password: "pw",
-    serverHost: "127.0.0.1",
-    serverPort: h.server.port,
-    serverId: SERVER_ID,
-    domain: h.domain,
-    localHost: "127.0.0.1",
-    keepaliveInterval: false,
-    mediaResponder: responder,
-    mediaStatusCallId,
-  });
-  started.push(device);
-  h.addDevice(device.deviceId, "pw");
-  await device.start();
-  await h.waitForEvent("device.catalog", device.deviceId);
+  const device = await h.registeredDevice({ mediaResponder: responder, mediaStatusCallId });
   return { device, responder, channelId: device.channels[0]!.id };
 }
 
@@ -93,10 +77,6 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-function remoteCode(err: unknown): string | undefined {
-  return err instanceof BusError ? err.remoteCode : undefined;
-}
-
 beforeAll(async () => {
   video = (await generateTestPattern()) ?? "";
   if (!video) throw new Error("these tests need ffmpeg at /usr/bin/ffmpeg");
@@ -110,7 +90,6 @@ beforeAll(async () => {
 afterAll(async () => {
   relay?.unsubscribe();
   for (const cleanup of cleanups) cleanup();
-  await Promise.all(started.map((d) => d.stop().catch(() => undefined)));
   await Promise.all(responders.map((r) => r.close()));
   await h?.close();
   if (video) await rm(dirname(video), { recursive: true, force: true });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sipInvite } from "@ivc/bus";
-import { buildAnswerSdp, VirtualDevice, type InviteOffer, type MediaResponder } from "@ivc/device-sim";
+import { buildAnswerSdp, type InviteOffer, type MediaResponder, type VirtualDevice } from "@ivc/device-sim";
 import { parseGbSdp } from "@ivc/gb28181";
 import { freePort } from "../../../test/support/ports.js";
 import { inviteOffer } from "../src/invite-sdp.js";
-import { deviceCode, SERVER_ID, startHarness, type Harness } from "./support/harness.js";
+import { startHarness, type Harness } from "./support/harness.js";
 
 const BASE = { channelId: "34020000001310000001", mediaIp: "10.1.1.1", mediaPort: 30002, ssrc: "0200000002", transport: "udp", kind: "live" } as const;
 
@@ -44,24 +44,10 @@ describe("sip.invite with streamNumber", () => {
 
   beforeAll(async () => {
     h = await startHarness({ SIP_PORT: await freePort() }, { inviteTimeoutMs: 1500 });
-    device = new VirtualDevice({
-      deviceId: deviceCode(h.domain, "132", 1),
-      password: "pw",
-      serverHost: "127.0.0.1",
-      serverPort: h.server.port,
-      serverId: SERVER_ID,
-      domain: h.domain,
-      localHost: "127.0.0.1",
-      keepaliveInterval: false,
-      mediaResponder: recordingResponder(offers),
-    });
-    h.addDevice(device.deviceId, "pw");
-    await device.start();
-    await h.waitForEvent("device.catalog", device.deviceId);
+    device = await h.registeredDevice({ mediaResponder: recordingResponder(offers) });
   });
 
   afterAll(async () => {
-    await device?.stop().catch(() => undefined);
     await h?.close();
   });
 

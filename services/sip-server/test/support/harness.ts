@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import {
   Bus,
+  BusError,
   channelChanged,
   connectNats,
   deviceCatalog,
@@ -11,6 +12,7 @@ import {
   deviceOnline,
   type DeviceCredentialsReply,
 } from "@ivc/bus";
+import { VirtualDevice, type VirtualDeviceOptions } from "@ivc/device-sim";
 import { createLogger, Registry } from "@ivc/runtime";
 import { startSipServer, type SipServer, type SipServerTuning } from "../../src/server.js";
 import type { SipServerConfig } from "../../src/config.js";
@@ -37,9 +39,17 @@ export interface Harness {
   config: SipServerConfig;
   addDevice(deviceId: string, password: string, extra?: { enabled?: boolean; charset?: "GB2312" | "UTF-8" }): void;
   waitForEvent(name: string, deviceId: string, timeoutMs?: number): Promise<RecordedEvent>;
+  /**
+   * A virtual device known to the fake API (password "pw"), registered with this server and with
+   * its catalog assembled (so the channel → device index knows it); an NVR code when it has more
+   * than one channel. Stopped by close().
+   */
+  registeredDevice(options?: RegisteredDeviceOptions): Promise<VirtualDevice>;
   restartServer(): Promise<void>;
   close(): Promise<void>;
 }
+
+export type RegisteredDeviceOptions = Omit<VirtualDeviceOptions, "deviceId" | "password" | "serverHost" | "serverPort" | "serverId" | "domain">;
 
 /** A 20-digit code in this run's domain; `type` is the GB type (132 IPC, 118 NVR). */
 export function deviceCode(domain: string, type: "132" | "118", sequence: number): string {
@@ -60,6 +70,7 @@ export async function startHarness(overrides: Partial<SipServerConfig> = {}, tun
   const domain = `34${String(randomInt(0, 99_999_999)).padStart(8, "0")}`;
   const devices = new Map<string, DeviceCredentialsReply>();
   const events: RecordedEvent[] = [];
+  const registered: VirtualDevice[] = [];
 
   const credentialsSubject = deviceCredentials.subject({ clusterId });
   const responder = nc.subscribe(credentialsSubject, {
@@ -127,6 +138,26 @@ export async function startHarness(overrides: Partial<SipServerConfig> = {}, tun
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
+    async registeredDevice(options = {}) {
+      const type = (options.channels ?? 1) > 1 ? "118" : "132";
+      const device = new VirtualDevice({
+        // Sequences from 5,000,001: clear of the small numbers suites give their own devices.
+        deviceId: deviceCode(domain, type, 5_000_000 + registered.length + 1),
+        password: "pw",
+        serverHost: "127.0.0.1",
+        serverPort: harness.server.port,
+        serverId: SERVER_ID,
+        domain,
+        localHost: "127.0.0.1",
+        keepaliveInterval: false,
+        ...options,
+      });
+      registered.push(device);
+      harness.addDevice(device.deviceId, "pw");
+      await device.start();
+      await harness.waitForEvent("device.catalog", device.deviceId);
+      return device;
+    },
     async restartServer() {
       await harness.server.close();
       metrics = new Registry();
@@ -134,6 +165,7 @@ export async function startHarness(overrides: Partial<SipServerConfig> = {}, tun
       harness.server = await start();
     },
     async close() {
+      await Promise.all(registered.map((d) => d.stop().catch(() => undefined)));
       await harness.server.close();
       for (const subscription of [responder, ...recorders]) subscription.unsubscribe();
       const keys = await redis.keys(`ivc:sip:${clusterId}:*`);
@@ -143,6 +175,11 @@ export async function startHarness(overrides: Partial<SipServerConfig> = {}, tun
     },
   };
   return harness;
+}
+
+/** The error code a bus request was refused with (`sip_timeout`, `device_offline`, ...). */
+export function remoteCode(err: unknown): string | undefined {
+  return err instanceof BusError ? err.remoteCode : undefined;
 }
 
 export function sleep(ms: number): Promise<void> {
