@@ -1,4 +1,4 @@
 import { fileURLToPath } from "node:url";
 
-/** The RFC 4475 torture messages live in shared/, beside the repository (in CI too). */
-export const RFC4475_DIR = fileURLToPath(new URL("../../../../shared/testdata/rfc4475/", import.meta.url));
+/** The 49 RFC 4475 torture messages, kept byte for byte inside the repository (binary, see .gitattributes). */
+export const RFC4475_DIR = fileURLToPath(new URL("./fixtures/rfc4475/", import.meta.url));
