@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,14 +55,17 @@ afterAll(() => {
 });
 
 describe("npm start (the launcher) in a scratch folder", () => {
-  it("starts NATS and Redis when none answers, brings every service to healthy, and leaves no process behind on SIGTERM", async () => {
+  it("starts NATS and Redis when none answers, brings every service to healthy, restarts NATS and Redis after kill -9, and leaves no process behind on SIGTERM", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
     scratchDirs.push(cwd);
     const env = await scratchEnv();
     const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let later = "";
+    const launcherOutput = () => later;
     const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
     try {
       const output = await waitForOutput(launcher, /"msg":"gateway ready"/, 120_000);
+      launcher.stdout.on("data", (c: Buffer) => (later += c.toString()));
       expect(output).toContain("IVC gateway is running");
       expect(output).toMatch(/SIP server ID\s+34020000002000000001/);
       expect(output).toMatch(/SecretId\s+AKID\w{32}/);
@@ -86,8 +89,22 @@ describe("npm start (the launcher) in a scratch folder", () => {
       const relayPid = state.services.find((s) => s.name === "media-relay")!.pid;
       const relayArgv = readFileSync(`/proc/${relayPid}/cmdline`, "utf8").split("\0");
       expect(relayArgv).toContain("--initial-old-space-size=256");
-      const pids = [state.pid, ...state.services.map((s) => s.pid), ...state.infra.map((p) => p.pid)];
-      expect(pids.every(isProcessAlive)).toBe(true);
+      const firstPids = [state.pid, ...state.services.map((s) => s.pid), ...state.infra.map((p) => p.pid)];
+      expect(firstPids.every(isProcessAlive)).toBe(true);
+      // The folder holding the database and keys is this user's alone.
+      expect(statSync(join(cwd, "var")).mode & 0o777).toBe(0o700);
+      expect(statSync(join(cwd, "var/first-key.json")).mode & 0o777).toBe(0o600);
+
+      // kill -9 of the NATS and Redis it started: restarted, listed with their new PIDs, services healthy again.
+      for (const { pid } of state.infra) process.kill(pid, "SIGKILL");
+      const readState = () => JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
+      await expect.poll(() => readState().infra.filter((p) => isProcessAlive(p.pid) && !firstPids.includes(p.pid)).length, { timeout: 30_000, interval: 250 }).toBe(2);
+      expect(output + launcherOutput()).toMatch(/nats-server had died; restarted it/);
+      for (const name of ["sip-server", "media-relay"]) {
+        const port = env[healthPorts[name]!];
+        await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 30_000, interval: 500 }).toBe(200);
+      }
+      const pids = [state.pid, ...readState().services.map((s) => s.pid), ...readState().infra.map((p) => p.pid)];
 
       launcher.kill("SIGTERM");
       expect(await exited).toBe(0);

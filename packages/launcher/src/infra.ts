@@ -5,7 +5,12 @@ import { isLoopbackHost, natsAnswers, redisAnswers, waitFor } from "./probe.js";
 
 export interface InfraProcess {
   name: "nats-server" | "redis-server";
+  /** The running server; replaced when `keepRunning` restarts it. */
   child: ChildProcess;
+  /** How to start it again. */
+  start: () => Promise<ChildProcess>;
+  /** Set by stopInfra: an exit from now on is expected. */
+  stopping?: boolean;
 }
 
 export class InfraError extends Error {}
@@ -44,19 +49,61 @@ async function ensureServer(
   if (await answers(ep.host, ep.port)) return undefined;
   if (!isLoopbackHost(ep.host)) throw new InfraError(`${name} at ${url} does not answer, and it is not on this machine to start`);
   requireBinary(name, debianPackage);
-  mkdirSync(dataDir, { recursive: true });
-  const child = spawn(name, args(ep, dataDir), { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const start = () => spawnServer(name, args(ep, dataDir), dataDir, () => answers(ep.host, ep.port), ep);
+  return { name, child: await start(), start };
+}
+
+async function spawnServer(name: string, argv: string[], dataDir: string, answers: () => Promise<boolean>, ep: Endpoint): Promise<ChildProcess> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const child = spawn(name, argv, { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-2000);
   });
   const exited = new Promise<boolean>((resolve) => child.once("exit", () => resolve(false)));
-  const ready = await Promise.race([waitFor(() => answers(ep.host, ep.port), 15_000), exited]);
+  const ready = await Promise.race([waitFor(answers, 15_000), exited]);
   if (!ready) {
     child.kill("SIGKILL");
     throw new InfraError(`${name} did not start on ${ep.host}:${ep.port}: ${stderr.trim().split("\n").pop() ?? "no output"}`);
   }
-  return { name, child };
+  return child;
+}
+
+export interface KeepRunningEvents {
+  onRestarted(proc: InfraProcess): void;
+  onRestartFailed(proc: InfraProcess, err: unknown, retryInMs: number): void;
+}
+
+/**
+ * Restarts a server this launcher started whenever it dies unexpectedly (kill -9, OOM), with
+ * back-off from 1 s to 30 s; the services' clients reconnect on their own. Nothing is restarted
+ * once stopInfra has been called.
+ */
+export function keepRunning(proc: InfraProcess, events: KeepRunningEvents): void {
+  let failures = 0;
+  const watch = (child: ChildProcess) => {
+    child.once("exit", () => {
+      if (!proc.stopping) void restart();
+    });
+  };
+  const restart = async (): Promise<void> => {
+    while (!proc.stopping) {
+      const delay = failures === 0 ? 200 : Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+      await new Promise((r) => setTimeout(r, delay));
+      if (proc.stopping) return;
+      try {
+        proc.child = await proc.start();
+        failures = 0;
+        watch(proc.child);
+        events.onRestarted(proc);
+        return;
+      } catch (err) {
+        failures += 1;
+        events.onRestartFailed(proc, err, Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)));
+      }
+    }
+  };
+  watch(proc.child);
 }
 
 export function ensureNats(url: string, varDir: string): Promise<InfraProcess | undefined> {
@@ -75,6 +122,7 @@ export function ensureRedis(url: string, varDir: string): Promise<InfraProcess |
 
 /** Stops a started server with SIGTERM (Redis flushes its AOF, NATS closes JetStream) and waits. */
 export async function stopInfra(proc: InfraProcess, graceMs = 10_000): Promise<void> {
+  proc.stopping = true;
   const { child } = proc;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -1,13 +1,13 @@
-import { writeFileSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PassThrough, type Writable } from "node:stream";
 import { pino } from "pino";
 import { build as prettyStream } from "pino-pretty";
 import { commonEnv, env, loadConfigOrExit } from "@ivc/runtime";
-import { InfraError, ensureNats, ensureRedis, stopInfra, type InfraProcess } from "./infra.js";
+import { InfraError, ensureNats, ensureRedis, keepRunning, stopInfra, type InfraProcess } from "./infra.js";
 import { discoverServices } from "./services.js";
-import { Supervisor, waitHealthy } from "./supervisor.js";
+import { Supervisor, waitStarted } from "./supervisor.js";
 import { resolveFirstKey } from "./first-key.js";
 import { detectLanAddress, renderSummary } from "./summary.js";
 
@@ -16,11 +16,17 @@ const config = loadConfigOrExit({
   ...commonEnv,
   IVC_VAR_DIR: env.string(resolve(process.cwd(), "var")),
   IVC_PRETTY_LOGS: env.bool(process.stdout.isTTY === true),
-  HEALTH_TIMEOUT: env.seconds(90, { min: 1, max: 600 }),
+  // A starting service that shows no sign of life this long is restarted; one that keeps reporting
+  // its stage (a slow database open on a loaded box) is waited for however long it takes.
+  HEALTH_TIMEOUT: env.seconds(90, { min: 1, max: 3600 }),
   SIP_HOST: env.optionalString(),
 });
 const varDir = resolve(config.IVC_VAR_DIR);
-mkdirSync(varDir, { recursive: true });
+// Inherited by every process started here (services, NATS, Redis): files 0600, folders 0700.
+process.umask(0o077);
+// Database files, the master key and the first key live here: readable by this user only.
+mkdirSync(varDir, { recursive: true, mode: 0o700 });
+chmodSync(varDir, 0o700);
 
 const logSink: Writable = config.IVC_PRETTY_LOGS ? prettyStream({ colorize: true, translateTime: "SYS:HH:MM:ss.l" }) : new PassThrough();
 if (!config.IVC_PRETTY_LOGS) (logSink as PassThrough).pipe(process.stdout);
@@ -33,7 +39,7 @@ let stopping: Promise<void> | undefined;
 /** var/launcher.json: every process this launcher started, kept current so operators and tests can check them by PID. */
 function recordState(): void {
   const state = { pid: process.pid, services: supervisor?.pids() ?? [], infra: infra.map((p) => ({ name: p.name, pid: p.child.pid })) };
-  writeFileSync(join(varDir, "launcher.json"), JSON.stringify(state, null, 2));
+  writeFileSync(join(varDir, "launcher.json"), JSON.stringify(state, null, 2), { mode: 0o600 });
 }
 
 function stopEverything(exitCode: number): Promise<void> {
@@ -58,6 +64,14 @@ async function main(): Promise<void> {
     if (started) {
       infra.push(started);
       recordState();
+      keepRunning(started, {
+        onRestarted: (proc) => {
+          recordState();
+          logger.warn({ infra: name, pid: proc.child.pid, url }, `${proc.name} had died; restarted it`);
+        },
+        onRestartFailed: (proc, err, retryInMs) =>
+          logger.error({ infra: name, url, err: err instanceof Error ? err.message : String(err), retryInMs }, `${proc.name} could not be restarted`),
+      });
       logger.info({ infra: name, pid: started.child.pid, url }, `started ${started.name} (nothing answered at ${url})`);
     } else {
       logger.info({ infra: name, url }, `using the ${name} server at ${url}`);
@@ -78,20 +92,18 @@ async function main(): Promise<void> {
 
   const services = discoverServices(repoRoot);
   if (services.length === 0) throw new InfraError(`no built service under ${join(repoRoot, "services")}: run "npm run build" first`);
-  supervisor = new Supervisor(childEnv, logger, logSink, {
+  const running = new Supervisor(childEnv, logger, logSink, {
     onFatal: (service, reason) => {
       logger.fatal({ serviceName: service, reason }, "service cannot start; stopping");
       void stopEverything(1);
     },
+    onSpawn: () => recordState(),
   });
+  supervisor = running;
   for (const entry of services) {
-    const running = supervisor.start(entry);
-    recordState();
-    if (!(await waitHealthy(running, config.HEALTH_TIMEOUT))) {
-      if (stopping) return;
-      throw new InfraError(`${entry.name} did not become healthy at ${running.healthUrl} within ${config.HEALTH_TIMEOUT / 1000} s`);
-    }
-    logger.info({ serviceName: entry.name }, "service healthy");
+    const service = running.start(entry);
+    const waitOptions = { silenceMs: config.HEALTH_TIMEOUT, isStopping: () => stopping !== undefined };
+    if (!(await waitStarted(running, service, logger, waitOptions))) return;
   }
 
   const pids = supervisor.pids();

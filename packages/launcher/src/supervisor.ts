@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
+import { isStartupProgress, type StartupSeenMessage } from "@ivc/runtime";
 import type { ServiceEntry } from "./services.js";
 
 /** Exit code with which a service says its configuration is wrong: restarting cannot help. */
@@ -11,11 +12,18 @@ export interface SupervisedService {
   child: ChildProcess | undefined;
   healthUrl: string;
   restarts: number;
+  /** The start-up stage the running child last named (see @ivc/runtime startup-progress). */
+  stage: string;
+  stageSince: number;
+  /** When the running child last showed a sign of life (a stage report, or its spawn). */
+  lastSignAt: number;
 }
 
 export interface SupervisorEvents {
   /** A service could not run at all (bad configuration): the launcher should stop everything. */
   onFatal(service: string, reason: string): void;
+  /** A child process was started (first start or restart): its PID changed. */
+  onSpawn(service: string): void;
 }
 
 /**
@@ -36,7 +44,9 @@ export class Supervisor {
 
   start(entry: ServiceEntry): SupervisedService {
     const port = this.env[entry.healthPortEnv] ?? String(entry.healthPortDefault);
-    const service: SupervisedService = { entry, child: undefined, healthUrl: `http://127.0.0.1:${port}/healthz`, restarts: 0 };
+    const service: SupervisedService = {
+      entry, child: undefined, healthUrl: `http://127.0.0.1:${port}/healthz`, restarts: 0, stage: "", stageSince: 0, lastSignAt: 0,
+    };
     this.services.push(service);
     this.spawn(service);
     return service;
@@ -49,9 +59,21 @@ export class Supervisor {
   private spawn(service: SupervisedService): void {
     const child = spawn(process.execPath, [...service.entry.nodeArgs, service.entry.main], {
       env: { ...this.env, IVC_LAUNCHED: "1" },
-      stdio: ["pipe", "pipe", "pipe"],
+      // The IPC channel carries start-up progress only; stdin stays the pipe whose end stops the child.
+      stdio: ["pipe", "pipe", "pipe", "ipc"],
     });
     service.child = child;
+    const now = Date.now();
+    Object.assign(service, { stage: "starting the process", stageSince: now, lastSignAt: now });
+    child.on("message", (message: unknown) => {
+      if (!isStartupProgress(message) || service.child !== child) return;
+      service.lastSignAt = Date.now();
+      if (message.stage === service.stage) return;
+      this.logger.info({ serviceName: service.entry.name, stage: message.stage }, "start-up stage");
+      Object.assign(service, { stage: message.stage, stageSince: service.lastSignAt });
+    });
+    child.on("error", () => undefined);
+    this.events.onSpawn(service.entry.name);
     this.logger.info({ serviceName: service.entry.name, childPid: child.pid }, "service started");
     child.stdout?.pipe(this.logSink, { end: false });
     let lastStderr = "";
@@ -75,6 +97,18 @@ export class Supervisor {
     });
   }
 
+  /** Kills a child that stopped showing signs of life; the exit handler restarts it with back-off. */
+  restart(service: SupervisedService, reason: string): void {
+    this.logger.error({ serviceName: service.entry.name, stage: service.stage, reason }, "restarting a service that is stuck");
+    service.child?.kill("SIGKILL");
+  }
+
+  /** Tells the child its health was seen, which ends its start-up reports. */
+  markStarted(service: SupervisedService): void {
+    const message: StartupSeenMessage = { ivc: "started" };
+    if (service.child?.connected) service.child.send(message, () => undefined);
+  }
+
   /** SIGTERM to each child, last started first; SIGKILL after `graceMs`. */
   async stopAll(graceMs = 10_000): Promise<void> {
     this.stopping = true;
@@ -94,19 +128,50 @@ export class Supervisor {
   }
 }
 
-/** Polls a service's /healthz until it answers 200, the child dies, or the time runs out. */
-export async function waitHealthy(service: SupervisedService, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+export interface WaitOptions {
+  /** A starting service that shows no sign of life this long is killed and restarted. */
+  silenceMs: number;
+  /** How often the launcher says what it is still waiting on. */
+  remindEveryMs?: number;
+  isStopping(): boolean;
+}
+
+async function answersHealthy(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).status === 200;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/**
+ * Waits until the service's /healthz answers 200, however long its start-up takes, as long as it
+ * keeps showing signs of life; says every `remindEveryMs` which stage it is waiting on, and restarts
+ * a child that fell silent (the supervisor's back-off applies). Resolves false only when the
+ * launcher is stopping. Services already healthy are never touched.
+ */
+export async function waitStarted(supervisor: Supervisor, service: SupervisedService, logger: Logger, options: WaitOptions): Promise<boolean> {
+  const remindEveryMs = options.remindEveryMs ?? 15_000;
+  const startedAt = Date.now();
+  let lastReminder = startedAt;
+  while (!options.isStopping()) {
     const child = service.child;
-    if (!child || child.exitCode !== null) return false;
-    try {
-      const res = await fetch(service.healthUrl, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return true;
-    } catch {
-      // not listening yet
+    const running = child !== undefined && child.exitCode === null && child.signalCode === null;
+    if (running && (await answersHealthy(service.healthUrl))) {
+      supervisor.markStarted(service);
+      logger.info({ serviceName: service.entry.name, startSeconds: Math.round((Date.now() - startedAt) / 100) / 10 }, "service healthy");
+      return true;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    const now = Date.now();
+    if (running && now - service.lastSignAt > options.silenceMs) {
+      supervisor.restart(service, `no sign of life for ${Math.round(options.silenceMs / 1000)} s`);
+    } else if (now - lastReminder >= remindEveryMs) {
+      lastReminder = now;
+      const state = running ? `${service.stage} (${Math.round((now - service.stageSince) / 1000)} s in this stage)` : "restarting after an exit";
+      logger.info({ serviceName: service.entry.name, stage: service.stage, waitedSeconds: Math.round((now - startedAt) / 1000) },
+        `waiting for ${service.entry.name}: ${state}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
   return false;
 }

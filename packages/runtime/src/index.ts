@@ -10,3 +10,5 @@ export type { OpsEndpoints } from "./ops-http.js";
 export { Lifecycle } from "./lifecycle.js";
 export { startServiceShell } from "./service.js";
 export type { ServiceShell, ServiceShellOptions } from "./service.js";
+export { STARTUP_TICK_MS, isStartupProgress, reportStartupStage } from "./startup-progress.js";
+export type { StartupProgressMessage, StartupSeenMessage } from "./startup-progress.js";

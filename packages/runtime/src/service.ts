@@ -7,6 +7,7 @@ import { HealthRegistry } from "./health.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetricsRegistry, type Registry } from "./metrics.js";
+import { reportStartupStage } from "./startup-progress.js";
 
 export interface ServiceShellOptions<S extends Record<string, EnvVar<unknown>>> {
   service: ServiceName;
@@ -51,6 +52,7 @@ export async function startServiceShell<S extends Record<string, EnvVar<unknown>
   const health = new HealthRegistry(options.service, options.version);
   const metrics = createMetricsRegistry(options.service);
 
+  reportStartupStage(`connecting to NATS at ${common.NATS_URL}`);
   const nc = await connectNats({ url: common.NATS_URL, name: `${options.service}@${instance}`, logger });
   lifecycle.onClose("nats", () => nc.drain());
   health.register("nats", () => (nc.isClosed() ? { ok: false, detail: "closed" } : { ok: true, detail: nc.getServer() }));
@@ -62,11 +64,13 @@ export async function startServiceShell<S extends Record<string, EnvVar<unknown>
     const client = new Redis(common.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: (n) => Math.min(n * 200, 2000) });
     client.on("error", (err: Error) => logger.warn({ err: err.message }, "Redis error"));
     client.on("ready", () => logger.info({ url: common.REDIS_URL }, "Redis connected"));
+    reportStartupStage(`connecting to Redis at ${common.REDIS_URL}`);
     await client.connect();
     lifecycle.onClose("redis", () => client.quit());
     health.register("redis", async () => ({ ok: (await client.ping()) === "PONG", detail: client.status }));
     redis = client;
   }
+  reportStartupStage(`starting ${options.service}`);
   return { config, clusterId, instance, logger, nc, bus, redis, health, metrics, lifecycle };
 }
 

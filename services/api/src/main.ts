@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Counter, Histogram, startServiceShell } from "@ivc/runtime";
+import { Counter, Histogram, reportStartupStage, startServiceShell } from "@ivc/runtime";
 import { cachedKeyLookup } from "./accounts/key-cache.js";
 import { findVerificationKey, seedKey } from "./accounts/keys.js";
 import { loadMasterKey } from "./accounts/master-key.js";
@@ -31,10 +31,12 @@ async function main(): Promise<void> {
       throw new Error("configuration error: set both IVC_SECRET_ID and IVC_SECRET_KEY, or neither");
     }
     const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key")));
+    reportStartupStage(config.DATABASE_URL ? "opening the database (PostgreSQL) and applying migrations" : "opening the embedded database (PGlite) and applying migrations");
     const database = await openDatabase(config.DATABASE_URL, { pgliteDir: config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db") });
     lifecycle.onClose("database", () => database.close());
     health.register("database", async () => ({ ok: await database.ping(), detail: database.kind }));
 
+    reportStartupStage("registering the service node");
     const node = await ensureServiceNode(database.db, serviceNodeFromConfig(config, shell.clusterId, advertisedIpv4()));
     logger.info({ clusterId: node.id, sipId: node.sipId, sipIp: node.sipIp, database: database.kind }, "service node ready");
     const keyDeps = { db: database.db, box };
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
     });
     app.get("/metrics", async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
     lifecycle.onClose("http", () => app.close());
+    reportStartupStage(`listening on ${config.API_HOST}:${config.API_PORT}`);
     await app.listen({ port: config.API_PORT, host: config.API_HOST });
   } catch (err) {
     logger.fatal({ err }, "api failed to start");
