@@ -2,8 +2,8 @@
 // Installs the system programs the gateway needs from Debian's packages when they are missing.
 // As root it runs apt-get; otherwise it prints one line naming what to install and carries on,
 // so whatever needs the program later fails with its own clear message.
-//   --runtime  what `npm start` needs (ffmpeg, nats-server, redis-server)
-//   --test     also what the test suite needs (sipp from sip-tester, PostgreSQL client/server)
+//   --runtime  what `npm start` needs (ffmpeg, nats-server, redis-server, postgresql for the embedded database)
+//   --test     also what the test suite needs (sipp from sip-tester)
 //   (none)     everything
 import { spawnSync } from "node:child_process";
 
@@ -11,10 +11,11 @@ const runtime = [
   { command: "ffmpeg", pkg: "ffmpeg" },
   { command: "nats-server", pkg: "nats-server" },
   { command: "redis-server", pkg: "redis-server" },
+  // The launcher's own PostgreSQL when DATABASE_URL is unset (PGlite stands in where it is missing).
+  { command: "pg_ctlcluster", pkg: "postgresql" },
 ];
 const testOnly = [
   { command: "sipp", pkg: "sip-tester" },
-  { command: "pg_ctlcluster", pkg: "postgresql" },
 ];
 
 const args = new Set(process.argv.slice(2));

@@ -55,7 +55,7 @@ afterAll(() => {
 });
 
 describe("npm start (the launcher) in a scratch folder", () => {
-  it("starts NATS and Redis when none answers, brings every service to healthy, restarts NATS and Redis after kill -9, and leaves no process behind on SIGTERM", async () => {
+  it("starts NATS and Redis when none answers, brings every service to healthy, runs PostgreSQL itself, restarts NATS, Redis and PostgreSQL after kill -9, and leaves no process behind on SIGTERM", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
     scratchDirs.push(cwd);
     const env = await scratchEnv();
@@ -71,7 +71,9 @@ describe("npm start (the launcher) in a scratch folder", () => {
       expect(output).toMatch(/SecretId\s+AKID\w{32}/);
 
       const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
-      expect(state.infra.map((p) => p.name).sort()).toEqual(["nats-server", "redis-server"]);
+      // No DATABASE_URL: PostgreSQL from Debian's binaries under var/, not PGlite.
+      expect(state.infra.map((p) => p.name).sort()).toEqual(["nats-server", "postgres", "redis-server"]);
+      expect(output).toMatch(/database\s+PostgreSQL in \S+ \(started here/);
       const healthPorts: Record<string, string> = { api: "API_PORT", "sip-server": "SIP_HTTP_PORT", "media-relay": "MEDIA_HTTP_PORT", "edge-agent": "EDGE_HTTP_PORT" };
       expect(state.services.map((s) => s.name)).toEqual(expect.arrayContaining(["api", "sip-server", "media-relay"]));
       for (const { name } of state.services) {
@@ -93,14 +95,18 @@ describe("npm start (the launcher) in a scratch folder", () => {
       expect(firstPids.every(isProcessAlive)).toBe(true);
       // The folder holding the database and keys is this user's alone.
       expect(statSync(join(cwd, "var")).mode & 0o777).toBe(0o700);
+      const clusterDir = /started PostgreSQL in (\S+) /.exec(output)?.[1];
+      if (clusterDir) scratchDirs.push(clusterDir); // as root it lives in the postgres user's home
+      expect(statSync(join(clusterDir!, "data")).mode & 0o077).toBe(0);
       expect(statSync(join(cwd, "var/first-key.json")).mode & 0o777).toBe(0o600);
 
-      // kill -9 of the NATS and Redis it started: restarted, listed with their new PIDs, services healthy again.
+      // kill -9 of the NATS, Redis and PostgreSQL it started: restarted, listed with their new PIDs, services healthy again.
       for (const { pid } of state.infra) process.kill(pid, "SIGKILL");
       const readState = () => JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
-      await expect.poll(() => readState().infra.filter((p) => isProcessAlive(p.pid) && !firstPids.includes(p.pid)).length, { timeout: 30_000, interval: 250 }).toBe(2);
-      expect(output + launcherOutput()).toMatch(/nats-server had died; restarted it/);
-      for (const name of ["sip-server", "media-relay"]) {
+      await expect.poll(() => readState().infra.filter((p) => isProcessAlive(p.pid) && !firstPids.includes(p.pid)).length, { timeout: 30_000, interval: 250 }).toBe(3);
+      expect(launcherOutput()).toMatch(/nats-server had died; restarted it/);
+      expect(launcherOutput()).toMatch(/postgres had died; restarted it/);
+      for (const name of ["api", "sip-server", "media-relay"]) {
         const port = env[healthPorts[name]!];
         await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 30_000, interval: 500 }).toBe(200);
       }
@@ -119,7 +125,8 @@ describe("npm start (the launcher) in a scratch folder", () => {
     scratchDirs.push(cwd);
     // Servers of this test's own, already answering before the launcher starts: the suite's shared
     // NATS would let this gateway's services answer other test files' requests.
-    const env = await scratchEnv();
+    // PGlite chosen: the database that needs no server binaries at all.
+    const env: NodeJS.ProcessEnv = { ...(await scratchEnv()), EMBEDDED_DATABASE: "pglite" };
     const preStarted = [await ensureNats(env.NATS_URL!, cwd), await ensureRedis(env.REDIS_URL!, cwd)];
     const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
@@ -127,6 +134,7 @@ describe("npm start (the launcher) in a scratch folder", () => {
       const output = await waitForOutput(launcher, /"msg":"gateway ready"/, 120_000);
       expect(output).toContain(`using the nats server at ${env.NATS_URL}`);
       expect(output).toContain(`using the redis server at ${env.REDIS_URL}`);
+      expect(output).toMatch(/database\s+embedded PGlite in .*var\/db/);
       const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;
       expect(state.infra).toEqual([]);
       launcher.kill("SIGINT");
@@ -143,7 +151,7 @@ describe("npm start (the launcher) in a scratch folder", () => {
   it("stops with one line and a non-zero exit when a service's setting is wrong", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
     scratchDirs.push(cwd);
-    const env = { ...(await scratchEnv()), RTP_PORTS: "9-8" };
+    const env = { ...(await scratchEnv()), RTP_PORTS: "9-8", EMBEDDED_DATABASE: "pglite" };
     const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     launcher.stderr.on("data", (c: Buffer) => (stderr += c.toString()));

@@ -4,11 +4,13 @@ import { join } from "node:path";
 import { isLoopbackHost, natsAnswers, redisAnswers, waitFor } from "./probe.js";
 
 export interface InfraProcess {
-  name: "nats-server" | "redis-server";
+  name: "nats-server" | "redis-server" | "postgres";
   /** The running server; replaced when `keepRunning` restarts it. */
   child: ChildProcess;
   /** How to start it again. */
   start: () => Promise<ChildProcess>;
+  /** What stops it cleanly (PostgreSQL: SIGINT, a fast shutdown; SIGTERM would wait for every client). */
+  stopSignal?: NodeJS.Signals;
   /** Set by stopInfra: an exit from now on is expected. */
   stopping?: boolean;
 }
@@ -126,7 +128,7 @@ export async function stopInfra(proc: InfraProcess, graceMs = 10_000): Promise<v
   const { child } = proc;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
+  child.kill(proc.stopSignal ?? "SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);

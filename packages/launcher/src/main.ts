@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PassThrough, type Writable } from "node:stream";
@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { build as prettyStream } from "pino-pretty";
 import { commonEnv, env, loadConfigOrExit } from "@ivc/runtime";
 import { InfraError, ensureNats, ensureRedis, keepRunning, stopInfra, type InfraProcess } from "./infra.js";
+import { postgresBinDir, startEmbeddedPostgres } from "./embedded-postgres.js";
 import { discoverServices } from "./services.js";
 import { Supervisor, waitStarted } from "./supervisor.js";
 import { resolveFirstKey } from "./first-key.js";
@@ -20,6 +21,10 @@ const config = loadConfigOrExit({
   // its stage (a slow database open on a loaded box) is waited for however long it takes.
   HEALTH_TIMEOUT: env.seconds(90, { min: 1, max: 3600 }),
   SIP_HOST: env.optionalString(),
+  DATABASE_URL: env.optionalUrl(["postgres:", "postgresql:"]),
+  // Without DATABASE_URL: "postgresql" runs Debian's PostgreSQL under IVC_VAR_DIR/postgres, "pglite" the
+  // in-process PGlite; "auto" takes PostgreSQL when its binaries exist and no PGlite database is there already.
+  EMBEDDED_DATABASE: env.string("auto", /^(auto|postgresql|pglite)$/, "auto, postgresql or pglite"),
 });
 const varDir = resolve(config.IVC_VAR_DIR);
 // Inherited by every process started here (services, NATS, Redis): files 0600, folders 0700.
@@ -58,25 +63,58 @@ function stopEverything(exitCode: number): Promise<void> {
 process.once("SIGINT", () => void stopEverything(0));
 process.once("SIGTERM", () => void stopEverything(0));
 
+interface DatabaseChoice {
+  /** DATABASE_URL for the services; undefined means PGlite inside the API. */
+  url: string | undefined;
+  describe: string;
+}
+
+/** DATABASE_URL when set; else the embedded PostgreSQL or PGlite (EMBEDDED_DATABASE). */
+async function chooseDatabase(): Promise<DatabaseChoice> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, describe: "PostgreSQL (DATABASE_URL)" };
+  const pgliteDir = join(varDir, "db");
+  const bin = postgresBinDir();
+  const mode = config.EMBEDDED_DATABASE;
+  if (mode === "postgresql" && !bin) throw new InfraError('EMBEDDED_DATABASE=postgresql but PostgreSQL is not installed: run "npm run setup" as root, or "sudo apt-get install -y postgresql"');
+  // A PGlite database from an earlier start stays in use: switching would hide its data.
+  const pglite = mode === "pglite" || !bin || (mode === "auto" && existsSync(pgliteDir));
+  if (pglite || !bin) {
+    logger.info({ pgliteDir }, "database: embedded PGlite inside the API");
+    return { url: undefined, describe: `embedded PGlite in ${pgliteDir}` };
+  }
+  const started = await startEmbeddedPostgres(bin, varDir);
+  infra.push(started.proc);
+  recordState();
+  superviseInfra(started.proc, "postgres", "embedded");
+  logger.info({ infra: "postgres", pid: started.proc.child.pid }, `started PostgreSQL in ${started.clusterDir} (Unix socket only)`);
+  return { url: started.url, describe: `PostgreSQL in ${started.clusterDir} (started here, pid ${started.proc.child.pid})` };
+}
+
+function superviseInfra(started: InfraProcess, name: string, url: string): void {
+  keepRunning(started, {
+    onRestarted: (proc) => {
+      recordState();
+      logger.warn({ infra: name, pid: proc.child.pid, url }, `${proc.name} had died; restarted it`);
+    },
+    onRestartFailed: (proc, err, retryInMs) =>
+      logger.error({ infra: name, url, err: err instanceof Error ? err.message : String(err), retryInMs }, `${proc.name} could not be restarted`),
+  });
+}
+
 async function main(): Promise<void> {
   for (const [name, ensure, url] of [["nats", ensureNats, config.NATS_URL], ["redis", ensureRedis, config.REDIS_URL]] as const) {
     const started = await ensure(url, varDir);
     if (started) {
       infra.push(started);
       recordState();
-      keepRunning(started, {
-        onRestarted: (proc) => {
-          recordState();
-          logger.warn({ infra: name, pid: proc.child.pid, url }, `${proc.name} had died; restarted it`);
-        },
-        onRestartFailed: (proc, err, retryInMs) =>
-          logger.error({ infra: name, url, err: err instanceof Error ? err.message : String(err), retryInMs }, `${proc.name} could not be restarted`),
-      });
+      superviseInfra(started, name, url);
       logger.info({ infra: name, pid: started.child.pid, url }, `started ${started.name} (nothing answered at ${url})`);
     } else {
       logger.info({ infra: name, url }, `using the ${name} server at ${url}`);
     }
   }
+
+  const database = await chooseDatabase();
 
   const keyFile = join(varDir, "first-key.json");
   const key = resolveFirstKey(process.env, keyFile);
@@ -88,6 +126,7 @@ async function main(): Promise<void> {
     IVC_SECRET_KEY: key.secretKey,
     SIP_HOST: sipHost,
     MEDIA_HOST: process.env.MEDIA_HOST ?? sipHost,
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
   };
 
   const services = discoverServices(repoRoot);
@@ -121,7 +160,7 @@ async function main(): Promise<void> {
       ...infra.map((p) => `${p.name} (pid ${p.child.pid}, started here)`),
       `NATS ${config.NATS_URL}`,
       `Redis ${config.REDIS_URL}`,
-      `database ${process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${join(varDir, "db")}`}`,
+      `database ${database.describe}`,
     ],
   }));
   logger.info({ services: pids }, "gateway ready");
