@@ -25,11 +25,13 @@ export interface RunningGateway {
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<Envelope<T>>;
   /** The last lines the gateway's processes logged (E2E_LOG_LEVEL sets how much), for failure messages. */
   logs(): string;
+  /** var/launcher.json: the PIDs of every process the launcher started, as it keeps them current. */
+  launcherState(): LauncherState;
   /** SIGTERM to the launcher; resolves once every process it started is gone. */
   stop(): Promise<void>;
 }
 
-interface LauncherState {
+export interface LauncherState {
   pid: number;
   services: Array<{ name: string; pid: number }>;
   infra: Array<{ name: string; pid: number }>;
@@ -98,6 +100,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     apiUrl,
     sipPort: Number(env.SIP_PORT),
     logs: () => output,
+    launcherState: () => JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState,
     async call<T>(method: string, path: string, body?: unknown): Promise<Envelope<T>> {
       const url = new URL(path, apiUrl);
       // fetch always sends the real Host (it may not be overridden), so that is what gets signed.

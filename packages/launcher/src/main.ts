@@ -21,7 +21,7 @@ const config = loadConfigOrExit({
   // its stage (a slow database open on a loaded box) is waited for however long it takes.
   HEALTH_TIMEOUT: env.seconds(90, { min: 1, max: 3600 }),
   SIP_HOST: env.optionalString(),
-  DATABASE_URL: env.optionalUrl(["postgres:", "postgresql:"]),
+  DATABASE_URL: env.optionalUrl(["postgres", "postgresql"]),
   // Without DATABASE_URL: "postgresql" runs Debian's PostgreSQL under IVC_VAR_DIR/postgres, "pglite" the
   // in-process PGlite; "auto" takes PostgreSQL when its binaries exist and no PGlite database is there already.
   EMBEDDED_DATABASE: env.string("auto", /^(auto|postgresql|pglite)$/, "auto, postgresql or pglite"),
