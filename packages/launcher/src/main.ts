@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { PassThrough, type Writable } from "node:stream";
 import { pino } from "pino";
 import { build as prettyStream } from "pino-pretty";
-import { commonEnv, env, loadConfigOrExit } from "@ivc/runtime";
+import { commonEnv, env, loadConfigOrExit, readEmbeddedDatabase, writeEmbeddedDatabase } from "@ivc/runtime";
 import { InfraError, ensureNats, ensureRedis, keepRunning, stopInfra, type InfraProcess } from "./infra.js";
 import { postgresBinDir, startEmbeddedPostgres } from "./embedded-postgres.js";
 import { discoverServices } from "./services.js";
@@ -22,8 +22,8 @@ const config = loadConfigOrExit({
   HEALTH_TIMEOUT: env.seconds(90, { min: 1, max: 3600 }),
   SIP_HOST: env.optionalString(),
   DATABASE_URL: env.optionalUrl(["postgres", "postgresql"]),
-  // Without DATABASE_URL: "postgresql" runs Debian's PostgreSQL under IVC_VAR_DIR/postgres, "pglite" the
-  // in-process PGlite; "auto" takes PostgreSQL when its binaries exist and no PGlite database is there already.
+  // Without DATABASE_URL: "postgresql" runs Debian's PostgreSQL, "pglite" the in-process PGlite; "auto"
+  // keeps what earlier starts used, else takes PostgreSQL when its binaries exist.
   EMBEDDED_DATABASE: env.string("auto", /^(auto|postgresql|pglite)$/, "auto, postgresql or pglite"),
 });
 const varDir = resolve(config.IVC_VAR_DIR);
@@ -69,20 +69,28 @@ interface DatabaseChoice {
   describe: string;
 }
 
-/** DATABASE_URL when set; else the embedded PostgreSQL or PGlite (EMBEDDED_DATABASE). */
+/**
+ * DATABASE_URL when set; else the embedded PostgreSQL or PGlite (EMBEDDED_DATABASE), and the same
+ * one on every later start (var/embedded-database.json): switching would hide the data.
+ */
 async function chooseDatabase(): Promise<DatabaseChoice> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, describe: "PostgreSQL (DATABASE_URL)" };
   const pgliteDir = join(varDir, "db");
   const bin = postgresBinDir();
+  const recorded = readEmbeddedDatabase(varDir)?.kind ?? (existsSync(pgliteDir) ? "pglite" : undefined);
   const mode = config.EMBEDDED_DATABASE;
-  if (mode === "postgresql" && !bin) throw new InfraError('EMBEDDED_DATABASE=postgresql but PostgreSQL is not installed: run "npm run setup" as root, or "sudo apt-get install -y postgresql"');
-  // A PGlite database from an earlier start stays in use: switching would hide its data.
-  const pglite = mode === "pglite" || !bin || (mode === "auto" && existsSync(pgliteDir));
-  if (pglite || !bin) {
+  if (mode !== "auto" && recorded !== undefined && recorded !== mode) {
+    logger.warn({ recorded, chosen: mode }, `EMBEDDED_DATABASE=${mode}: the ${recorded} database of earlier starts is left as it is, unused`);
+  }
+  const kind = mode !== "auto" ? mode : (recorded ?? (bin ? "postgresql" : "pglite"));
+  if (kind === "pglite") {
+    writeEmbeddedDatabase(varDir, { kind: "pglite", dir: pgliteDir });
     logger.info({ pgliteDir }, "database: embedded PGlite inside the API");
     return { url: undefined, describe: `embedded PGlite in ${pgliteDir}` };
   }
+  if (!bin) throw new InfraError('the gateway\'s database is PostgreSQL but PostgreSQL is not installed: run "npm run setup" as root, or "sudo apt-get install -y postgresql"');
   const started = await startEmbeddedPostgres(bin, varDir);
+  writeEmbeddedDatabase(varDir, { kind: "postgresql", clusterDir: started.clusterDir });
   infra.push(started.proc);
   recordState();
   superviseInfra(started.proc, "postgres", "embedded");

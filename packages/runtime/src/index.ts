@@ -12,3 +12,5 @@ export { startServiceShell } from "./service.js";
 export type { ServiceShell, ServiceShellOptions } from "./service.js";
 export { STARTUP_TICK_MS, isStartupProgress, reportStartupStage } from "./startup-progress.js";
 export type { StartupProgressMessage, StartupSeenMessage } from "./startup-progress.js";
+export { readEmbeddedDatabase, writeEmbeddedDatabase } from "./embedded-database.js";
+export type { EmbeddedDatabaseRecord } from "./embedded-database.js";
