@@ -98,7 +98,7 @@ describe("npm start (the launcher) in a scratch folder", () => {
       const clusterDir = /started PostgreSQL in (\S+) /.exec(output)?.[1];
       if (clusterDir) scratchDirs.push(clusterDir); // as root it lives in the postgres user's home
       // The choice is kept, so later starts and the command line use the same database.
-      expect(JSON.parse(readFileSync(join(cwd, "var/embedded-database.json"), "utf8"))).toEqual({ kind: "postgresql", clusterDir });
+      expect(JSON.parse(readFileSync(join(cwd, "var/embedded-database.json"), "utf8"))).toMatchObject({ kind: "postgresql", clusterDir, url: expect.stringMatching(/^postgresql:\/\/ivc@localhost\/ivc\?host=/) });
       expect(statSync(join(clusterDir!, "data")).mode & 0o077).toBe(0);
       expect(statSync(join(cwd, "var/first-key.json")).mode & 0o777).toBe(0o600);
 

@@ -90,7 +90,7 @@ async function chooseDatabase(): Promise<DatabaseChoice> {
   }
   if (!bin) throw new InfraError('the gateway\'s database is PostgreSQL but PostgreSQL is not installed: run "npm run setup" as root, or "sudo apt-get install -y postgresql"');
   const started = await startEmbeddedPostgres(bin, varDir);
-  writeEmbeddedDatabase(varDir, { kind: "postgresql", clusterDir: started.clusterDir });
+  writeEmbeddedDatabase(varDir, { kind: "postgresql", clusterDir: started.clusterDir, url: started.url });
   infra.push(started.proc);
   recordState();
   superviseInfra(started.proc, "postgres", "embedded");
