@@ -1,29 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
 import { probeVideo } from "./support/ffprobe.js";
-import { startGateway, type RunningGateway } from "./support/gateway.js";
+import { startGateway, type DescribedDevice, type RunningGateway } from "./support/gateway.js";
 import { isProcessAlive } from "./support/ports.js";
 import { waitFor } from "./support/wait.js";
 
 // Issue 12: what the launcher started, it keeps alive. kill -9 of the NATS and Redis it started,
 // and of the API, while a camera is registered: the camera stays online, and a new play works.
 
-interface DeviceData {
-  Id: string;
-  Code: string;
-  SipId: string;
-  SipDomain: string;
-  SipIp: string;
-  SipPort: number;
-  Password: string;
-  Status: number;
-}
-
 /** How long a restarted piece of infrastructure may take until the gateway serves again (loaded CI box). */
 const RECOVERY_BOUND_MS = 45_000;
 
 let gw: RunningGateway;
-let device: DeviceData;
+let device: DescribedDevice;
 let channelId: string;
 const sims: VirtualDevice[] = [];
 
@@ -32,11 +21,11 @@ beforeAll(async () => {
   if (video === undefined) throw new Error("ffmpeg is needed to make the test picture (npm test installs it)");
   gw = await startGateway({ KEEPALIVE_INTERVAL: "2", KEEPALIVE_MISSES: "3", NO_VIEWER_CLOSE: "3" });
   const clusterId = (await gw.call<Array<{ Value: string }>>("GET", "/ivc/cms/config/getuserregion")).Data[0]!.Value;
-  const added = await gw.call<DeviceData>("POST", "/ivc/cms/device/add", {
+  const added = await gw.call<DescribedDevice>("POST", "/ivc/cms/device/add", {
     Name: "故障摄像头", Type: 1, OrganizationId: "0", ClusterId: clusterId, AccessProtocol: 2, TransportProtocol: 1, Password: "12345678",
   });
   expect(added.StatusCode, JSON.stringify(added)).toBe(200);
-  device = (await gw.call<DeviceData>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`)).Data;
+  device = (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`)).Data;
   const sim = new VirtualDevice({
     deviceId: device.Code, password: device.Password, serverHost: device.SipIp, serverPort: device.SipPort, serverId: device.SipId,
     domain: device.SipDomain, localHost: "127.0.0.1", keepaliveInterval: 2, mediaResponder: new StreamingMediaResponder({ video, audio: false }),
@@ -56,7 +45,7 @@ afterAll(async () => {
 
 async function deviceStatus(): Promise<number | undefined> {
   try {
-    return (await gw.call<DeviceData>("GET", `/ivc/cms/device/describe?Id=${device.Id}`)).Data.Status;
+    return (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${device.Id}`)).Data.Status;
   } catch {
     return undefined; // the API is restarting
   }

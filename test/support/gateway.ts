@@ -17,6 +17,19 @@ export interface Envelope<T = unknown> {
   Data: T;
 }
 
+/** What GET /ivc/cms/device/describe answers, as far as the end-to-end tests read it. */
+export interface DescribedDevice {
+  Id: string;
+  Code: string;
+  SipId: string;
+  SipDomain: string;
+  SipIp: string;
+  SipPort: number;
+  Password: string;
+  Status: number;
+  PushStreamUrl: string;
+}
+
 export interface RunningGateway {
   env: NodeJS.ProcessEnv;
   apiUrl: string;
