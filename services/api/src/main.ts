@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Counter, Histogram, startServiceShell } from "@ivc/runtime";
+import { startServiceShell } from "@ivc/runtime";
 import { cachedKeyLookup } from "./accounts/key-cache.js";
+import { adminSocketPath, serveAdminSocket } from "./cli/admin-socket.js";
+import { parseArgs } from "./cli/args.js";
+import { runCommand, USAGE } from "./cli/commands.js";
+import { gatewayCommandEnv } from "./cli/gateway-commands.js";
 import { findVerificationKey, seedKey } from "./accounts/keys.js";
 import { loadMasterKey } from "./accounts/master-key.js";
 import { createSecretBox } from "./accounts/secret-box.js";
@@ -14,6 +18,7 @@ import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import { buildApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
+import { requestObserver } from "./http/request-metrics.js";
 import { allRoutes } from "./routes/index.js";
 import { registerReleaseDownload } from "./routes/release-download.js";
 import { ensureServiceNode } from "./store/service-nodes.js";
@@ -26,12 +31,15 @@ const KEY_CACHE_TTL_MS = 5000;
 async function main(): Promise<void> {
   const shell = await startServiceShell({ service: "api", version: VERSION, env: apiEnv, redis: false });
   const { config, logger, lifecycle, bus, health, metrics } = shell;
+  // Files made here (master key, the PGlite directory, the admin socket) are the owner's only (issue 11).
+  process.umask(0o077);
   try {
     if ((config.IVC_SECRET_ID === undefined) !== (config.IVC_SECRET_KEY === undefined)) {
       throw new Error("configuration error: set both IVC_SECRET_ID and IVC_SECRET_KEY, or neither");
     }
     const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key")));
-    const database = await openDatabase(config.DATABASE_URL, { pgliteDir: config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db") });
+    const pgliteDir = config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db");
+    const database = await openDatabase(config.DATABASE_URL, { pgliteDir, box });
     lifecycle.onClose("database", () => database.close());
     health.register("database", async () => ({ ok: await database.ping(), detail: database.kind }));
 
@@ -43,23 +51,28 @@ async function main(): Promise<void> {
       if (created) logger.info({ appId: config.IVC_APP_ID, secretId: config.IVC_SECRET_ID }, "seeded the first key");
     }
 
-    const subscriptions = subscribeDeviceEvents(bus, database.db);
+    if (database.kind === "pglite") {
+      // This process alone holds the PGlite directory: `ivc` commands run here (cli/admin-socket.ts).
+      const admin = await serveAdminSocket(adminSocketPath(pgliteDir), async (request) => {
+        const args = parseArgs(request.argv);
+        if (!args.ok) return { ok: false, reason: `${args.reason}\n${USAGE}` };
+        logger.info({ command: `${args.value.group} ${args.value.action}` }, "ivc command through the admin socket");
+        const gatewayEnv = gatewayCommandEnv(process.env);
+        return runCommand(keyDeps, args.value, request.releasePublicKey ? { ...gatewayEnv, releasePublicKey: request.releasePublicKey } : gatewayEnv);
+      });
+      lifecycle.onClose("admin socket", () => admin.close());
+    }
+
+    const subscriptions = subscribeDeviceEvents(bus, database.db, box);
     lifecycle.onClose("subscriptions", () => subscriptions.forEach((s) => s.unsubscribe()));
     const gatewayControl = createNatsGatewayControl(bus, logger);
-    const gatewaySubscriptions = subscribeGateways(bus, database.db, gatewayControl, { offlineAfterMs: config.GATEWAY_OFFLINE_AFTER, logger, metrics });
+    const gatewaySubscriptions = subscribeGateways(bus, database.db, box, gatewayControl, { offlineAfterMs: config.GATEWAY_OFFLINE_AFTER, logger, metrics });
     lifecycle.onClose("gateway subscriptions", () => gatewaySubscriptions.forEach((s) => s.unsubscribe()));
 
-    const requests = new Counter({ name: "ivc_api_requests_total", help: "API requests answered", labelNames: ["method", "route", "status"], registers: [metrics] });
-    const latency = new Histogram({
-      name: "ivc_api_request_seconds",
-      help: "API request latency",
-      labelNames: ["method", "route"],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [metrics],
-    });
     const app = buildApp({
       routes: allRoutes({
         db: database.db,
+        box,
         control: createNatsDeviceControl(bus, logger),
         channelControl: createNatsChannelControl(bus),
         now: () => new Date(),
@@ -71,10 +84,7 @@ async function main(): Promise<void> {
         () => Math.floor(Date.now() / 1000),
       ),
       logger,
-      observe: ({ method, route, statusCode }, seconds) => {
-        requests.inc({ method, route, status: String(statusCode) });
-        latency.observe({ method, route }, seconds);
-      },
+      observe: requestObserver(metrics),
     });
     registerReleaseDownload(app, { db: database.db, releasesDir: resolve(config.IVC_VAR_DIR, "releases"), nowSeconds: () => Math.floor(Date.now() / 1000) });
     app.get("/healthz", async (_request, reply) => {

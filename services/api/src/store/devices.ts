@@ -1,12 +1,14 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { and, asc, count, eq, ilike, inArray, sql } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
+import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { deviceCodeSequences, devices, serviceNodes } from "../db/schema.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { AccessProtocol, DeviceStatus, DeviceType, TransportProtocol } from "./device-enums.js";
+import { openDevicePassword, sealDevicePassword } from "./device-passwords.js";
 import { GB_SEQUENCE_MAX, GB_TYPE_IPC, GB_TYPE_NVR, gbCode, gbCodePrefix } from "./gb-code.js";
 import { listOrganizationRows, organizationExists, ROOT_ORGANIZATION_ID, subtreeIds } from "./organizations.js";
 import { pushStreamUrl } from "../streams/stream-urls.js";
@@ -48,7 +50,7 @@ export function presentedStatus(row: Pick<DeviceRow, "disabled" | "linkStatus">)
   return row.disabled ? DeviceStatus.Disabled : row.linkStatus;
 }
 
-function listItem(row: DeviceRow): DeviceListItem {
+function listItem(box: SecretBox, row: DeviceRow): DeviceListItem {
   return {
     Id: row.id,
     Code: row.code,
@@ -57,7 +59,7 @@ function listItem(row: DeviceRow): DeviceListItem {
     Type: row.type,
     ClusterId: row.clusterId,
     TransportProtocol: row.transportProtocol,
-    Password: row.password,
+    Password: openDevicePassword(box, row.passwordEnc),
     Description: row.description,
     Status: presentedStatus(row),
     OrganizationId: String(row.organizationId),
@@ -98,7 +100,7 @@ function generatedPassword(): string {
 
 const CODE_ATTEMPTS = 5;
 
-export async function addDevice(db: Db, appId: string, input: NewDevice): Promise<Outcome<DeviceView>> {
+export async function addDevice(db: Db, box: SecretBox, appId: string, input: NewDevice): Promise<Outcome<DeviceView>> {
   if (input.AccessProtocol === AccessProtocol.Rtmp && input.Type !== DeviceType.Ipc) {
     return refuse(ErrorCodes.InvalidDeviceType, "Type must be 1 (IPC) for RTMP devices");
   }
@@ -128,7 +130,7 @@ export async function addDevice(db: Db, appId: string, input: NewDevice): Promis
           accessProtocol: input.AccessProtocol,
           type: input.Type,
           transportProtocol: input.TransportProtocol ?? TransportProtocol.Udp,
-          password: input.Password ?? (input.AccessProtocol === AccessProtocol.Gb ? generatedPassword() : ""),
+          passwordEnc: sealDevicePassword(box, input.Password ?? (input.AccessProtocol === AccessProtocol.Gb ? generatedPassword() : "")),
           description: input.Description ?? "",
           organizationId,
           clusterId: node.id,
@@ -136,7 +138,7 @@ export async function addDevice(db: Db, appId: string, input: NewDevice): Promis
         .onConflictDoNothing()
         .returning();
       const row = rows[0];
-      if (row) return succeed({ ...listItem(row), ClusterName: node.name });
+      if (row) return succeed({ ...listItem(box, row), ClusterName: node.name });
     }
     return refuse(ErrorCodes.OperationFailed, `no free GB code under ${prefix}`);
   });
@@ -149,21 +151,22 @@ export interface DeviceChanges {
   Description: string | undefined;
 }
 
-export async function updateDevice(db: Db, appId: string, id: string, changes: DeviceChanges): Promise<Outcome<DeviceView>> {
+export async function updateDevice(db: Db, box: SecretBox, appId: string, id: string, changes: DeviceChanges): Promise<Outcome<DeviceView>> {
   const set: Partial<typeof devices.$inferInsert> = { updatedAt: new Date() };
   if (changes.Name !== undefined) set.name = changes.Name;
   if (changes.TransportProtocol !== undefined) set.transportProtocol = changes.TransportProtocol;
-  if (changes.Password !== undefined) set.password = changes.Password;
+  if (changes.Password !== undefined) set.passwordEnc = sealDevicePassword(box, changes.Password);
   if (changes.Description !== undefined) set.description = changes.Description;
   const rows = await db.update(devices).set(set).where(and(eq(devices.appId, appId), eq(devices.id, id))).returning();
   const row = rows[0];
   if (!row) return refuse(ErrorCodes.DeviceNotFound, `Id ${id} is not a device`);
   const found = await findDeviceWithNode(db, appId, id);
-  return succeed({ ...listItem(row), ClusterName: found?.node.name ?? "" });
+  return succeed({ ...listItem(box, row), ClusterName: found?.node.name ?? "" });
 }
 
 export async function describeDevice(
   db: Db,
+  box: SecretBox,
   appId: string,
   id: string,
   pushSigning: UrlSigning | undefined,
@@ -173,7 +176,7 @@ export async function describeDevice(
   if (!found) return refuse(ErrorCodes.DeviceNotFound, `Id ${id} is not a device`);
   const { device, node } = found;
   return succeed({
-    ...listItem(device),
+    ...listItem(box, device),
     ClusterName: node.name,
     Manufacturer: device.manufacturer,
     SipId: node.sipId,
@@ -217,7 +220,7 @@ function likePattern(keyword: string): string {
   return `%${keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function listDevices(db: Db, appId: string, filter: DeviceFilter): Promise<Outcome<{ TotalCount: number; List: DeviceListItem[] }>> {
+export async function listDevices(db: Db, box: SecretBox, appId: string, filter: DeviceFilter): Promise<Outcome<{ TotalCount: number; List: DeviceListItem[] }>> {
   const organizationId = Number(filter.OrganizationId);
   const conditions: SQL[] = [eq(devices.appId, appId)];
   if (filter.IsContainSubLevel) {
@@ -248,7 +251,7 @@ export async function listDevices(db: Db, appId: string, filter: DeviceFilter): 
       .limit(filter.PageSize)
       .offset((filter.PageNumber - 1) * filter.PageSize),
   ]);
-  return succeed({ TotalCount: total[0]?.n ?? 0, List: rows.map(listItem) });
+  return succeed({ TotalCount: total[0]?.n ?? 0, List: rows.map((row) => listItem(box, row)) });
 }
 
 /** All-or-nothing: every Id must be a device of the account. */
