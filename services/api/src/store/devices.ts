@@ -1,6 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { and, asc, count, eq, ilike, inArray, sql } from "drizzle-orm";
-import type { SQL } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { deviceCodeSequences, devices, serviceNodes } from "../db/schema.js";
@@ -8,6 +7,8 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { AccessProtocol, DeviceStatus, DeviceType, TransportProtocol } from "./device-enums.js";
+import { queryDeviceList } from "./device-list-query.js";
+import type { DeviceListShape } from "./device-list-query.js";
 import { openDevicePassword, sealDevicePassword } from "./device-passwords.js";
 import { GB_SEQUENCE_MAX, GB_TYPE_IPC, GB_TYPE_NVR, gbCode, gbCodePrefix } from "./gb-code.js";
 import { listOrganizationRows, organizationExists, ROOT_ORGANIZATION_ID, subtreeIds } from "./organizations.js";
@@ -222,36 +223,38 @@ function likePattern(keyword: string): string {
 
 export async function listDevices(db: Db, box: SecretBox, appId: string, filter: DeviceFilter): Promise<Outcome<{ TotalCount: number; List: DeviceListItem[] }>> {
   const organizationId = Number(filter.OrganizationId);
-  const conditions: SQL[] = [eq(devices.appId, appId)];
+  let organization: DeviceListShape["organization"] = "one";
+  let organizationIds: number[] = [];
   if (filter.IsContainSubLevel) {
+    organization = "all";
     if (organizationId !== ROOT_ORGANIZATION_ID) {
       const rows = await listOrganizationRows(db, appId);
       if (!rows.some((r) => r.id === organizationId)) {
         return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${filter.OrganizationId} is not an organization`);
       }
-      conditions.push(inArray(devices.organizationId, [...subtreeIds(rows, organizationId)]));
+      organization = "subtree";
+      organizationIds = [...subtreeIds(rows, organizationId)];
     }
-  } else {
-    conditions.push(eq(devices.organizationId, organizationId));
   }
-  if (filter.AccessProtocol !== undefined) conditions.push(eq(devices.accessProtocol, filter.AccessProtocol));
-  if (filter.Type !== undefined) conditions.push(eq(devices.type, filter.Type));
-  if (filter.Status === DeviceStatus.Disabled) conditions.push(eq(devices.disabled, true));
-  else if (filter.Status !== undefined) conditions.push(eq(devices.disabled, false), eq(devices.linkStatus, filter.Status));
-  if (filter.ClusterId !== undefined) conditions.push(eq(devices.clusterId, filter.ClusterId));
-  if (filter.Keyword !== undefined && filter.Keyword !== "") conditions.push(ilike(devices.name, likePattern(filter.Keyword)));
-  const where = and(...conditions);
-  const [total, rows] = await Promise.all([
-    db.select({ n: count() }).from(devices).where(where),
-    db
-      .select()
-      .from(devices)
-      .where(where)
-      .orderBy(asc(devices.createdAt), asc(devices.id))
-      .limit(filter.PageSize)
-      .offset((filter.PageNumber - 1) * filter.PageSize),
-  ]);
-  return succeed({ TotalCount: total[0]?.n ?? 0, List: rows.map((row) => listItem(box, row)) });
+  const keyword = filter.Keyword !== undefined && filter.Keyword !== "" ? filter.Keyword : undefined;
+  const status = filter.Status === undefined ? "any" : filter.Status === DeviceStatus.Disabled ? "disabled" : "link";
+  const { total, rows } = await queryDeviceList(
+    db,
+    { organization, accessProtocol: filter.AccessProtocol !== undefined, type: filter.Type !== undefined, status, cluster: filter.ClusterId !== undefined, keyword: keyword !== undefined },
+    {
+      appId,
+      organizationId,
+      organizationIds,
+      accessProtocol: filter.AccessProtocol,
+      type: filter.Type,
+      linkStatus: filter.Status,
+      clusterId: filter.ClusterId,
+      keywordPattern: keyword === undefined ? undefined : likePattern(keyword),
+      limit: filter.PageSize,
+      offset: (filter.PageNumber - 1) * filter.PageSize,
+    },
+  );
+  return succeed({ TotalCount: total, List: rows.map((row) => listItem(box, row)) });
 }
 
 /** All-or-nothing: every Id must be a device of the account. */
