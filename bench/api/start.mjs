@@ -59,7 +59,8 @@ async function start(env) {
       buffered = buffered.slice(nl + 1);
       try {
         const entry = JSON.parse(line);
-        marks.push(`${entry.msg} +${Date.parse(entry.time) - wallStart} ms`);
+        const opened = entry.databaseOpenMs === undefined ? "" : ` (database opened in ${entry.databaseOpenMs} ms, NATS ready at +${entry.natsReadyMs} ms)`;
+        marks.push(`${entry.msg} +${Date.parse(entry.time) - wallStart} ms${opened}`);
       } catch {
         // not a log line
       }

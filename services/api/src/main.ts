@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { startServiceShell } from "@ivc/runtime";
+import { performance } from "node:perf_hooks";
+import { loadConfigOrExit, startServiceShell } from "@ivc/runtime";
+import type { ConfigOf } from "@ivc/runtime";
 import { cachedKeyLookup } from "./accounts/key-cache.js";
 import { adminSocketPath, serveAdminSocket } from "./cli/admin-socket.js";
 import { parseArgs } from "./cli/args.js";
@@ -28,18 +30,29 @@ const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.
 /** A revoked key keeps working at most this long on an instance that had just used it. */
 const KEY_CACHE_TTL_MS = 5000;
 
+/** The master key and the database (PGlite: WASM start, recovery; migrations), timed. */
+async function openStore(config: ConfigOf<typeof apiEnv>) {
+  const started = performance.now();
+  const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key")));
+  const pgliteDir = config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db");
+  const database = await openDatabase(config.DATABASE_URL, { pgliteDir, box });
+  return { box, pgliteDir, database, openMs: Math.round(performance.now() - started) };
+}
+
 async function main(): Promise<void> {
-  const shell = await startServiceShell({ service: "api", version: VERSION, env: apiEnv, redis: false });
-  const { config, logger, lifecycle, bus, health, metrics } = shell;
   // Files made here (master key, the PGlite directory, the admin socket) are the owner's only (issue 11).
   process.umask(0o077);
+  // The database opens while NATS connects: a restarted API waits for the slower of the two, not for both.
+  const opening = openStore(loadConfigOrExit(apiEnv));
+  opening.catch(() => undefined); // awaited below, where a failure is logged
+  const shell = await startServiceShell({ service: "api", version: VERSION, env: apiEnv, redis: false });
+  const shellMs = Math.round(performance.now());
+  const { config, logger, lifecycle, bus, health, metrics } = shell;
   try {
     if ((config.IVC_SECRET_ID === undefined) !== (config.IVC_SECRET_KEY === undefined)) {
       throw new Error("configuration error: set both IVC_SECRET_ID and IVC_SECRET_KEY, or neither");
     }
-    const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key")));
-    const pgliteDir = config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db");
-    const database = await openDatabase(config.DATABASE_URL, { pgliteDir, box });
+    const { box, pgliteDir, database, openMs } = await opening;
     lifecycle.onClose("database", () => database.close());
     health.register("database", async () => ({ ok: await database.ping(), detail: database.kind }));
 
@@ -94,6 +107,8 @@ async function main(): Promise<void> {
     app.get("/metrics", async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
     lifecycle.onClose("http", () => app.close());
     await app.listen({ port: config.API_PORT, host: config.API_HOST });
+    // Where a start's time went, from process start: recovery time is watched (issue 12).
+    logger.info({ readyMs: Math.round(performance.now()), natsReadyMs: shellMs, databaseOpenMs: openMs, database: database.kind }, "api ready");
   } catch (err) {
     logger.fatal({ err }, "api failed to start");
     await lifecycle.shutdown(1);
