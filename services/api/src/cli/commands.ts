@@ -13,7 +13,8 @@ export const USAGE = `usage: ivc <command>
   keys revoke SECRET_ID                            revoke a key at once
   keys temp --app-id APPID [--ttl SECONDS]         temporary credentials: SecretId, SecretKey, token, expiry (default 3600 s)
 ${GATEWAY_USAGE}
-environment: DATABASE_URL (unset: PGlite under IVC_VAR_DIR/db), IVC_MASTER_KEY or IVC_VAR_DIR/master.key, IVC_VAR_DIR (./var),
+environment: DATABASE_URL (unset: PGlite under IVC_VAR_DIR/db, through the running API when one holds it),
+  IVC_MASTER_KEY or IVC_VAR_DIR/master.key, IVC_VAR_DIR (./var),
   IVC_RELEASE_PUBLIC_KEY (for release publish: path of the Ed25519 release public key PEM, or that PEM in base64)`;
 
 export type CommandResult = { ok: true; lines: string[] } | { ok: false; reason: string };
