@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,6 +46,18 @@ function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number):
       clearTimeout(timer);
       if (!pattern.test(seen)) reject(new Error(`launcher exited ${code} before ${pattern}; output:\n${seen.slice(-4000)}`));
     });
+  });
+}
+
+/** The API's command line (`npm run ivc -w @ivc/api`) in `cwd`, as a user runs it beside `npm start`. */
+function ivcCli(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, "services/api/dist/cli/main.js"), ...args], { cwd, env: { ...env, INIT_CWD: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -114,9 +126,21 @@ describe("npm start (the launcher) in a scratch folder", () => {
       }
       const pids = [state.pid, ...readState().services.map((s) => s.pid), ...readState().infra.map((p) => p.pid)];
 
+      // The command line beside the running gateway writes to the gateway's own PostgreSQL.
+      const created = await ivcCli(cwd, env, "accounts", "create", "--name", "门店");
+      expect(created.code, created.stderr).toBe(0);
+      const { AppId } = JSON.parse(created.stdout) as { AppId: string };
+      const listed = await ivcCli(cwd, env, "accounts", "list");
+      expect(listed.stdout).toContain(AppId);
+
       launcher.kill("SIGTERM");
       expect(await exited).toBe(0);
       await expect.poll(() => pids.filter(isProcessAlive), { timeout: 15_000 }).toEqual([]);
+      // With the gateway stopped it says what to do instead of opening another, empty database.
+      const stopped = await ivcCli(cwd, env, "accounts", "list");
+      expect(stopped.code).not.toBe(0);
+      expect(stopped.stderr).toContain("start the gateway (npm start)");
+      expect(existsSync(join(cwd, "var/db"))).toBe(false);
     } finally {
       if (launcher.exitCode === null) launcher.kill("SIGKILL");
     }

@@ -1,34 +1,29 @@
 #!/usr/bin/env node
-// Signed device-list throughput: seeds 10,000 devices in a throw-away PostgreSQL database, serves the API on
-// loopback and fires signed GET /ivc/urm/resource/getUserResources requests; prints requests/s and latency
-// percentiles. Bounded by BENCH_REQUESTS and BENCH_SECONDS. Needs `npx tsc -b services/api` first.
-//   node bench/api/run.mjs
+// Signed device-list load (GET /ivc/urm/resource/getUserResources, 10,000 devices, page size 20, concurrency
+// 32) against four servers, each in its own process (bench/api/server.mjs): the API on PostgreSQL, the API
+// on PGlite, and the anchor — bare Fastify 5 + pg running the same two queries — without and with an
+// HMAC signature check. Prints for each the server's CPU time per request (user + system of the server
+// process over the measured requests; on PostgreSQL also the database backends' CPU), requests/s and
+// latency percentiles. CPU per request barely moves when other work shares the machine; requests/s and
+// latency do. Needs `npx tsc -b` first.
+//   node bench/api/run.mjs [api-postgres api-pglite anchor anchor-hmac]
 // env: TEST_DATABASE_URL (admin, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_DEVICES=10000,
-//      BENCH_REQUESTS=20000, BENCH_SECONDS=20, BENCH_CONCURRENCY=32, BENCH_PAGE_SIZE=20
+//      BENCH_REQUESTS=5000 (per server), BENCH_SECONDS=15 (per server), BENCH_CONCURRENCY=32, BENCH_PAGE_SIZE=20,
+//      BENCH_CPU_PROF=<dir> (servers write V8 CPU profiles there)
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { URLSearchParams } from "node:url";
 import pg from "pg";
+import { seedDevices } from "./seed.mjs";
 
 const dist = new URL("../../services/api/dist/", import.meta.url);
 const load = (path) => import(new URL(path, dist).href);
-/** Stands in for the NATS-backed controls, which the device list never calls. */
-const unusedControl = new Proxy({}, { get: (_target, name) => () => { throw new Error(`bench/api does not use ${String(name)}`); } });
-
-const [{ openDatabase }, { createAccount }, { createKey, findVerificationKey }, { createSecretBox }, { buildApp }, { createAuthenticator }, { allRoutes }, { signAuthorization }, { ensureServiceNode }, { DEFAULT_SIGNING_POLICY }, { cachedKeyLookup }] =
-  await Promise.all([
-    load("db/open.js"),
-    load("accounts/accounts.js"),
-    load("accounts/keys.js"),
-    load("accounts/secret-box.js"),
-    load("http/app.js"),
-    load("http/authenticate.js"),
-    load("routes/index.js"),
-    load("signing/sign.js"),
-    load("store/service-nodes.js"),
-    load("signing/verify.js"),
-    load("accounts/key-cache.js"),
-  ]);
+const [{ openDatabase }, { createSecretBox }, { signAuthorization }] = await Promise.all([load("db/open.js"), load("accounts/secret-box.js"), load("signing/sign.js")]);
 
 const int = (name, fallback, max) => {
   const n = Number(process.env[name] ?? fallback);
@@ -36,78 +31,66 @@ const int = (name, fallback, max) => {
   return n;
 };
 const DEVICES = int("BENCH_DEVICES", 10_000, 1_000_000);
-const REQUESTS = int("BENCH_REQUESTS", 20_000, 1_000_000);
-const SECONDS = int("BENCH_SECONDS", 20, 600);
+const REQUESTS = int("BENCH_REQUESTS", 5000, 1_000_000);
+const SECONDS = int("BENCH_SECONDS", 15, 600);
 const CONCURRENCY = int("BENCH_CONCURRENCY", 32, 1024);
 const PAGE_SIZE = int("BENCH_PAGE_SIZE", 20, 1000);
+const WARM_UP = 300;
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const SERVERS = ["api-postgres", "api-pglite", "anchor", "anchor-hmac"];
+const chosen = process.argv.length > 2 ? process.argv.slice(2) : SERVERS;
+for (const name of chosen) if (!SERVERS.includes(name)) throw new Error(`unknown server ${name}; one of ${SERVERS.join(", ")}`);
 
-async function admin(sql) {
+async function withAdmin(work) {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {
-    await client.query(sql);
+    return await work(client);
   } finally {
     await client.end();
   }
 }
 
-const dbName = `ivc_bench_${process.pid}`;
-const dbUrl = new URL(ADMIN_URL);
-dbUrl.pathname = `/${dbName}`;
-await admin(`CREATE DATABASE ${dbName}`);
-let database;
-let app;
-try {
-  database = await openDatabase(dbUrl.toString(), { poolSize: 16 });
-  const db = database.db;
-  const box = createSecretBox(randomBytes(32));
-  const node = await ensureServiceNode(db, {
-    id: "4169d92e-60ad-4c16-ac7e-d313abdd0790",
-    name: "bench",
-    sipId: "34020000002000000001",
-    sipDomain: "3402000000",
-    sipIp: "127.0.0.1",
-    sipPort: 5060,
-    mediaHost: "127.0.0.1",
-    mediaHttpPort: 8088,
-    rtmpPort: 1935,
-  });
-  const account = await createAccount(db, "bench");
-  const key = await createKey({ db, box }, account.appId);
-  const seedStart = performance.now();
-  await database.withRawSession(async (s) => {
-    const org = await s.rows("INSERT INTO organizations (app_id, name, parent_id, level) VALUES ($1, 'bench', 0, 1) RETURNING id", [account.appId]);
-    // One statement: ids from gen_random_uuid, codes 3402000000 132 0 + sequence.
-    await s.rows(
-      `INSERT INTO devices (id, app_id, code, name, access_protocol, type, transport_protocol, password, organization_id, cluster_id, created_at)
-       SELECT gen_random_uuid(), $1, '34020000001320' || lpad(i::text, 6, '0'), 'cam' || i, 2, 1, 1, '12345678', $2, $3,
-              now() - (($4 - i) || ' seconds')::interval
-       FROM generate_series(1, $4) AS i`,
-      [account.appId, org[0].id, node.id, DEVICES],
-    );
-    await s.exec("VACUUM ANALYZE devices");
-    globalThis.benchOrg = String(org[0].id);
-  });
-  console.log(`seeded ${DEVICES} devices in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+/** User + system CPU of a process in µs, from /proc (clock ticks of 10 ms); 0 once it is gone. */
+function procCpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
 
-  app = buildApp({
-    // Only the device list runs here; the bus-backed controls are never reached.
-    routes: allRoutes({ db, control: unusedControl, channelControl: unusedControl, gateways: { control: unusedControl, bundleBaseUrl: "http://127.0.0.1" }, now: () => new Date() }),
-    // Same key cache as main.ts.
-    authenticate: createAuthenticator(cachedKeyLookup((id) => findVerificationKey({ db, box }, id), { ttlMs: 5000, maxEntries: 10_000 }), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
-  });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const { port } = app.server.address();
-  const host = `127.0.0.1:${port}`;
+/** The PostgreSQL backends serving `dbName` (the server's pool), for their CPU time. */
+async function backendPids(dbName) {
+  return withAdmin(async (c) => (await c.query("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [dbName])).rows.map((r) => r.pid));
+}
+
+function startServer(env) {
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there (node --cpu-prof).
+  const execArgv = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = fork(new URL("./server.mjs", import.meta.url), { env: { ...process.env, ...env }, execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const replies = [];
+  let waiting;
+  child.on("message", (m) => (waiting ? (waiting(m), (waiting = undefined)) : replies.push(m)));
+  const next = () => (replies.length > 0 ? Promise.resolve(replies.shift()) : new Promise((r) => (waiting = r)));
+  const exited = new Promise((r) => child.once("exit", r));
+  return {
+    ready: Promise.race([next(), exited.then((code) => Promise.reject(new Error(`server exited (${code}) before it was ready`)))]),
+    cpu: () => (child.send("cpu"), next()).then((m) => m.cpu.user + m.cpu.system),
+    stop: () => (child.send("stop"), exited),
+  };
+}
+
+async function load1(server, info) {
+  const host = `127.0.0.1:${info.port}`;
   const pages = Math.ceil(DEVICES / PAGE_SIZE);
-
+  const path = "/ivc/urm/resource/getUserResources";
   async function one() {
-    const query = { OrganizationId: globalThis.benchOrg, PageNumber: String(1 + Math.floor(Math.random() * pages)), PageSize: String(PAGE_SIZE) };
-    const path = "/ivc/urm/resource/getUserResources";
+    const query = { OrganizationId: info.organizationId, PageNumber: String(1 + Math.floor(Math.random() * pages)), PageSize: String(PAGE_SIZE) };
     const authorization = signAuthorization({
-      secretId: key.secretId,
-      secretKey: key.secretKey,
+      secretId: info.secretId,
+      secretKey: info.secretKey,
       method: "GET",
       pathname: path,
       query,
@@ -122,11 +105,13 @@ try {
     if (body.StatusCode !== 200 || body.Data.List.length === 0) throw new Error(`unexpected answer ${JSON.stringify(body).slice(0, 200)}`);
     return ms;
   }
-
-  for (let i = 0; i < 200; i++) await one(); // warm-up: JIT, pool connections, plan cache
+  for (let i = 0; i < WARM_UP; i++) await one(); // JIT, pool connections, plan cache
   const latencies = [];
   const deadline = performance.now() + SECONDS * 1000;
   let issued = 0;
+  const cpuBefore = await server.cpu();
+  const pids = info.dbName ? await backendPids(info.dbName) : [];
+  const dbBefore = pids.reduce((sum, pid) => sum + procCpuMicros(pid), 0);
   const begin = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -137,14 +122,53 @@ try {
     }),
   );
   const elapsed = (performance.now() - begin) / 1000;
+  const cpu = (await server.cpu()) - cpuBefore;
+  const dbCpu = pids.reduce((sum, pid) => sum + procCpuMicros(pid), 0) - dbBefore;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(2);
-  console.log(
-    `signed GET device list: ${latencies.length} requests, concurrency ${CONCURRENCY}, page size ${PAGE_SIZE}, ${DEVICES} devices, PostgreSQL`,
-  );
-  console.log(`  ${(latencies.length / elapsed).toFixed(0)} requests/s   p50 ${pct(50)} ms   p99 ${pct(99)} ms   max ${pct(100)} ms`);
+  const n = latencies.length;
+  return { n, cpuMs: cpu / n / 1000, dbCpuMs: pids.length > 0 ? dbCpu / n / 1000 : undefined, rps: n / elapsed, p50: pct(50), p99: pct(99) };
+}
+
+const masterKey = randomBytes(32).toString("hex");
+const dbName = `ivc_bench_${process.pid}`;
+const pgliteDir = await mkdtemp(join(tmpdir(), "ivc-bench-pglite-"));
+const results = [];
+try {
+  let seeded;
+  if (chosen.some((s) => s !== "api-pglite")) {
+    await withAdmin((c) => c.query(`CREATE DATABASE ${dbName}`));
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${dbName}`;
+    const database = await openDatabase(url.toString(), { poolSize: 2 });
+    seeded = { url: url.toString(), ...(await seedDevices(database, createSecretBox(Buffer.from(masterKey, "hex")), DEVICES)) };
+    await database.close();
+  }
+  console.log(`signed GET device list, ${DEVICES} devices, page size ${PAGE_SIZE}, concurrency ${CONCURRENCY}; CPU time of the server process per request`);
+  for (const name of chosen) {
+    const env =
+      name === "api-pglite"
+        ? { BENCH_SERVER: "api", BENCH_PGLITE_DIR: pgliteDir, BENCH_DATABASE_URL: "", BENCH_DEVICES: String(DEVICES) }
+        : { BENCH_SERVER: name === "api-postgres" ? "api" : name, BENCH_DATABASE_URL: seeded.url, BENCH_SEEDED: JSON.stringify(seeded) };
+    const server = startServer({ ...env, BENCH_MASTER_KEY: masterKey });
+    try {
+      const info = await server.ready;
+      const result = await load1(server, { ...info, dbName: name === "api-pglite" ? undefined : dbName });
+      results.push({ name, ...result });
+      const db = result.dbCpuMs === undefined ? "in process" : `+ ${result.dbCpuMs.toFixed(2)} ms in PostgreSQL`;
+      console.log(
+        `${name.padEnd(12)} ${result.cpuMs.toFixed(2)} ms CPU/request (${db})   ${result.rps.toFixed(0)} requests/s   p50 ${result.p50} ms   p99 ${result.p99} ms   (${result.n} requests)`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  const cpuOf = (name) => results.find((r) => r.name === name)?.cpuMs;
+  const api = cpuOf("api-postgres");
+  for (const anchor of ["anchor", "anchor-hmac"]) {
+    if (api !== undefined && cpuOf(anchor) !== undefined) console.log(`API on PostgreSQL / ${anchor}: ${(api / cpuOf(anchor)).toFixed(2)}×`);
+  }
 } finally {
-  await app?.close();
-  await database?.close();
-  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+  await rm(pgliteDir, { recursive: true, force: true });
 }

@@ -4,6 +4,9 @@ import type { Logger } from "pino";
 import { isStartupProgress, type StartupSeenMessage } from "@ivc/runtime";
 import type { ServiceEntry } from "./services.js";
 
+/** A service that ran this long before it died is restarted without the back-off of a crash loop. */
+const STABLE_RUN_MS = 60_000;
+
 /** Exit code with which a service says its configuration is wrong: restarting cannot help. */
 export const EXIT_CONFIG = 78;
 
@@ -64,6 +67,7 @@ export class Supervisor {
     });
     service.child = child;
     const now = Date.now();
+    const spawnedAt = now;
     Object.assign(service, { stage: "starting the process", stageSince: now, lastSignAt: now });
     child.on("message", (message: unknown) => {
       if (!isStartupProgress(message) || service.child !== child) return;
@@ -88,8 +92,10 @@ export class Supervisor {
         this.events.onFatal(service.entry.name, lastStderr || "configuration error");
         return;
       }
+      // Back-off grows only while a service keeps crashing: one that had run a while comes back at once.
+      if (Date.now() - spawnedAt > STABLE_RUN_MS) service.restarts = 0;
       service.restarts += 1;
-      const delay = Math.min(30_000, 1000 * 2 ** Math.min(service.restarts - 1, 5));
+      const delay = service.restarts === 1 ? 200 : Math.min(30_000, 1000 * 2 ** Math.min(service.restarts - 2, 5));
       this.logger.error({ serviceName: service.entry.name, code, signal, restartInMs: delay }, "service exited; restarting");
       setTimeout(() => {
         if (!this.stopping) this.spawn(service);

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Counter, Histogram, reportStartupStage, startServiceShell } from "@ivc/runtime";
+import { performance } from "node:perf_hooks";
+import { loadConfigOrExit, reportStartupStage, startServiceShell } from "@ivc/runtime";
+import type { ConfigOf } from "@ivc/runtime";
 import { cachedKeyLookup } from "./accounts/key-cache.js";
+import { adminSocketPath, serveAdminSocket } from "./cli/admin-socket.js";
+import { parseArgs } from "./cli/args.js";
+import { runCommand, USAGE } from "./cli/commands.js";
+import { gatewayCommandEnv } from "./cli/gateway-commands.js";
 import { findVerificationKey, seedKey } from "./accounts/keys.js";
 import { loadMasterKey } from "./accounts/master-key.js";
 import { createSecretBox } from "./accounts/secret-box.js";
@@ -14,6 +20,7 @@ import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import { buildApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
+import { requestObserver } from "./http/request-metrics.js";
 import { allRoutes } from "./routes/index.js";
 import { registerReleaseDownload } from "./routes/release-download.js";
 import { ensureServiceNode } from "./store/service-nodes.js";
@@ -23,16 +30,31 @@ const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.
 /** A revoked key keeps working at most this long on an instance that had just used it. */
 const KEY_CACHE_TTL_MS = 5000;
 
+/** The master key and the database (PGlite: WASM start, recovery; migrations), timed. */
+async function openStore(config: ConfigOf<typeof apiEnv>) {
+  const started = performance.now();
+  const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key")));
+  const pgliteDir = config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db");
+  const database = await openDatabase(config.DATABASE_URL, { pgliteDir, box });
+  return { box, pgliteDir, database, openMs: Math.round(performance.now() - started) };
+}
+
 async function main(): Promise<void> {
+  // Files made here (master key, the PGlite directory, the admin socket) are the owner's only (issue 11).
+  process.umask(0o077);
+  // The database opens while NATS connects: a restarted API waits for the slower of the two, not for both.
+  const opening = openStore(loadConfigOrExit(apiEnv));
+  opening.catch(() => undefined); // awaited below, where a failure is logged
   const shell = await startServiceShell({ service: "api", version: VERSION, env: apiEnv, redis: false });
+  const shellMs = Math.round(performance.now());
   const { config, logger, lifecycle, bus, health, metrics } = shell;
   try {
     if ((config.IVC_SECRET_ID === undefined) !== (config.IVC_SECRET_KEY === undefined)) {
       throw new Error("configuration error: set both IVC_SECRET_ID and IVC_SECRET_KEY, or neither");
     }
-    const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key")));
+    // NATS is up; the database may still be opening (on a loaded box PGlite can take a while).
     reportStartupStage(config.DATABASE_URL ? "opening the database (PostgreSQL) and applying migrations" : "opening the embedded database (PGlite) and applying migrations");
-    const database = await openDatabase(config.DATABASE_URL, { pgliteDir: config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db") });
+    const { box, pgliteDir, database, openMs } = await opening;
     lifecycle.onClose("database", () => database.close());
     health.register("database", async () => ({ ok: await database.ping(), detail: database.kind }));
 
@@ -45,23 +67,28 @@ async function main(): Promise<void> {
       if (created) logger.info({ appId: config.IVC_APP_ID, secretId: config.IVC_SECRET_ID }, "seeded the first key");
     }
 
-    const subscriptions = subscribeDeviceEvents(bus, database.db);
+    if (database.kind === "pglite") {
+      // This process alone holds the PGlite directory: `ivc` commands run here (cli/admin-socket.ts).
+      const admin = await serveAdminSocket(adminSocketPath(pgliteDir), async (request) => {
+        const args = parseArgs(request.argv);
+        if (!args.ok) return { ok: false, reason: `${args.reason}\n${USAGE}` };
+        logger.info({ command: `${args.value.group} ${args.value.action}` }, "ivc command through the admin socket");
+        const gatewayEnv = gatewayCommandEnv(process.env);
+        return runCommand(keyDeps, args.value, request.releasePublicKey ? { ...gatewayEnv, releasePublicKey: request.releasePublicKey } : gatewayEnv);
+      });
+      lifecycle.onClose("admin socket", () => admin.close());
+    }
+
+    const subscriptions = subscribeDeviceEvents(bus, database.db, box);
     lifecycle.onClose("subscriptions", () => subscriptions.forEach((s) => s.unsubscribe()));
     const gatewayControl = createNatsGatewayControl(bus, logger);
-    const gatewaySubscriptions = subscribeGateways(bus, database.db, gatewayControl, { offlineAfterMs: config.GATEWAY_OFFLINE_AFTER, logger, metrics });
+    const gatewaySubscriptions = subscribeGateways(bus, database.db, box, gatewayControl, { offlineAfterMs: config.GATEWAY_OFFLINE_AFTER, logger, metrics });
     lifecycle.onClose("gateway subscriptions", () => gatewaySubscriptions.forEach((s) => s.unsubscribe()));
 
-    const requests = new Counter({ name: "ivc_api_requests_total", help: "API requests answered", labelNames: ["method", "route", "status"], registers: [metrics] });
-    const latency = new Histogram({
-      name: "ivc_api_request_seconds",
-      help: "API request latency",
-      labelNames: ["method", "route"],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [metrics],
-    });
     const app = buildApp({
       routes: allRoutes({
         db: database.db,
+        box,
         control: createNatsDeviceControl(bus, logger),
         channelControl: createNatsChannelControl(bus),
         now: () => new Date(),
@@ -73,10 +100,7 @@ async function main(): Promise<void> {
         () => Math.floor(Date.now() / 1000),
       ),
       logger,
-      observe: ({ method, route, statusCode }, seconds) => {
-        requests.inc({ method, route, status: String(statusCode) });
-        latency.observe({ method, route }, seconds);
-      },
+      observe: requestObserver(metrics),
     });
     registerReleaseDownload(app, { db: database.db, releasesDir: resolve(config.IVC_VAR_DIR, "releases"), nowSeconds: () => Math.floor(Date.now() / 1000) });
     app.get("/healthz", async (_request, reply) => {
@@ -87,6 +111,8 @@ async function main(): Promise<void> {
     lifecycle.onClose("http", () => app.close());
     reportStartupStage(`listening on ${config.API_HOST}:${config.API_PORT}`);
     await app.listen({ port: config.API_PORT, host: config.API_HOST });
+    // Where a start's time went, from process start: recovery time is watched (issue 12).
+    logger.info({ readyMs: Math.round(performance.now()), natsReadyMs: shellMs, databaseOpenMs: openMs, database: database.kind }, "api ready");
   } catch (err) {
     logger.fatal({ err }, "api failed to start");
     await lifecycle.shutdown(1);

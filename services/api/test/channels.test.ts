@@ -162,7 +162,7 @@ describe("channel refresh", () => {
 describe("device credentials for the sip-server", () => {
   it("answers password, enabled flag, type and transport of a GB device, and found:false otherwise", async () => {
     const device = await addGb({ TransportProtocol: 2 });
-    expect(await deviceCredentials(testDb.database.db, device.Code)).toEqual({
+    expect(await deviceCredentials(testDb.database.db, h.keyDeps.box, device.Code)).toEqual({
       found: true,
       clusterId: testNode.id,
       enabled: true,
@@ -171,9 +171,9 @@ describe("device credentials for the sip-server", () => {
       transport: "tcp-passive",
     });
     await h.call(h.alice, "PUT", "/ivc/cms/device/updatestatus", { Id: device.Id, Status: 3 });
-    expect(await deviceCredentials(testDb.database.db, device.Code)).toMatchObject({ enabled: false });
+    expect(await deviceCredentials(testDb.database.db, h.keyDeps.box, device.Code)).toMatchObject({ enabled: false });
     const rtmp = await addGb({ AccessProtocol: 1, Type: 1 });
-    expect(await deviceCredentials(testDb.database.db, rtmp.Code)).toEqual({ found: false });
-    expect(await deviceCredentials(testDb.database.db, "34020000001329999999")).toEqual({ found: false });
+    expect(await deviceCredentials(testDb.database.db, h.keyDeps.box, rtmp.Code)).toEqual({ found: false });
+    expect(await deviceCredentials(testDb.database.db, h.keyDeps.box, "34020000001329999999")).toEqual({ found: false });
   });
 });

@@ -33,7 +33,7 @@ beforeAll(async () => {
   nats = await startPrivateNats(logger);
   nc = await connectNats({ url: nats.url, name: "api-gateway-channels-test", logger });
   bus = new Bus(nc, logger);
-  subscriptions = subscribeDeviceEvents(bus, testDb.database.db);
+  subscriptions = subscribeDeviceEvents(bus, testDb.database.db, h.keyDeps.box);
   await nc.flush();
 });
 afterAll(async () => {

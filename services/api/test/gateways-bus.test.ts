@@ -52,7 +52,7 @@ beforeAll(async () => {
   const control = createNatsGatewayControl(bus, logger);
   h.gatewayControl.forwardTo = control;
   subscriptions = [
-    ...subscribeGateways(bus, testDb.database.db, control, {
+    ...subscribeGateways(bus, testDb.database.db, h.keyDeps.box, control, {
       offlineAfterMs: OFFLINE_AFTER_MS,
       // Refusals are recorded: they are the only sign that a forged report was looked at.
       logger: { info: () => undefined, warn: (obj, msg) => void (msg.startsWith("gateway report refused") && refusals.push(obj)) },

@@ -26,7 +26,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   h = await createHarness(testDb.database);
   await ensureServiceNode(testDb.database.db, otherNode);
-  handlers = createGatewayEventHandlers(testDb.database.db, { revoke: (gwId) => void revoked.push(gwId) });
+  handlers = createGatewayEventHandlers(testDb.database.db, h.keyDeps.box, { revoke: (gwId) => void revoked.push(gwId) });
 });
 afterAll(async () => {
   await h?.app.close();

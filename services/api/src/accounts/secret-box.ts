@@ -11,8 +11,22 @@ export interface SecretBox {
   open(sealed: string): string | undefined;
 }
 
+/**
+ * Opened values remembered per box: a device list opens one password per row, and a cipher per
+ * value was a tenth of a list request's CPU. The process holds the master key anyway, so keeping
+ * what it opened adds no exposure; the same sealed text always opens to the same value.
+ */
+const REMEMBERED_OPENINGS = 20_000;
+
 export function createSecretBox(masterKey: Buffer): SecretBox {
   if (masterKey.length !== 32) throw new RangeError("master key must be 32 bytes");
+  const opened = new Map<string, string>();
+  const remember = (sealed: string, plain: string): string => {
+    // Map keeps insertion order: the first entry is the oldest.
+    if (opened.size >= REMEMBERED_OPENINGS) opened.delete(opened.keys().next().value as string);
+    opened.set(sealed, plain);
+    return plain;
+  };
   return {
     seal(plain) {
       const iv = randomBytes(IV_BYTES);
@@ -21,6 +35,8 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
       return `${VERSION}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64")}`;
     },
     open(sealed) {
+      const known = opened.get(sealed);
+      if (known !== undefined) return known;
       const [version, payload] = sealed.split(":");
       if (version !== VERSION || payload === undefined) return undefined;
       const bytes = Buffer.from(payload, "base64");
@@ -28,7 +44,7 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
       try {
         const decipher = createDecipheriv("aes-256-gcm", masterKey, bytes.subarray(0, IV_BYTES));
         decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-        return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
+        return remember(sealed, Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8"));
       } catch {
         return undefined;
       }

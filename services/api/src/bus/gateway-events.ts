@@ -1,4 +1,5 @@
 import type { GatewayDevice, GatewayUpgradeState } from "@ivc/bus";
+import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { syncGatewayDevices } from "../store/gateway-devices.js";
 import { applyHeartbeat, findGatewayByGwId, setUpgradeState } from "../store/gateways.js";
@@ -12,7 +13,7 @@ export const UNKNOWN_GATEWAY = "the platform has no gateway with this GwId (dele
  * the platform does not know is answered with `gateway.revoked`, so a box that was offline when
  * its gateway was deleted learns it (the check does the same; here it covers a delete in between).
  */
-export function createGatewayEventHandlers(db: Db, control: Pick<GatewayControl, "revoke">, now: () => Date = () => new Date()) {
+export function createGatewayEventHandlers(db: Db, box: SecretBox, control: Pick<GatewayControl, "revoke">, now: () => Date = () => new Date()) {
   return {
     async heartbeat(event: HeartbeatFigures & { gwId: string }): Promise<void> {
       if (!(await applyHeartbeat(db, event.gwId, event, now()))) control.revoke(event.gwId, UNKNOWN_GATEWAY);
@@ -20,7 +21,7 @@ export function createGatewayEventHandlers(db: Db, control: Pick<GatewayControl,
     async devices(event: { gwId: string; devices: GatewayDevice[] }): Promise<void> {
       const gateway = await findGatewayByGwId(db, event.gwId);
       if (!gateway) return control.revoke(event.gwId, UNKNOWN_GATEWAY);
-      await syncGatewayDevices(db, gateway, event.devices);
+      await syncGatewayDevices(db, box, gateway, event.devices);
     },
     async upgradeStatus(event: GatewayUpgradeState & { gwId: string; sig?: string | undefined }): Promise<void> {
       const { gwId, sig: _sig, ...state } = event;

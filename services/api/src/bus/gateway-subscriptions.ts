@@ -1,6 +1,7 @@
 import { gatewayActivate, gatewayDevices, gatewayHeartbeat, gatewayUpgradeStatus } from "@ivc/bus";
 import type { Bus, GatewayReportContract, GatewayReportFields } from "@ivc/bus";
 import type { Registry } from "@ivc/runtime";
+import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { markSilentGatewaysOffline } from "../store/gateways.js";
 import { answerActivation } from "./gateway-activate.js";
@@ -35,8 +36,8 @@ export function sweepIntervalMs(offlineAfterMs: number): number {
  * Activation, heartbeats, device lists and upgrade reports of the boxes, plus the offline sweep.
  * A report reaches its handler only with a valid signature and a fresh `at` (gateway-report-check).
  */
-export function subscribeGateways(bus: Bus, db: Db, control: GatewayControl, options: GatewaySubscriptionOptions): Array<{ unsubscribe(): void }> {
-  const handlers = createGatewayEventHandlers(db, control);
+export function subscribeGateways(bus: Bus, db: Db, box: SecretBox, control: GatewayControl, options: GatewaySubscriptionOptions): Array<{ unsubscribe(): void }> {
+  const handlers = createGatewayEventHandlers(db, box, control);
   const accepted = createReportCheck(db, control, { windowMs: options.reportWindowMs ?? REPORT_WINDOW_MS, logger: options.logger, metrics: options.metrics });
   const queue = { queue: QUEUE };
   /** A report's handler, run only when the report passes the check. */

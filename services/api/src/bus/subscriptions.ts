@@ -11,6 +11,7 @@ import {
   streamAuthorize,
 } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
+import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { deviceCredentials } from "./device-credentials.js";
 import { createDeviceEventHandlers } from "./device-events.js";
@@ -23,7 +24,7 @@ const QUEUE = "api";
  * Device state follows the sip-server's events and the relay's RTMP push events; the sip-server
  * asks the API for REGISTER credentials, the relay whether a push or a pull is allowed.
  */
-export function subscribeDeviceEvents(bus: Bus, db: Db): Array<{ unsubscribe(): void }> {
+export function subscribeDeviceEvents(bus: Bus, db: Db, box: SecretBox): Array<{ unsubscribe(): void }> {
   const handlers = createDeviceEventHandlers(db);
   const options = { queue: QUEUE };
   return [
@@ -34,7 +35,7 @@ export function subscribeDeviceEvents(bus: Bus, db: Db): Array<{ unsubscribe(): 
     bus.subscribe(deviceInfo, (e) => handlers.info(e), options),
     bus.subscribe(rtmpPushStarted, (e) => handlers.rtmpPush(e, true), options),
     bus.subscribe(rtmpPushEnded, (e) => handlers.rtmpPush(e, false), options),
-    bus.reply(credentialsContract, { clusterId: ANY_CLUSTER }, (request) => deviceCredentials(db, request.deviceId), options),
+    bus.reply(credentialsContract, { clusterId: ANY_CLUSTER }, (request) => deviceCredentials(db, box, request.deviceId), options),
     bus.reply(streamAuthorize, { clusterId: ANY_CLUSTER }, (request) => authorizeStream(db, request), options),
   ];
 }

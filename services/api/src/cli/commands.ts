@@ -3,6 +3,7 @@ import { createKey, createTemporaryCredential, listKeys, revokeKey } from "../ac
 import type { KeyStoreDeps } from "../accounts/keys.js";
 import type { ParsedArgs } from "./args.js";
 import { GATEWAY_USAGE, gatewayCommandEnv, runGatewayCommand } from "./gateway-commands.js";
+import type { GatewayCommandEnv } from "./gateway-commands.js";
 
 export const USAGE = `usage: ivc <command>
   accounts create [--name NAME] [--app-id APPID]   create an account (AppId generated when omitted)
@@ -12,7 +13,8 @@ export const USAGE = `usage: ivc <command>
   keys revoke SECRET_ID                            revoke a key at once
   keys temp --app-id APPID [--ttl SECONDS]         temporary credentials: SecretId, SecretKey, token, expiry (default 3600 s)
 ${GATEWAY_USAGE}
-environment: DATABASE_URL (unset: PGlite under IVC_VAR_DIR/db), IVC_MASTER_KEY or IVC_VAR_DIR/master.key, IVC_VAR_DIR (./var),
+environment: DATABASE_URL (unset: PGlite under IVC_VAR_DIR/db, through the running API when one holds it),
+  IVC_MASTER_KEY or IVC_VAR_DIR/master.key, IVC_VAR_DIR (./var),
   IVC_RELEASE_PUBLIC_KEY (for release publish: path of the Ed25519 release public key PEM, or that PEM in base64)`;
 
 export type CommandResult = { ok: true; lines: string[] } | { ok: false; reason: string };
@@ -25,7 +27,7 @@ function required(args: ParsedArgs, flag: string): string | undefined {
 const iso = (d: Date | null) => (d ? d.toISOString() : "-");
 
 /** Runs one CLI command against the store; operator mistakes come back as `{ ok: false }`. */
-export async function runCommand(deps: KeyStoreDeps, args: ParsedArgs): Promise<CommandResult> {
+export async function runCommand(deps: KeyStoreDeps, args: ParsedArgs, gatewayEnv: GatewayCommandEnv = gatewayCommandEnv(process.env)): Promise<CommandResult> {
   const { db } = deps;
   const command = `${args.group} ${args.action}`;
   try {
@@ -74,7 +76,7 @@ export async function runCommand(deps: KeyStoreDeps, args: ParsedArgs): Promise<
         };
       }
       default:
-        return (await runGatewayCommand(db, args, gatewayCommandEnv(process.env))) ?? { ok: false, reason: `unknown command ${command}\n${USAGE}` };
+        return (await runGatewayCommand(db, args, gatewayEnv)) ?? { ok: false, reason: `unknown command ${command}\n${USAGE}` };
     }
   } catch (err) {
     // Store functions throw RangeError for operator mistakes (unknown or duplicate AppId).

@@ -61,7 +61,8 @@ export const devices = pgTable(
     accessProtocol: smallint("access_protocol").notNull(),
     type: smallint("type").notNull(),
     transportProtocol: smallint("transport_protocol").notNull(),
-    password: text("password").notNull(),
+    /** Sealed with the master key (store/device-passwords.ts); "" when the device has no password. */
+    passwordEnc: text("password_enc").notNull(),
     description: text("description").notNull().default(""),
     manufacturer: text("manufacturer").notNull().default(""),
     linkStatus: smallint("link_status").notNull().default(0),

@@ -1,11 +1,14 @@
 import type { ChannelControl } from "../bus/channel-control.js";
 import type { DeviceControl } from "../bus/device-control.js";
 import type { GatewayControl } from "../bus/gateway-control.js";
+import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 
 /** What the route handlers need; built by main.ts, faked in tests. */
 export interface RouteDeps {
   readonly db: Db;
+  /** The master key's box: device passwords are sealed at rest. */
+  readonly box: SecretBox;
   readonly control: DeviceControl;
   /** PTZ, presets and device-local recordings (spec 02 §15–17, §20, §23). */
   readonly channelControl: ChannelControl;

@@ -59,7 +59,7 @@ function oneId(queryId: string | undefined, bodyId: string): Outcome<string> {
 }
 
 export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
-  const { db, control } = deps;
+  const { db, box, control } = deps;
   return [
     defineRoute({
       method: "POST",
@@ -84,7 +84,7 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
       },
       data: data.device,
       async handle(caller, { body }) {
-        const added = await addDevice(db, caller.appId, body);
+        const added = await addDevice(db, box, caller.appId, body);
         if (added.ok) control.deviceChanged(added.value.Code, "upserted");
         return added;
       },
@@ -114,7 +114,7 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
       async handle(caller, { query, body }) {
         const id = oneId(query.Id, body.Id);
         if (!id.ok) return id;
-        const updated = await updateDevice(db, caller.appId, id.value, body);
+        const updated = await updateDevice(db, box, caller.appId, id.value, body);
         if (updated.ok) control.deviceChanged(updated.value.Code, "upserted");
         return updated;
       },
@@ -128,7 +128,7 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
       data: data.deviceDescription,
       async handle(caller, { query }) {
         const signing = await findStreamSigning(db, caller.appId);
-        return describeDevice(db, caller.appId, query.Id, signing.push, Math.floor(deps.now().getTime() / 1000));
+        return describeDevice(db, box, caller.appId, query.Id, signing.push, Math.floor(deps.now().getTime() / 1000));
       },
     }),
     defineRoute({
@@ -182,7 +182,7 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
       },
       data: data.devicePage,
       async handle(caller, { query }) {
-        const page = await listDevices(db, caller.appId, query);
+        const page = await listDevices(db, box, caller.appId, query);
         // The seed's example repeats the request id inside Data (spec 02 §6); kept for clients that read it there.
         return page.ok ? succeed({ ...page.value, RequestId: caller.requestId }) : page;
       },

@@ -10,7 +10,8 @@ export interface LinkedDevice {
   readonly appId: string;
   readonly code: string;
   readonly disabled: boolean;
-  readonly password: string;
+  /** Sealed (store/device-passwords.ts). */
+  readonly passwordEnc: string;
   readonly type: number;
   readonly transportProtocol: number;
   readonly accessProtocol: number;

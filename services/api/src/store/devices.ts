@@ -1,12 +1,15 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { and, asc, count, eq, ilike, inArray, sql } from "drizzle-orm";
-import type { SQL } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { deviceCodeSequences, devices, serviceNodes } from "../db/schema.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { AccessProtocol, DeviceStatus, DeviceType, TransportProtocol } from "./device-enums.js";
+import { queryDeviceList } from "./device-list-query.js";
+import type { DeviceListShape } from "./device-list-query.js";
+import { openDevicePassword, sealDevicePassword } from "./device-passwords.js";
 import { GB_SEQUENCE_MAX, GB_TYPE_IPC, GB_TYPE_NVR, gbCode, gbCodePrefix } from "./gb-code.js";
 import { listOrganizationRows, organizationExists, ROOT_ORGANIZATION_ID, subtreeIds } from "./organizations.js";
 import { pushStreamUrl } from "../streams/stream-urls.js";
@@ -48,7 +51,7 @@ export function presentedStatus(row: Pick<DeviceRow, "disabled" | "linkStatus">)
   return row.disabled ? DeviceStatus.Disabled : row.linkStatus;
 }
 
-function listItem(row: DeviceRow): DeviceListItem {
+function listItem(box: SecretBox, row: DeviceRow): DeviceListItem {
   return {
     Id: row.id,
     Code: row.code,
@@ -57,7 +60,7 @@ function listItem(row: DeviceRow): DeviceListItem {
     Type: row.type,
     ClusterId: row.clusterId,
     TransportProtocol: row.transportProtocol,
-    Password: row.password,
+    Password: openDevicePassword(box, row.passwordEnc),
     Description: row.description,
     Status: presentedStatus(row),
     OrganizationId: String(row.organizationId),
@@ -98,7 +101,7 @@ function generatedPassword(): string {
 
 const CODE_ATTEMPTS = 5;
 
-export async function addDevice(db: Db, appId: string, input: NewDevice): Promise<Outcome<DeviceView>> {
+export async function addDevice(db: Db, box: SecretBox, appId: string, input: NewDevice): Promise<Outcome<DeviceView>> {
   if (input.AccessProtocol === AccessProtocol.Rtmp && input.Type !== DeviceType.Ipc) {
     return refuse(ErrorCodes.InvalidDeviceType, "Type must be 1 (IPC) for RTMP devices");
   }
@@ -128,7 +131,7 @@ export async function addDevice(db: Db, appId: string, input: NewDevice): Promis
           accessProtocol: input.AccessProtocol,
           type: input.Type,
           transportProtocol: input.TransportProtocol ?? TransportProtocol.Udp,
-          password: input.Password ?? (input.AccessProtocol === AccessProtocol.Gb ? generatedPassword() : ""),
+          passwordEnc: sealDevicePassword(box, input.Password ?? (input.AccessProtocol === AccessProtocol.Gb ? generatedPassword() : "")),
           description: input.Description ?? "",
           organizationId,
           clusterId: node.id,
@@ -136,7 +139,7 @@ export async function addDevice(db: Db, appId: string, input: NewDevice): Promis
         .onConflictDoNothing()
         .returning();
       const row = rows[0];
-      if (row) return succeed({ ...listItem(row), ClusterName: node.name });
+      if (row) return succeed({ ...listItem(box, row), ClusterName: node.name });
     }
     return refuse(ErrorCodes.OperationFailed, `no free GB code under ${prefix}`);
   });
@@ -149,21 +152,22 @@ export interface DeviceChanges {
   Description: string | undefined;
 }
 
-export async function updateDevice(db: Db, appId: string, id: string, changes: DeviceChanges): Promise<Outcome<DeviceView>> {
+export async function updateDevice(db: Db, box: SecretBox, appId: string, id: string, changes: DeviceChanges): Promise<Outcome<DeviceView>> {
   const set: Partial<typeof devices.$inferInsert> = { updatedAt: new Date() };
   if (changes.Name !== undefined) set.name = changes.Name;
   if (changes.TransportProtocol !== undefined) set.transportProtocol = changes.TransportProtocol;
-  if (changes.Password !== undefined) set.password = changes.Password;
+  if (changes.Password !== undefined) set.passwordEnc = sealDevicePassword(box, changes.Password);
   if (changes.Description !== undefined) set.description = changes.Description;
   const rows = await db.update(devices).set(set).where(and(eq(devices.appId, appId), eq(devices.id, id))).returning();
   const row = rows[0];
   if (!row) return refuse(ErrorCodes.DeviceNotFound, `Id ${id} is not a device`);
   const found = await findDeviceWithNode(db, appId, id);
-  return succeed({ ...listItem(row), ClusterName: found?.node.name ?? "" });
+  return succeed({ ...listItem(box, row), ClusterName: found?.node.name ?? "" });
 }
 
 export async function describeDevice(
   db: Db,
+  box: SecretBox,
   appId: string,
   id: string,
   pushSigning: UrlSigning | undefined,
@@ -173,7 +177,7 @@ export async function describeDevice(
   if (!found) return refuse(ErrorCodes.DeviceNotFound, `Id ${id} is not a device`);
   const { device, node } = found;
   return succeed({
-    ...listItem(device),
+    ...listItem(box, device),
     ClusterName: node.name,
     Manufacturer: device.manufacturer,
     SipId: node.sipId,
@@ -217,38 +221,40 @@ function likePattern(keyword: string): string {
   return `%${keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function listDevices(db: Db, appId: string, filter: DeviceFilter): Promise<Outcome<{ TotalCount: number; List: DeviceListItem[] }>> {
+export async function listDevices(db: Db, box: SecretBox, appId: string, filter: DeviceFilter): Promise<Outcome<{ TotalCount: number; List: DeviceListItem[] }>> {
   const organizationId = Number(filter.OrganizationId);
-  const conditions: SQL[] = [eq(devices.appId, appId)];
+  let organization: DeviceListShape["organization"] = "one";
+  let organizationIds: number[] = [];
   if (filter.IsContainSubLevel) {
+    organization = "all";
     if (organizationId !== ROOT_ORGANIZATION_ID) {
       const rows = await listOrganizationRows(db, appId);
       if (!rows.some((r) => r.id === organizationId)) {
         return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${filter.OrganizationId} is not an organization`);
       }
-      conditions.push(inArray(devices.organizationId, [...subtreeIds(rows, organizationId)]));
+      organization = "subtree";
+      organizationIds = [...subtreeIds(rows, organizationId)];
     }
-  } else {
-    conditions.push(eq(devices.organizationId, organizationId));
   }
-  if (filter.AccessProtocol !== undefined) conditions.push(eq(devices.accessProtocol, filter.AccessProtocol));
-  if (filter.Type !== undefined) conditions.push(eq(devices.type, filter.Type));
-  if (filter.Status === DeviceStatus.Disabled) conditions.push(eq(devices.disabled, true));
-  else if (filter.Status !== undefined) conditions.push(eq(devices.disabled, false), eq(devices.linkStatus, filter.Status));
-  if (filter.ClusterId !== undefined) conditions.push(eq(devices.clusterId, filter.ClusterId));
-  if (filter.Keyword !== undefined && filter.Keyword !== "") conditions.push(ilike(devices.name, likePattern(filter.Keyword)));
-  const where = and(...conditions);
-  const [total, rows] = await Promise.all([
-    db.select({ n: count() }).from(devices).where(where),
-    db
-      .select()
-      .from(devices)
-      .where(where)
-      .orderBy(asc(devices.createdAt), asc(devices.id))
-      .limit(filter.PageSize)
-      .offset((filter.PageNumber - 1) * filter.PageSize),
-  ]);
-  return succeed({ TotalCount: total[0]?.n ?? 0, List: rows.map(listItem) });
+  const keyword = filter.Keyword !== undefined && filter.Keyword !== "" ? filter.Keyword : undefined;
+  const status = filter.Status === undefined ? "any" : filter.Status === DeviceStatus.Disabled ? "disabled" : "link";
+  const { total, rows } = await queryDeviceList(
+    db,
+    { organization, accessProtocol: filter.AccessProtocol !== undefined, type: filter.Type !== undefined, status, cluster: filter.ClusterId !== undefined, keyword: keyword !== undefined },
+    {
+      appId,
+      organizationId,
+      organizationIds,
+      accessProtocol: filter.AccessProtocol,
+      type: filter.Type,
+      linkStatus: filter.Status,
+      clusterId: filter.ClusterId,
+      keywordPattern: keyword === undefined ? undefined : likePattern(keyword),
+      limit: filter.PageSize,
+      offset: (filter.PageNumber - 1) * filter.PageSize,
+    },
+  );
+  return succeed({ TotalCount: total, List: rows.map((row) => listItem(box, row)) });
 }
 
 /** All-or-nothing: every Id must be a device of the account. */

@@ -1,6 +1,7 @@
 import { gatewayProtocolTypes } from "@ivc/bus";
 import type { GatewayDevice } from "@ivc/bus";
 import { and, asc, count, eq, inArray } from "drizzle-orm";
+import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { channels, devices, gatewayDevices } from "../db/schema.js";
 import type { GatewayRow } from "./gateways.js";
@@ -61,8 +62,8 @@ export async function listGatewayDevices(db: Db, appId: string, gatewayId: strin
 }
 
 /** Creates the device row of a LAN device the box reported for the first time; undefined when another instance won the race. */
-async function attach(db: Db, gateway: GatewayRow, reported: GatewayDevice): Promise<string | undefined> {
-  const added = await addDevice(db, gateway.appId, {
+async function attach(db: Db, box: SecretBox, gateway: GatewayRow, reported: GatewayDevice): Promise<string | undefined> {
+  const added = await addDevice(db, box, gateway.appId, {
     Name: ruleAbidingName(reported.name, reported.id.slice(0, 32)),
     AccessProtocol: AccessProtocol.Gateway,
     Type: reported.type,
@@ -89,14 +90,14 @@ async function attach(db: Db, gateway: GatewayRow, reported: GatewayDevice): Pro
  * online state, and devices the box no longer has are deleted with their channels (the box is
  * the authority on what is attached to it). Channel codes are the box's channel ids.
  */
-export async function syncGatewayDevices(db: Db, gateway: GatewayRow, reported: readonly GatewayDevice[]): Promise<void> {
+export async function syncGatewayDevices(db: Db, box: SecretBox, gateway: GatewayRow, reported: readonly GatewayDevice[]): Promise<void> {
   const known = await db.select().from(gatewayDevices).where(eq(gatewayDevices.gatewayId, gateway.id));
   const byBoxId = new Map(known.map((k) => [k.boxDeviceId, k.deviceId]));
   const kept = new Set<string>();
   for (const device of reported) {
     let deviceId = byBoxId.get(device.id);
     if (deviceId === undefined) {
-      deviceId = await attach(db, gateway, device);
+      deviceId = await attach(db, box, gateway, device);
       if (deviceId === undefined) continue;
     } else {
       await db

@@ -36,7 +36,7 @@ export async function addGatewayChannel(h: Harness, db: Db, options: GatewayChan
   const activated = await activateGateway(db, key, { hostname: "store", machineId: `m-${randomBytes(8).toString("hex")}`, versions: { "edge-agent": "1.0.0" } });
   if (!activated.ok) throw new Error(activated.reason);
   const { gwId, token } = activated.value;
-  const handlers = createGatewayEventHandlers(db, { revoke: () => undefined });
+  const handlers = createGatewayEventHandlers(db, h.keyDeps.box, { revoke: () => undefined });
   const boxDeviceId = `dev-${randomBytes(6).toString("hex")}`;
   const channelCode = `${boxDeviceId}-1`;
   await handlers.devices({

@@ -113,7 +113,7 @@ export async function createHarness(database: Database): Promise<Harness> {
   const gatewayControl = new FakeGatewayControl();
   const channelControl = new FakeChannelControl();
   const app = buildApp({
-    routes: allRoutes({ db: database.db, control, channelControl, now: () => new Date(), gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL } }),
+    routes: allRoutes({ db: database.db, box, control, channelControl, now: () => new Date(), gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL } }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });
   await app.ready();
