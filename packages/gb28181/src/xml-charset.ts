@@ -36,7 +36,7 @@ function charsetFromLabel(label: string): XmlCharset | undefined {
   }
 }
 
-function strictDecode(decoder: TextDecoder, bytes: Uint8Array): string | undefined {
+function strictDecode(decoder: { decode(bytes: Uint8Array): string }, bytes: Uint8Array): string | undefined {
   try {
     return decoder.decode(bytes);
   } catch {
