@@ -21,10 +21,11 @@ export {
   deviceInfoQuery,
   deviceOffline,
   deviceOnline,
+  devicePosition,
   deviceStatusQuery,
   offlineReasons,
 } from "./contracts/device.js";
-export type { CatalogChannel } from "./contracts/device.js";
+export type { CatalogChannel, DevicePosition } from "./contracts/device.js";
 export type { DeviceCredentialsReply, DeviceInfoFields, DeviceStatusReply } from "./contracts/signaling.js";
 export { mediaAnswer, mediaClose, mediaKinds, mediaOpen, mediaTimeline, mediaTransports, playRecord, playStages, playTransports, sipBye, sipInvite } from "./contracts/media.js";
 export type { PlayRecord } from "./contracts/media.js";

@@ -49,6 +49,7 @@ export type {
   ManscdpMessage,
   ManscdpParseResult,
   MediaStatusNotify,
+  MobilePositionNotify,
   OkError,
   OnOff,
   PresetItem,

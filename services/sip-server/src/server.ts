@@ -24,6 +24,7 @@ import { ChannelIndex } from "./channel-index.js";
 import { MediaDialogStore } from "./media-dialog-store.js";
 import { MediaSessions } from "./media-sessions.js";
 import { createSipServerMetrics } from "./metrics.js";
+import { MobilePositions } from "./mobile-positions.js";
 import { RegisterHandler } from "./register-handler.js";
 import { RegistrationStore, type Registration } from "./registration-store.js";
 import { SipEndpoint, type IncomingSipRequest } from "./sip-endpoint.js";
@@ -238,11 +239,14 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     onUnregistered: (deviceId) => goOffline(deviceId, "unregistered"),
   });
 
+  const positions = new MobilePositions(redis, bus, clusterId);
   const onManscdp = (deviceId: string, message: ManscdpMessage, callId: string | undefined) => {
     queries.accept(deviceId, message);
     if (controls.accept(deviceId, message) || lists.accept(deviceId, message)) return;
     if (message.kind === "Notify" && message.cmdType === "MediaStatus" && message.notifyType === "121") {
       media.endOfFile(deviceId, callId, message.deviceId).catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "ending a finished playback failed"));
+    } else if (message.kind === "Notify" && message.cmdType === "MobilePosition") {
+      positions.record(deviceId, message, now()).catch((err: unknown) => logger.warn({ deviceId, channelId: message.deviceId, err: describe(err) }, "storing a mobile position failed"));
     } else if (message.kind === "Response" && message.cmdType === "Catalog") {
       catalog.add(deviceId, message.sn, { items: message.items, ...(message.sumNum === undefined ? {} : { sumNum: message.sumNum }) });
     } else if (message.kind === "Response" && message.cmdType === "DeviceInfo" && message.deviceId === deviceId) {
@@ -266,7 +270,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       bus.publish(channelChanged, { clusterId, deviceId, event: item.event ?? "UPDATE", channel: toCatalogChannel(item), at: now() });
     }
   };
-  const messages = new DeviceMessages({ clock, store, metrics, onManscdp, onCatalogChanges });
+  const messages = new DeviceMessages({ clock, store, metrics, onManscdp, onCatalogChanges, dialogDevice: async (request) => (await media.dialogOf(request))?.deviceId });
 
   // Every instance drops its cached credentials; the atomic remove lets one of them report offline.
   const onDeviceChanged = async (deviceId: string, change: "upserted" | "deleted") => {

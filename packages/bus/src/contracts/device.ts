@@ -86,6 +86,29 @@ export const deviceInfo = defineEvent(
 );
 
 /**
+ * A MobilePosition notification (GB/T 28181-2016 §9.11, A.2.5.5) from a device about itself or
+ * one of its channels (`channelId`, the body's DeviceID). The sip-server also keeps the last one
+ * per device and channel in Redis. `time` is the device's local time text as sent.
+ */
+export const devicePosition = defineEvent(
+  "device.position",
+  subjectOf("evt", "device", "position"),
+  z.object({
+    clusterId: z.string(),
+    deviceId: gbCode,
+    channelId: z.string().min(1),
+    longitude: z.number(),
+    latitude: z.number(),
+    speed: z.number().optional(),
+    direction: z.number().optional(),
+    altitude: z.number().optional(),
+    time: z.string().optional(),
+    at: epochMs,
+  }),
+);
+export type DevicePosition = z.infer<typeof devicePosition.schema>;
+
+/**
  * The API tells signaling what changed about a device it owns, so the sip-server's cache of
  * passwords and enabled flags follows without polling.
  */
