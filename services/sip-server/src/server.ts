@@ -9,7 +9,7 @@ import { AuthFailureBackoff, type AuthBackoffOptions } from "./auth-backoff.js";
 import { serveBusApi } from "./bus-api.js";
 import { CatalogCollector } from "./catalog-collector.js";
 import { CatalogSubscriptions } from "./catalog-subscriptions.js";
-import { toCatalogChannel } from "./channel-mapping.js";
+import { sortCatalog, toCatalogChannel } from "./channel-mapping.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { SipServerConfig } from "./config.js";
 import { DeviceCredentialsCache, type DeviceCacheOptions } from "./device-cache.js";
@@ -170,17 +170,22 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     logger,
     metrics,
     onCatalog: (result) => {
-      const owned = result.items.map((item) => item.deviceId);
+      const sorted = sortCatalog(result.items);
+      const owned = sorted.channels.map((item) => item.deviceId);
       channels.record(result.deviceId, owned).catch((err: unknown) => logger.warn({ deviceId: result.deviceId, err: describe(err) }, "recording channel owners failed"));
       bus.publish(deviceCatalog, {
         clusterId,
         deviceId: result.deviceId,
         sumNum: result.sumNum ?? result.items.length,
         partial: result.partial,
-        channels: result.items.map(toCatalogChannel),
+        channels: sorted.channels.map(toCatalogChannel),
+        directories: sorted.directories,
         at: now(),
       });
-      logger.info({ deviceId: result.deviceId, sn: result.sn, channels: result.items.length, partial: result.partial }, "catalog published");
+      logger.info(
+        { deviceId: result.deviceId, sn: result.sn, channels: sorted.channels.length, directories: sorted.directories.length, partial: result.partial },
+        "catalog published",
+      );
     },
   });
   const queries = new DeviceQueries(requester, sn, catalog, tuning.queryTimeoutMs);
@@ -261,7 +266,9 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       });
     }
   };
-  const onCatalogChanges = (deviceId: string, items: readonly CatalogItem[]) => {
+  const onCatalogChanges = (deviceId: string, changed: readonly CatalogItem[]) => {
+    // A NOTIFY about a directory entry (a virtual organization renamed) changes no channel.
+    const items = sortCatalog(changed).channels;
     const added = items.filter((item) => item.event === "ADD").map((item) => item.deviceId);
     const deleted = items.filter((item) => item.event === "DEL").map((item) => item.deviceId);
     const indexed = Promise.all([channels.record(deviceId, added), ...deleted.map((channelId) => channels.forget(deviceId, channelId))]);

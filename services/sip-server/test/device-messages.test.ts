@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hikvisionConfigDownloadResponse, mobilePositionNotify } from "../../../packages/gb28181/test/fixtures/manscdp-captures.js";
+import { hikvisionConfigDownloadResponse, hikvisionPlatformCatalog, mobilePositionNotify } from "../../../packages/gb28181/test/fixtures/manscdp-captures.js";
 import { freePort } from "../../../test/support/ports.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { sleep, startHarness, type Harness } from "./support/harness.js";
 
 // MANSCDP the server does not act on is still answered 200; MobilePosition is kept and published.
 
@@ -51,3 +51,29 @@ describe("MANSCDP messages from a registered device", () => {
     expect(JSON.parse(stored ?? "null")).toMatchObject(expected);
   });
 });
+
+describe("a platform's catalog: directory entries are not channels", () => {
+  it("publishes the 3 cameras of a 10-entry Hikvision platform catalog as channels and the 7 others as directories", async () => {
+    const device = await h.registeredDevice();
+    expect(await device.sendManscdp(hikvisionPlatformCatalog(device.deviceId, 90_001))).toBe(200);
+    const deadline = Date.now() + 8000;
+    const catalogOf = () => h.events.find((e) => e.name === "device.catalog" && e.deviceId === device.deviceId && e.payload.sumNum === 10);
+    while (!catalogOf() && Date.now() < deadline) await sleep(20);
+    const payload = catalogOf()?.payload as { channels: Array<{ channelId: string; name: string; parentId?: string }>; directories: Array<{ code: string; kind: string; parentId?: string }> } | undefined;
+    expect(payload?.channels.map((c) => [c.channelId, c.name, c.parentId])).toEqual([
+      ["34020000001310000001", "一楼大厅", "34020000002160000001"],
+      ["34020000001310000002", "后门", "34020000002160000001"],
+      ["34020000001320000003", "仓库通道", "34020000002160000002"],
+    ]);
+    expect(payload?.directories.map((d) => [d.code, d.kind, d.parentId])).toEqual([
+      ["3402", "civil-code", undefined],
+      ["340201", "civil-code", "3402"],
+      ["34020000002150000001", "business-group", undefined],
+      ["34020000002160000001", "virtual-organization", "34020000002150000001"],
+      ["34020000002160000002", "virtual-organization", "34020000002150000001"],
+      ["34020000001340000001", "alarm-input", "34020000002160000001"],
+      ["34020000001340000002", "alarm-input", "34020000002160000002"],
+    ]);
+  });
+});
+

@@ -43,8 +43,24 @@ export const catalogChannel = z.object({
 export type CatalogChannel = z.infer<typeof catalogChannel>;
 
 /**
+ * A catalog entry that carries no video (docs/api-decisions.md, "Catalog entries"): a civil-code
+ * node, business group, virtual organization, device (NVR/DVR/encoder) or alarm input. Kept
+ * with its place in the device's tree; channels point into it by `parentId`/`civilCode`.
+ */
+export const catalogDirectory = z.object({
+  code: z.string().min(1),
+  name: z.string(),
+  kind: z.enum(["civil-code", "business-group", "virtual-organization", "device", "alarm-input", "other"]),
+  parentId: z.string().optional(),
+  civilCode: z.string().optional(),
+  businessGroupId: z.string().optional(),
+});
+export type CatalogDirectory = z.infer<typeof catalogDirectory>;
+
+/**
  * The whole catalog of a device as assembled from its (possibly multi-part) answer. `partial`
- * is true when fewer items than `sumNum` arrived before the assembly timeout.
+ * is true when fewer items than `sumNum` arrived before the assembly timeout. `sumNum` counts
+ * every entry; `channels` are the ones with video, `directories` the rest.
  */
 export const deviceCatalog = defineEvent(
   "device.catalog",
@@ -55,6 +71,7 @@ export const deviceCatalog = defineEvent(
     sumNum: z.number().int().nonnegative(),
     partial: z.boolean(),
     channels: z.array(catalogChannel),
+    directories: z.array(catalogDirectory).optional(),
     at: epochMs,
   }),
 );
