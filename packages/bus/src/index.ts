@@ -12,6 +12,7 @@ export { ping, serviceNames } from "./contracts/system.js";
 export type { ServiceName } from "./contracts/system.js";
 export {
   catalogChannel,
+  catalogDirectory,
   catalogRefresh,
   channelChanged,
   deviceCatalog,
@@ -21,10 +22,11 @@ export {
   deviceInfoQuery,
   deviceOffline,
   deviceOnline,
+  devicePosition,
   deviceStatusQuery,
   offlineReasons,
 } from "./contracts/device.js";
-export type { CatalogChannel } from "./contracts/device.js";
+export type { CatalogChannel, CatalogDirectory, DevicePosition } from "./contracts/device.js";
 export type { DeviceCredentialsReply, DeviceInfoFields, DeviceStatusReply } from "./contracts/signaling.js";
 export { mediaAnswer, mediaClose, mediaKinds, mediaOpen, mediaTimeline, mediaTransports, playRecord, playStages, playTransports, sipBye, sipInvite } from "./contracts/media.js";
 export type { PlayRecord } from "./contracts/media.js";

@@ -67,9 +67,11 @@ export interface VirtualDeviceOptions {
   deviceControlResult?: OkError;
   /**
    * Call-ID of the MediaStatus 121 MESSAGE at the end of a playback: the call's own ("call",
-   * default, as Hikvision and Dahua send it) or a fresh one ("new", as other firmwares do).
+   * default, out of dialog), a fresh one ("new", as some firmwares do), or the call's dialog itself
+   * ("dialog": From the channel with the device's tag, To the platform with its tag, as Hikvision
+   * and Dahua cameras send it).
    */
-  mediaStatusCallId?: "call" | "new";
+  mediaStatusCallId?: "call" | "new" | "dialog";
   /** CmdTypes whose MESSAGEs get the 200 OK and nothing more (no answer, no Result). */
   muteCmdTypes?: readonly string[];
   /** CmdTypes whose MESSAGEs get no SIP response at all (the request is lost). */

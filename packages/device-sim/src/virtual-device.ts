@@ -265,9 +265,23 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   }
 
   /** MediaStatus 121 for a playback that reached its end (A.2.5.6), by default in a MESSAGE reusing the call's Call-ID. */
-  private sendMediaStatus(channelId: string, callId: string): Promise<number> {
+  private async sendMediaStatus(channelId: string, callId: string): Promise<number> {
     const body = buildMediaStatusNotify({ sn: this.takeSn(), deviceId: channelId, charset: this.options.charset, notifyType: "121" });
-    return this.sendToServer(body, this.options.mediaStatusCallId === "call" ? callId : undefined);
+    const entry = [...this.mediaDialogs].find(([, dialog]) => dialog.callId === callId);
+    const session = this.session;
+    if (this.options.mediaStatusCallId !== "dialog" || !entry || !session) {
+      return this.sendToServer(body, this.options.mediaStatusCallId === "new" ? undefined : callId);
+    }
+    // Inside the call's dialog: From is the channel with our tag, To the platform with its tag.
+    const [key, dialog] = entry;
+    const { request, dialog: next } = createInDialogRequest(dialog, "MESSAGE", { via: localVia(session.addressing), body, contentType: MANSCDP_CONTENT_TYPE });
+    this.mediaDialogs.set(key, next);
+    return outcomeStatus(await session.endpoint.request(request, session.server)).status;
+  }
+
+  /** Sends a MANSCDP body built by the caller (a vendor's message) in an out-of-dialog MESSAGE; resolves with the server's status. */
+  sendManscdp(body: Buffer): Promise<number> {
+    return this.sendToServer(body);
   }
 
   /** Call-IDs of the accepted media dialogs. */

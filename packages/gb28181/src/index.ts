@@ -49,6 +49,7 @@ export type {
   ManscdpMessage,
   ManscdpParseResult,
   MediaStatusNotify,
+  MobilePositionNotify,
   OkError,
   OnOff,
   PresetItem,
@@ -67,6 +68,8 @@ export { createCatalogAssembler, createPresetAssembler, createRecordInfoAssemble
 export { formatGbLocalTime, mergeRecordSegments, parseGbLocalTime } from "./record-segments.js";
 export type { MergeSegmentsOptions, TimeSegment } from "./record-segments.js";
 
+export { catalogEntryKind } from "./catalog-entry-kind.js";
+export type { CatalogEntryKind } from "./catalog-entry-kind.js";
 export { GB_TYPE_NAMES, buildGbCode, gbTypeClass, isGbCode, parseGbCode } from "./gb-code.js";
 export type { GbCode, GbCodeParseResult, GbCodeParts, GbTypeClass } from "./gb-code.js";
 

@@ -39,6 +39,7 @@ const CMD_TYPES = [
   "RecordInfo",
   "PresetQuery",
   "MediaStatus",
+  "MobilePosition",
   "Alarm",
   "Broadcast",
 ] as const;
@@ -251,6 +252,20 @@ function parseBody(root: XmlElement, envelope: Envelope): ManscdpMessage | undef
     }
     case "Notify:MediaStatus":
       return compact({ ...header(envelope, "Notify", "MediaStatus"), notifyType: textOf(root, "NotifyType") });
+    case "Notify:MobilePosition": {
+      const longitude = decimalOf(root, "Longitude");
+      const latitude = decimalOf(root, "Latitude");
+      if (longitude === undefined || latitude === undefined) return undefined;
+      return compact({
+        ...header(envelope, "Notify", "MobilePosition"),
+        time: textOf(root, "Time"),
+        longitude,
+        latitude,
+        speed: decimalOf(root, "Speed"),
+        direction: decimalOf(root, "Direction"),
+        altitude: decimalOf(root, "Altitude"),
+      });
+    }
     case "Notify:Alarm": {
       const info = child(root, "Info");
       return compact({

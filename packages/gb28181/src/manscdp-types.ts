@@ -167,6 +167,16 @@ export interface MediaStatusNotify extends ManscdpHeader<"Notify", "MediaStatus"
   readonly notifyType?: string;
 }
 
+/** A.2.5.5: where a mobile device is; Speed km/h, Direction degrees clockwise from north, Altitude m. */
+export interface MobilePositionNotify extends ManscdpHeader<"Notify", "MobilePosition"> {
+  readonly time?: string;
+  readonly longitude: number;
+  readonly latitude: number;
+  readonly speed?: number;
+  readonly direction?: number;
+  readonly altitude?: number;
+}
+
 export interface AlarmNotify extends ManscdpHeader<"Notify", "Alarm"> {
   readonly alarmPriority?: number;
   readonly alarmMethod?: string;
@@ -201,6 +211,7 @@ export type ManscdpMessage =
   | PresetQuery
   | PresetQueryResponse
   | MediaStatusNotify
+  | MobilePositionNotify
   | AlarmNotify
   | ResultResponse;
 

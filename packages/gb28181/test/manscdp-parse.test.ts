@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseManscdp } from "../src/manscdp-parse.js";
 import type { ManscdpMessage, ManscdpParseResult } from "../src/manscdp-types.js";
+import { hikvisionConfigDownloadResponse, mobilePositionNotify } from "./fixtures/manscdp-captures.js";
 
 const LOBBY_GB2312 = Buffer.from("D2BBC2A5B4F3CCFC", "hex"); // 一楼大厅
 
@@ -272,3 +273,30 @@ describe("parseManscdp other commands", () => {
     expect(parseManscdp(Buffer.alloc(2 * 1024 * 1024, 0x20))).toMatchObject({ ok: false });
   });
 });
+
+describe("MobilePosition (A.2.5.5)", () => {
+  it("reads the position of a vehicle camera's notification", () => {
+    expect(parseManscdp(mobilePositionNotify("34020000001320000001", 2))).toEqual({
+      ok: true,
+      kind: "Notify",
+      cmdType: "MobilePosition",
+      sn: 2,
+      deviceId: "34020000001320000001",
+      charset: "GB2312",
+      time: "2026-12-07T16:30:12",
+      longitude: 116.397128,
+      latitude: 39.916527,
+      speed: 36.5,
+      direction: 90,
+      altitude: 43,
+    });
+  });
+
+  it("keeps the readable envelope of a CmdType it does not know (ConfigDownload)", () => {
+    expect(parseManscdp(hikvisionConfigDownloadResponse("34020000001320000001", 17_430))).toMatchObject({
+      ok: false,
+      header: { kind: "Response", cmdType: "ConfigDownload", sn: 17_430, deviceId: "34020000001320000001" },
+    });
+  });
+});
+

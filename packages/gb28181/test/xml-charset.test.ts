@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { encodeGb } from "../src/gb18030-encoder.js";
 import { decodeXmlBody, encodeXmlBody } from "../src/xml-charset.js";
 
 // "一楼大厅" (first-floor lobby) in GB2312: 一 D2BB, 楼 C2A5, 大 B4F3, 厅 CCFC.
@@ -77,5 +78,57 @@ describe("encodeXmlBody", () => {
   it("encodes characters outside GBK only in GB18030, as ? elsewhere", () => {
     expect(decodeXmlBody(encodeXmlBody("<N>\u{20000}</N>", "GB18030")).text).toContain("\u{20000}");
     expect(decodeXmlBody(encodeXmlBody("<N>\u{20000}</N>", "GB2312")).text).toContain("<N>?</N>");
+  });
+});
+
+describe("decodeXmlBody on short GB2312 names that are also valid UTF-8", () => {
+  // Real channel names; two-character ones are where GB2312 bytes most often form valid UTF-8.
+  const NAMES = "学校 门店 仓库 前门 后门 大厅 收银 前台 一楼 围墙 平台 站台 学院 医院 庭院 站前 楼前 前院 展台 车库 电梯".split(" ");
+  const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+  const alsoUtf8 = NAMES.filter((name) => {
+    try {
+      strictUtf8.decode(encodeGb(name, { fourByte: false }));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+  function catalogItem(declaration: string, name: string): Buffer {
+    return Buffer.concat([
+      Buffer.from(`${declaration}<Response>\r\n<CmdType>Catalog</CmdType>\r\n<DeviceList Num="1">\r\n<Item>\r\n<DeviceID>34020000001320000001</DeviceID>\r\n<Name>`, "latin1"),
+      encodeGb(name, { fourByte: false }),
+      Buffer.from("</Name>\r\n</Item>\r\n</DeviceList>\r\n</Response>\r\n", "latin1"),
+    ]);
+  }
+
+  it("the table holds names whose GB2312 bytes are valid UTF-8 (学校 reads ѧУ)", () => {
+    expect(alsoUtf8).toContain("学校");
+    expect(alsoUtf8.length).toBeGreaterThanOrEqual(10);
+    expect(strictUtf8.decode(encodeGb("学校", { fourByte: false }))).toBe("ѧУ");
+  });
+
+  it.each(NAMES)("%s declared GB2312 decodes as GB2312", (name) => {
+    const decoded = decodeXmlBody(catalogItem('<?xml version="1.0" encoding="GB2312"?>\r\n', name));
+    expect(decoded.charset).toBe("GB2312");
+    expect(decoded.text).toContain(`<Name>${name}</Name>`);
+  });
+
+  it.each(NAMES)("%s without a declaration decodes as GB18030", (name) => {
+    const decoded = decodeXmlBody(catalogItem("", name));
+    expect(decoded.charset).toBe("GB18030");
+    expect(decoded.text).toContain(`<Name>${name}</Name>`);
+  });
+
+  it.each(NAMES)("%s sent as UTF-8 under a GB2312 declaration or none still decodes as UTF-8", (name) => {
+    for (const declaration of ['<?xml version="1.0" encoding="GB2312"?>\r\n', ""]) {
+      const bytes = Buffer.from(`${declaration}<Item><Name>${name}（东）1号 ℃</Name></Item>`, "utf8");
+      expect(decodeXmlBody(bytes)).toEqual({ text: bytes.toString("utf8"), charset: "UTF-8" });
+    }
+  });
+
+  it("a declared UTF-8 body stays UTF-8 even when it would also be valid GB2312", () => {
+    const bytes = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="UTF-8"?><Name>', "latin1"), Buffer.from("ѧУ", "utf8"), Buffer.from("</Name>", "latin1")]);
+    expect(decodeXmlBody(bytes)).toMatchObject({ charset: "UTF-8", text: expect.stringContaining("<Name>ѧУ</Name>") });
   });
 });

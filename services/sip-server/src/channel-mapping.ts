@@ -1,5 +1,5 @@
-import type { CatalogChannel } from "@ivc/bus";
-import type { CatalogItem } from "@ivc/gb28181";
+import type { CatalogChannel, CatalogDirectory } from "@ivc/bus";
+import { catalogEntryKind, type CatalogItem } from "@ivc/gb28181";
 
 /** A catalog item as the bus carries it; absent Status counts as online (many IPCs omit it). */
 export function toCatalogChannel(item: CatalogItem): CatalogChannel {
@@ -13,4 +13,29 @@ export function toCatalogChannel(item: CatalogItem): CatalogChannel {
   if (item.longitude !== undefined && Number.isFinite(item.longitude)) channel.longitude = item.longitude;
   if (item.latitude !== undefined && Number.isFinite(item.latitude)) channel.latitude = item.latitude;
   return channel;
+}
+
+export interface SortedCatalog {
+  /** Entries that carry video: the device's channels. */
+  readonly channels: CatalogItem[];
+  /** Civil-code nodes, business groups, virtual organizations, devices, alarm inputs. */
+  readonly directories: CatalogDirectory[];
+}
+
+/** Splits catalog items into video channels and the directory entries around them. */
+export function sortCatalog(items: readonly CatalogItem[]): SortedCatalog {
+  const sorted: SortedCatalog = { channels: [], directories: [] };
+  for (const item of items) {
+    const kind = catalogEntryKind(item);
+    if (kind === "video-channel") {
+      sorted.channels.push(item);
+      continue;
+    }
+    const directory: CatalogDirectory = { code: item.deviceId, name: item.name ?? "", kind };
+    if (item.parentId !== undefined) directory.parentId = item.parentId;
+    if (item.civilCode !== undefined) directory.civilCode = item.civilCode;
+    if (item.businessGroupId !== undefined) directory.businessGroupId = item.businessGroupId;
+    sorted.directories.push(directory);
+  }
+  return sorted;
 }

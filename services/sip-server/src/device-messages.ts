@@ -1,10 +1,14 @@
-import { parseManscdp, type CatalogItem, type ManscdpMessage } from "@ivc/gb28181";
-import { getHeader } from "@ivc/sip";
+import { parseManscdp, type CatalogItem, type ManscdpFailure, type ManscdpMessage } from "@ivc/gb28181";
+import type { Logger } from "@ivc/runtime";
+import { getHeader, type SipRequest } from "@ivc/sip";
 import type { Clock } from "./clock.js";
 import { isDeviceCode } from "./device-identity.js";
 import type { SipServerMetrics } from "./metrics.js";
 import type { RegistrationStore } from "./registration-store.js";
 import type { IncomingSipRequest } from "./sip-endpoint.js";
+
+/** CmdTypes are device-chosen text: past this many distinct ones, no more are logged. */
+const MAX_UNSUPPORTED_TYPES_LOGGED = 64;
 
 export interface DeviceMessagesOptions {
   clock: Clock;
@@ -13,6 +17,8 @@ export interface DeviceMessagesOptions {
   /** Everything but keepalives, after the 200 OK went out; `callId` is the MESSAGE's. */
   onManscdp: (deviceId: string, message: ManscdpMessage, callId: string | undefined) => void;
   onCatalogChanges: (deviceId: string, items: readonly CatalogItem[]) => void;
+  /** The device whose call an in-dialog request belongs to (matched by Call-ID and tags), if any. */
+  dialogDevice: (request: SipRequest) => Promise<string | undefined>;
 }
 
 /**
@@ -26,23 +32,26 @@ export interface DeviceMessagesOptions {
  * a keepalive cannot bring a device online by itself since it carries no authentication.
  */
 export class DeviceMessages {
+  private readonly unsupportedSeen = new Set<string>();
+
   constructor(private readonly options: DeviceMessagesOptions) {}
 
   async handleMessage(incoming: IncomingSipRequest): Promise<void> {
     const { request, logger } = incoming;
-    const deviceId = incoming.senderCode;
+    // In a call's dialog (MediaStatus 121) the From user is the channel, not the device.
+    const deviceId = (await this.options.dialogDevice(request)) ?? incoming.senderCode;
     if (!isDeviceCode(deviceId)) {
       logger.warn({ peer: incoming.remote.address }, "MESSAGE refused: From carries no 20-digit code");
       incoming.respond(403);
       return;
     }
     const parsed = parseManscdp(request.body);
-    if (!parsed.ok) {
+    if (!parsed.ok && parsed.header === undefined) {
       logger.warn({ peer: incoming.remote.address, reason: parsed.reason, bytes: request.body.length }, "unreadable MANSCDP body");
       incoming.respond(400);
       return;
     }
-    if (parsed.kind === "Notify" && parsed.cmdType === "Keepalive") {
+    if (parsed.ok && parsed.kind === "Notify" && parsed.cmdType === "Keepalive") {
       const registered = await this.options.store.refreshKeepalive(deviceId, this.options.clock.now(), parsed.charset, incoming.remote);
       this.options.metrics.keepalives.inc({ result: registered ? "accepted" : "not-registered" });
       if (!registered) logger.info({ peer: incoming.remote.address }, "keepalive from an unregistered device refused");
@@ -50,13 +59,25 @@ export class DeviceMessages {
       return;
     }
     if (!(await this.options.store.exists(deviceId))) {
-      logger.info({ peer: incoming.remote.address, cmdType: parsed.cmdType }, "MESSAGE from an unregistered device refused");
+      logger.info({ peer: incoming.remote.address, cmdType: parsed.ok ? parsed.cmdType : parsed.header?.cmdType }, "MESSAGE from an unregistered device refused");
       incoming.respond(403);
       return;
     }
     incoming.respond(200);
-    if (parsed.kind === "Notify" && parsed.cmdType === "Catalog") this.options.onCatalogChanges(deviceId, parsed.items);
+    if (!parsed.ok) this.noteUnsupported(parsed, logger);
+    else if (parsed.kind === "Notify" && parsed.cmdType === "Catalog") this.options.onCatalogChanges(deviceId, parsed.items);
     else this.options.onManscdp(deviceId, parsed, getHeader(request, "Call-ID"));
+  }
+
+  /**
+   * A well-formed MANSCDP message we do not act on (a Hikvision ConfigDownload response, a vendor
+   * CmdType) was answered 200: refusing it makes devices retransmit. Logged once per kind and CmdType.
+   */
+  private noteUnsupported(failure: ManscdpFailure, logger: Logger): void {
+    const type = `${failure.header?.kind} ${failure.header?.cmdType}`;
+    if (this.unsupportedSeen.has(type) || this.unsupportedSeen.size >= MAX_UNSUPPORTED_TYPES_LOGGED) return;
+    this.unsupportedSeen.add(type);
+    logger.info({ manscdp: type, reason: failure.reason }, "MANSCDP message not handled (answered 200; logged once per type)");
   }
 
   /** NOTIFY for a catalog subscription (§9.6.3); 481 when the device is not registered (RFC 6665 §4.2.2). */
@@ -68,13 +89,15 @@ export class DeviceMessages {
       return;
     }
     const parsed = parseManscdp(request.body);
-    if (!parsed.ok) {
+    if (!parsed.ok && parsed.header === undefined) {
       logger.warn({ peer: incoming.remote.address, reason: parsed.reason }, "unreadable NOTIFY body");
       incoming.respond(400);
       return;
     }
     incoming.respond(200);
-    if (parsed.kind === "Notify" && parsed.cmdType === "Catalog") this.options.onCatalogChanges(deviceId, parsed.items);
+    if (!parsed.ok) this.noteUnsupported(parsed, logger);
+    else if (parsed.kind === "Notify" && parsed.cmdType === "Catalog") this.options.onCatalogChanges(deviceId, parsed.items);
+    else if (parsed.kind === "Notify" && parsed.cmdType === "MobilePosition") this.options.onManscdp(deviceId, parsed, getHeader(request, "Call-ID"));
     else logger.debug({ cmdType: parsed.cmdType }, "NOTIFY ignored");
   }
 }

@@ -153,17 +153,26 @@ export class MediaSessions {
   }
 
   /** A BYE from the device (RFC 3261 §15.1.2): 200 OK, the dialog ends, the relay closes the stream. */
-  async handleBye(incoming: IncomingSipRequest): Promise<void> {
-    const { request } = incoming;
-    const callId = getHeader(request, "Call-ID") ?? "";
-    const record = await this.options.dialogs.get(callId);
-    const fromTag = parseNameAddr(getHeader(request, "From") ?? "")?.params.tag;
+  /**
+   * The media dialog a request from the device belongs to (RFC 3261 §12.2.2): same Call-ID, its
+   * From tag the device's and its To tag ours. Inside a call the From user is the channel, so
+   * this, not the From user, names the device.
+   */
+  async dialogOf(request: SipRequest): Promise<MediaDialog | undefined> {
     const toTag = parseNameAddr(getHeader(request, "To") ?? "")?.params.tag;
-    if (!record || fromTag !== record.dialog.remoteTag || toTag !== record.dialog.localTag) {
+    if (toTag === undefined) return undefined;
+    const record = await this.options.dialogs.get(getHeader(request, "Call-ID") ?? "");
+    const fromTag = parseNameAddr(getHeader(request, "From") ?? "")?.params.tag;
+    return record && fromTag === record.dialog.remoteTag && toTag === record.dialog.localTag ? record : undefined;
+  }
+
+  async handleBye(incoming: IncomingSipRequest): Promise<void> {
+    const record = await this.dialogOf(incoming.request);
+    if (!record) {
       incoming.respond(481);
       return;
     }
-    const taken = await this.options.dialogs.take(callId, record.deviceId);
+    const taken = await this.options.dialogs.take(record.dialog.callId, record.deviceId);
     incoming.respond(taken ? 200 : 481);
     if (!taken) return;
     const log = this.logFor(taken);

@@ -9,7 +9,7 @@ import { AuthFailureBackoff, type AuthBackoffOptions } from "./auth-backoff.js";
 import { serveBusApi } from "./bus-api.js";
 import { CatalogCollector } from "./catalog-collector.js";
 import { CatalogSubscriptions } from "./catalog-subscriptions.js";
-import { toCatalogChannel } from "./channel-mapping.js";
+import { sortCatalog, toCatalogChannel } from "./channel-mapping.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { SipServerConfig } from "./config.js";
 import { DeviceCredentialsCache, type DeviceCacheOptions } from "./device-cache.js";
@@ -24,6 +24,7 @@ import { ChannelIndex } from "./channel-index.js";
 import { MediaDialogStore } from "./media-dialog-store.js";
 import { MediaSessions } from "./media-sessions.js";
 import { createSipServerMetrics } from "./metrics.js";
+import { MobilePositions } from "./mobile-positions.js";
 import { RegisterHandler } from "./register-handler.js";
 import { RegistrationStore, type Registration } from "./registration-store.js";
 import { SipEndpoint, type IncomingSipRequest } from "./sip-endpoint.js";
@@ -169,17 +170,22 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     logger,
     metrics,
     onCatalog: (result) => {
-      const owned = result.items.map((item) => item.deviceId);
+      const sorted = sortCatalog(result.items);
+      const owned = sorted.channels.map((item) => item.deviceId);
       channels.record(result.deviceId, owned).catch((err: unknown) => logger.warn({ deviceId: result.deviceId, err: describe(err) }, "recording channel owners failed"));
       bus.publish(deviceCatalog, {
         clusterId,
         deviceId: result.deviceId,
         sumNum: result.sumNum ?? result.items.length,
         partial: result.partial,
-        channels: result.items.map(toCatalogChannel),
+        channels: sorted.channels.map(toCatalogChannel),
+        directories: sorted.directories,
         at: now(),
       });
-      logger.info({ deviceId: result.deviceId, sn: result.sn, channels: result.items.length, partial: result.partial }, "catalog published");
+      logger.info(
+        { deviceId: result.deviceId, sn: result.sn, channels: sorted.channels.length, directories: sorted.directories.length, partial: result.partial },
+        "catalog published",
+      );
     },
   });
   const queries = new DeviceQueries(requester, sn, catalog, tuning.queryTimeoutMs);
@@ -238,11 +244,14 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     onUnregistered: (deviceId) => goOffline(deviceId, "unregistered"),
   });
 
+  const positions = new MobilePositions(redis, bus, clusterId);
   const onManscdp = (deviceId: string, message: ManscdpMessage, callId: string | undefined) => {
     queries.accept(deviceId, message);
     if (controls.accept(deviceId, message) || lists.accept(deviceId, message)) return;
     if (message.kind === "Notify" && message.cmdType === "MediaStatus" && message.notifyType === "121") {
       media.endOfFile(deviceId, callId, message.deviceId).catch((err: unknown) => logger.warn({ deviceId, err: describe(err) }, "ending a finished playback failed"));
+    } else if (message.kind === "Notify" && message.cmdType === "MobilePosition") {
+      positions.record(deviceId, message, now()).catch((err: unknown) => logger.warn({ deviceId, channelId: message.deviceId, err: describe(err) }, "storing a mobile position failed"));
     } else if (message.kind === "Response" && message.cmdType === "Catalog") {
       catalog.add(deviceId, message.sn, { items: message.items, ...(message.sumNum === undefined ? {} : { sumNum: message.sumNum }) });
     } else if (message.kind === "Response" && message.cmdType === "DeviceInfo" && message.deviceId === deviceId) {
@@ -257,7 +266,9 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       });
     }
   };
-  const onCatalogChanges = (deviceId: string, items: readonly CatalogItem[]) => {
+  const onCatalogChanges = (deviceId: string, changed: readonly CatalogItem[]) => {
+    // A NOTIFY about a directory entry (a virtual organization renamed) changes no channel.
+    const items = sortCatalog(changed).channels;
     const added = items.filter((item) => item.event === "ADD").map((item) => item.deviceId);
     const deleted = items.filter((item) => item.event === "DEL").map((item) => item.deviceId);
     const indexed = Promise.all([channels.record(deviceId, added), ...deleted.map((channelId) => channels.forget(deviceId, channelId))]);
@@ -266,7 +277,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       bus.publish(channelChanged, { clusterId, deviceId, event: item.event ?? "UPDATE", channel: toCatalogChannel(item), at: now() });
     }
   };
-  const messages = new DeviceMessages({ clock, store, metrics, onManscdp, onCatalogChanges });
+  const messages = new DeviceMessages({ clock, store, metrics, onManscdp, onCatalogChanges, dialogDevice: async (request) => (await media.dialogOf(request))?.deviceId });
 
   // Every instance drops its cached credentials; the atomic remove lets one of them report offline.
   const onDeviceChanged = async (deviceId: string, change: "upserted" | "deleted") => {

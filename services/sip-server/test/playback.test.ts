@@ -22,7 +22,7 @@ const cleanups: Array<() => void> = [];
 const closes: Array<{ streamId: string; reason?: string | undefined }> = [];
 let relay: { unsubscribe(): void } | undefined;
 
-async function playbackDevice(mediaStatusCallId: "call" | "new" = "call") {
+async function playbackDevice(mediaStatusCallId: "call" | "new" | "dialog" = "call") {
   const responder = new StreamingMediaResponder({ video });
   responders.push(responder);
   const device = await h.registeredDevice({ mediaResponder: responder, mediaStatusCallId });
@@ -170,6 +170,18 @@ describe("playback control (GB/T 28181-2016 §9.8, MANSRTSP over INFO)", () => {
     // The dialog is gone.
     const failure = await control(streamId, { action: "pause" }).catch((e: unknown) => e);
     expect(remoteCode(failure)).toBe("stream_not_found");
+  });
+
+  it("MediaStatus 121 inside the playback dialog (From: the channel, with the call's tags) is accepted and ends that call", async () => {
+    const { device, responder, channelId } = await playbackDevice("dialog");
+    expect(channelId).not.toBe(device.deviceId);
+    const rtp = await rtpReceiver();
+    const ended = new Promise<number>((resolve) => responder.once("endOfFile", (_key, status) => resolve(status)));
+    const { streamId, callId } = await startPlayback(channelId, rtp.port, 1);
+    expect(await ended).toBe(200);
+    await waitFor(() => inDialog(device, "BYE", callId).length === 1, 3000, "the BYE");
+    await waitFor(() => closes.some((c) => c.streamId === streamId), 3000, "media.close");
+    expect(closes.find((c) => c.streamId === streamId)?.reason).toMatch(/121/);
   });
 
   it("MediaStatus 121 with a fresh Call-ID ends the device's playback of that channel, not its live call", async () => {

@@ -43,8 +43,24 @@ export const catalogChannel = z.object({
 export type CatalogChannel = z.infer<typeof catalogChannel>;
 
 /**
+ * A catalog entry that carries no video (docs/api-decisions.md, "Catalog entries"): a civil-code
+ * node, business group, virtual organization, device (NVR/DVR/encoder) or alarm input. Kept
+ * with its place in the device's tree; channels point into it by `parentId`/`civilCode`.
+ */
+export const catalogDirectory = z.object({
+  code: z.string().min(1),
+  name: z.string(),
+  kind: z.enum(["civil-code", "business-group", "virtual-organization", "device", "alarm-input", "other"]),
+  parentId: z.string().optional(),
+  civilCode: z.string().optional(),
+  businessGroupId: z.string().optional(),
+});
+export type CatalogDirectory = z.infer<typeof catalogDirectory>;
+
+/**
  * The whole catalog of a device as assembled from its (possibly multi-part) answer. `partial`
- * is true when fewer items than `sumNum` arrived before the assembly timeout.
+ * is true when fewer items than `sumNum` arrived before the assembly timeout. `sumNum` counts
+ * every entry; `channels` are the ones with video, `directories` the rest.
  */
 export const deviceCatalog = defineEvent(
   "device.catalog",
@@ -55,6 +71,7 @@ export const deviceCatalog = defineEvent(
     sumNum: z.number().int().nonnegative(),
     partial: z.boolean(),
     channels: z.array(catalogChannel),
+    directories: z.array(catalogDirectory).optional(),
     at: epochMs,
   }),
 );
@@ -84,6 +101,29 @@ export const deviceInfo = defineEvent(
   subjectOf("evt", "device", "info"),
   deviceInfoFields.extend({ clusterId: z.string(), deviceId: gbCode, at: epochMs }),
 );
+
+/**
+ * A MobilePosition notification (GB/T 28181-2016 §9.11, A.2.5.5) from a device about itself or
+ * one of its channels (`channelId`, the body's DeviceID). The sip-server also keeps the last one
+ * per device and channel in Redis. `time` is the device's local time text as sent.
+ */
+export const devicePosition = defineEvent(
+  "device.position",
+  subjectOf("evt", "device", "position"),
+  z.object({
+    clusterId: z.string(),
+    deviceId: gbCode,
+    channelId: z.string().min(1),
+    longitude: z.number(),
+    latitude: z.number(),
+    speed: z.number().optional(),
+    direction: z.number().optional(),
+    altitude: z.number().optional(),
+    time: z.string().optional(),
+    at: epochMs,
+  }),
+);
+export type DevicePosition = z.infer<typeof devicePosition.schema>;
 
 /**
  * The API tells signaling what changed about a device it owns, so the sip-server's cache of

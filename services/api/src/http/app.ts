@@ -7,6 +7,7 @@ import { buildOpenApi } from "../openapi/document.js";
 import { splitRequestTarget } from "../signing/request.js";
 import type { Authenticator } from "./authenticate.js";
 import { failureEnvelope, successEnvelope } from "./envelope.js";
+import { createRawUtf8TolerantServer } from "./raw-utf8-target.js";
 import type { ApiRoute } from "./route.js";
 
 /** Spec 01 §3: the `Server` response header's documented value. */
@@ -52,6 +53,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    serverFactory: createRawUtf8TolerantServer,
     // Per-request lines would dominate the log at list-polling rates; /metrics counts requests, errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // Routes carry no fastify schemas (src/validation checks input, JSON.stringify writes output), so

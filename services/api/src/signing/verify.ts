@@ -16,7 +16,6 @@ export const DEFAULT_SIGNING_POLICY: SigningPolicy = { clockSkewSeconds: 300, ma
 export type RefusalReason =
   | "missing"
   | "malformed"
-  | "host-unsigned"
   | "listed-absent"
   | "not-yet-valid"
   | "expired"
@@ -54,14 +53,16 @@ function signedHeaders(request: SignedRequest): Map<string, string> {
   return map;
 }
 
-/** Checks that do not need the secret: host signed, listed names present, KeyTime window. */
+/**
+ * Checks that do not need the secret: listed names present, KeyTime window. Host need not be listed
+ * (spec 01 §1 does not require it; COS.getAuthorization without Headers signs none).
+ */
 export function checkSignedScope(
   auth: AuthorizationFields,
   request: SignedRequest,
   policy: SigningPolicy,
   nowSeconds: number,
 ): Refusal | undefined {
-  if (!auth.headerList.includes("host")) return { reason: "host-unsigned", detail: "q-header-list must include host" };
   const headers = signedHeaders(request);
   for (const name of auth.headerList) {
     if (!headers.has(name)) return { reason: "listed-absent", detail: `header ${name} is in q-header-list but absent` };

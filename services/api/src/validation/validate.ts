@@ -44,8 +44,9 @@ function coerceNumber(raw: unknown, source: Source): number | undefined {
 function coerceBool(raw: unknown, source: Source): boolean | undefined {
   if (typeof raw === "boolean") return raw;
   if (source === "query" && typeof raw === "string") {
-    if (raw === "true" || raw === "1") return true;
-    if (raw === "false" || raw === "0") return false;
+    // `True`/`False` is Python's str(bool), what requests sends for params={"IsContainSubLevel": True}.
+    if (raw === "true" || raw === "True" || raw === "1") return true;
+    if (raw === "false" || raw === "False" || raw === "0") return false;
   }
   return undefined;
 }

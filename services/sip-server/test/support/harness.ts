@@ -1,17 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import {
-  Bus,
-  BusError,
-  channelChanged,
-  connectNats,
-  deviceCatalog,
-  deviceCredentials,
-  deviceInfo,
-  deviceOffline,
-  deviceOnline,
-  type DeviceCredentialsReply,
-} from "@ivc/bus";
+import { Bus, BusError, channelChanged, connectNats, deviceCatalog, deviceCredentials, deviceInfo, deviceOffline, deviceOnline, devicePosition, type DeviceCredentialsReply } from "@ivc/bus";
 import { VirtualDevice, type VirtualDeviceOptions } from "@ivc/device-sim";
 import { createLogger, Registry } from "@ivc/runtime";
 import { startSipServer, type SipServer, type SipServerTuning } from "../../src/server.js";
@@ -91,6 +80,7 @@ export async function startHarness(overrides: Partial<SipServerConfig> = {}, tun
     bus.subscribe(deviceCatalog, record(deviceCatalog.name)),
     bus.subscribe(deviceInfo, record(deviceInfo.name)),
     bus.subscribe(channelChanged, record(channelChanged.name)),
+    bus.subscribe(devicePosition, record(devicePosition.name)),
   ];
   await nc.flush();
 
