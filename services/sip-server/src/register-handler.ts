@@ -5,6 +5,7 @@ import {
   getHeaderValues,
   parseDigestCredentials,
   verifyDigest,
+  type DigestCredentials,
   type DigestNonceIssuer,
 } from "@ivc/sip";
 import type { AuthFailureBackoff } from "./auth-backoff.js";
@@ -37,8 +38,9 @@ export interface RegisterHandlerOptions {
 
 /**
  * REGISTER (GB/T 28181-2016 §9.1): digest authentication against the password the API holds,
- * 403 for codes it does not know or has disabled, and for wrong passwords (a 401 re-challenge
- * would make devices retry forever; GB devices expect 403). Expires: 0 unregisters.
+ * 403 for codes it does not know or has disabled, and for wrong answers to our challenge (a 401
+ * re-challenge would make devices retry forever; GB devices expect 403). Credentials for another
+ * realm or a nonce that is not a live one of ours get a fresh 401. Expires: 0 unregisters.
  */
 export class RegisterHandler {
   constructor(private readonly options: RegisterHandlerOptions) {}
@@ -102,9 +104,11 @@ export class RegisterHandler {
       checkNonce: (nonce) => this.options.nonces.check(nonce),
     });
     if (!verdict.ok) {
-      if (verdict.reason === "stale-nonce" || verdict.reason === "invalid-nonce") {
-        // A nonce from before a secret change or too old: the password may be right, ask again.
-        answer(401, "challenged", [["WWW-Authenticate", this.challenge(verdict.reason === "stale-nonce")]]);
+      if (!this.answersLiveChallenge(digest)) {
+        // Another platform's realm or nonce (a camera moved here), a nonce too old or from before a
+        // secret change: nothing says the password is wrong. Challenge afresh, count nothing.
+        logger.info({ peer: remote.address, realm: digest.realm, reason: verdict.reason }, "REGISTER credentials not for a live challenge of ours: challenged afresh");
+        answer(401, "rechallenged", [["WWW-Authenticate", this.challenge(verdict.reason === "stale-nonce")]]);
         return;
       }
       const blocked = this.options.backoff.recordFailure(remote.address);
@@ -148,6 +152,11 @@ export class RegisterHandler {
     ]);
     logger.info({ peer: `${remote.protocol}:${remote.address}:${remote.port}`, expires, isNew }, isNew ? "device registered" : "registration refreshed");
     this.options.onRegistered(registration, isNew);
+  }
+
+  /** Only a wrong answer to a challenge of ours that is still live counts as a wrong password. */
+  private answersLiveChallenge(digest: DigestCredentials): boolean {
+    return digest.realm === this.options.realm && this.options.nonces.check(digest.nonce) === "valid";
   }
 
   private challenge(stale: boolean): string {
