@@ -13,7 +13,8 @@ export type RegisterResult =
   | "api-unreachable"
   | "bad-request"
   | "rechallenged"
-  | "unknown-backed-off";
+  | "unknown-backed-off"
+  | "throttled";
 
 export type CatalogOutcome = "complete" | "partial" | "rejected";
 

@@ -26,6 +26,13 @@ export interface RegisterHandlerOptions {
   nonces: DigestNonceIssuer;
   cache: DeviceCredentialsCache;
   backoff: AuthFailureBackoff;
+  /**
+   * Unknown codes per source address: past its limit, the address's REGISTERs for codes the cache
+   * does not know are refused without asking the API (a storm of random codes costs nothing).
+   */
+  unknownBackoff: AuthFailureBackoff;
+  /** Called after a digest-authenticated REGISTER (the transport then trusts its TCP connection). */
+  onAuthenticated: (remote: IncomingSipRequest["remote"]) => void;
   store: RegistrationStore;
   metrics: SipServerMetrics;
   /** The site's UTC offset for the Date header devices set their clocks from. */
@@ -68,15 +75,21 @@ export class RegisterHandler {
     }
 
     let credentials: DeviceCredentialsReply;
+    const cached = this.options.cache.peek(deviceId);
+    if (!cached?.found && this.options.unknownBackoff.isBlocked(remote.address)) {
+      answer(403, "unknown-backed-off");
+      return;
+    }
     try {
-      credentials = await this.options.cache.get(deviceId);
+      credentials = cached ?? (await this.options.cache.get(deviceId));
     } catch (err) {
       logger.error({ stage: "API unreachable", err: err instanceof Error ? err.message : String(err), kind: isBusError(err) ? err.kind : undefined }, "REGISTER deferred: device credentials unavailable");
       answer(503, "api-unreachable", [["Retry-After", String(this.options.retryAfterSeconds)]]);
       return;
     }
     if (!credentials.found) {
-      logger.warn({ peer: remote.address }, "REGISTER refused: unknown device code");
+      const blocked = this.options.unknownBackoff.recordFailure(remote.address);
+      logger.warn({ peer: remote.address, backedOff: blocked }, "REGISTER refused: unknown device code");
       answer(403, "unknown-device");
       return;
     }
@@ -117,6 +130,7 @@ export class RegisterHandler {
       return;
     }
     this.options.backoff.recordSuccess(remote.address);
+    this.options.onAuthenticated(remote);
 
     if (expires === 0) {
       if (await this.options.store.remove(deviceId)) this.options.onUnregistered(deviceId);
