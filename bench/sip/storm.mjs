@@ -5,7 +5,7 @@
 // round trips). Prints REGISTER/s refused from the storming source, the API lookups the storm cost
 // and the legitimate device's registration time during the storm.
 // Needs NATS and Redis (NATS_URL, REDIS_URL) and `npx tsc -b` first.
-//   node bench/sip/storm.mjs        env: BENCH_SIP_STORM_SECONDS=5
+//   node bench/sip/storm.mjs   env: BENCH_SIP_STORM_SECONDS=5, BENCH_SIP_STORM_RATE=0 (REGISTERs/s; 0 = as fast as it can)
 import { randomInt, randomUUID } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { performance } from "node:perf_hooks";
@@ -22,7 +22,9 @@ else await storm(workerData);
 async function main() {
   const seconds = Number(process.env.BENCH_SIP_STORM_SECONDS ?? 5);
   if (!Number.isFinite(seconds) || seconds < 2 || seconds > 120) throw new Error("BENCH_SIP_STORM_SECONDS must be from 2 to 120");
-  const [{ startSipServer }, { Bus, connectNats, deviceCredentials }, { createLogger }, { VirtualDevice }, { Redis }] = await Promise.all([
+  const rate = Number(process.env.BENCH_SIP_STORM_RATE ?? 0);
+  if (!Number.isInteger(rate) || rate < 0) throw new Error("BENCH_SIP_STORM_RATE must be a whole number of REGISTERs per second (0: as fast as possible)");
+  const [{ startSipServer }, { Bus, connectNats, deviceCredentials }, { createLogger, Registry }, { VirtualDevice }, { Redis }] = await Promise.all([
     dist("services/sip-server/dist/server.js"),
     dist("packages/bus/dist/index.js"),
     dist("packages/runtime/dist/index.js"),
@@ -48,15 +50,17 @@ async function main() {
     lookups++;
     return { found: false };
   });
+  const metrics = new Registry();
   const server = await startSipServer({
     config: { SIP_ID: SERVER_ID, SIP_DOMAIN: domain, SIP_PORT: 0, SIP_BIND: "127.0.0.1", SIP_HOST: "127.0.0.1", KEEPALIVE_INTERVAL: 60_000, KEEPALIVE_MISSES: 3, CATALOG_TIMEOUT: 2000 },
     clusterId,
     logger,
     bus,
     redis,
+    metrics,
     tuning: { queryTimeoutMs: 2000 },
   });
-  const worker = new Worker(new URL(import.meta.url), { workerData: { port: server.port, domain, seconds } });
+  const worker = new Worker(new URL(import.meta.url), { workerData: { port: server.port, domain, seconds, rate } });
   const result = new Promise((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
@@ -72,11 +76,15 @@ async function main() {
     console.log(`legitimate device failed to register during the storm: ${err.message}`);
   }
   const { sent, answers, ms } = await result;
-  const refused = (answers[503] ?? 0) + (answers[403] ?? 0);
-  console.log(`storm from 127.0.0.2: ${sent} REGISTERs of unknown codes in ${(ms / 1000).toFixed(1)} s (${Math.round((sent / ms) * 1000)}/s sent)`);
+  const outcomes = Object.fromEntries(
+    ((await metrics.getSingleMetric("ivc_sip_register_total")?.get())?.values ?? []).map(({ labels, value }) => [labels.result, value]),
+  );
+  const refused = (outcomes.throttled ?? 0) + (outcomes["unknown-backed-off"] ?? 0) + (outcomes["unknown-device"] ?? 0);
+  console.log(`storm from 127.0.0.2: ${sent} REGISTERs of unknown codes in ${(ms / 1000).toFixed(1)} s (${Math.round((sent / ms) * 1000)}/s sent${rate ? `, paced at ${rate}/s` : ", unpaced"})`);
   console.log(
-    `storm refused: ${Math.round((refused / ms) * 1000)} REGISTER/s answered refused (${answers[503] ?? 0} × 503 throttled, ${answers[403] ?? 0} × 403, ` +
-      `${answers[200] ?? 0} × 200); ${lookups} API lookups in all; the rest lost in loopback UDP buffers`,
+    `storm refused: ${Math.round((refused / ms) * 1000)} REGISTER/s refused by the server (${outcomes.throttled ?? 0} throttled, ` +
+      `${outcomes["unknown-backed-off"] ?? 0} unknown code backed off, ${outcomes["unknown-device"] ?? 0} unknown after a lookup); ` +
+      `${lookups} API lookups in all; the storm heard ${answers[503] ?? 0} × 503, ${answers[403] ?? 0} × 403, ${answers[200] ?? 0} × 200 (the rest dropped unanswered or lost in loopback UDP)`,
   );
   console.log(`legitimate device on 127.0.0.3 during the storm: ${registerMs === undefined ? "not registered" : `registered in ${registerMs.toFixed(1)} ms`} (REGISTER, 401, REGISTER with digest, 200)`);
   await device.stop().catch(() => undefined);
@@ -90,7 +98,7 @@ async function main() {
 }
 
 /** Unknown codes from one socket on 127.0.0.2, as fast as the socket takes them. */
-async function storm({ port, domain, seconds }) {
+async function storm({ port, domain, seconds, rate }) {
   const sip = await dist("packages/sip/dist/index.js");
   const socket = createSocket("udp4");
   await new Promise((resolve) => socket.bind(0, "127.0.0.2", resolve));
@@ -119,7 +127,9 @@ async function storm({ port, domain, seconds }) {
       });
       socket.send(sip.serializeSipMessage(request), port, "127.0.0.1");
     }
-    await new Promise((resolve) => setImmediate(resolve));
+    const due = rate ? started + (sent / rate) * 1000 : 0;
+    const wait = due - performance.now();
+    await new Promise((resolve) => (wait > 1 ? setTimeout(resolve, wait) : setImmediate(resolve)));
   }
   const ms = performance.now() - started;
   await new Promise((resolve) => setTimeout(resolve, 500));

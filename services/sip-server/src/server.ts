@@ -117,6 +117,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
   const protection = { ...SIP_PROTECTION_DEFAULTS, ...definedOnly(config) };
   const unknownBackoff = new AuthFailureBackoff(clock, { maxFailures: protection.SIP_UNKNOWN_DEVICE_LIMIT });
   const registerRate = new SourceRateLimit(clock, { ratePerSecond: protection.SIP_REGISTER_RATE, burst: protection.SIP_REGISTER_BURST });
+  const throttleNotices = new SourceRateLimit(clock, { ratePerSecond: 1, burst: 1 });
   const nonces = createDigestNonceIssuer({ secret: await nonceSecret(redis, clusterId), now });
 
   // Until every handler below exists, requests are turned away (devices retry after Retry-After).
@@ -149,10 +150,12 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
         maxConnectionsPerAddress: protection.SIP_TCP_MAX_PER_ADDRESS,
         messageTimeoutMs: protection.SIP_TCP_MESSAGE_TIMEOUT,
       },
+      // Over its REGISTER rate, a source hears one 503 a second (so a device behind that NAT learns
+      // to wait); the rest is dropped unanswered, which is all a flood deserves.
       admit: (request, remote) => {
-        if (request.method !== "REGISTER" || registerRate.take(remote.address)) return undefined;
+        if (request.method !== "REGISTER" || registerRate.take(remote.address)) return "admit";
         metrics.registerOutcomes.inc({ result: "throttled" });
-        return { retryAfterSeconds: 5 };
+        return throttleNotices.take(remote.address) ? { retryAfterSeconds: 5 } : "drop";
       },
     },
     (incoming) => dispatch(incoming),
@@ -334,7 +337,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       catalogSubscriptions: subscriptions.size,
       authBackoffRecords: backoff.size,
       unknownBackoffRecords: unknownBackoff.size,
-      registerRateBuckets: registerRate.size,
+      registerRateBuckets: registerRate.size + throttleNotices.size,
       ...cache.retained,
     }),
     async close() {

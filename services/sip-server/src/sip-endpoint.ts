@@ -48,10 +48,11 @@ export interface SipEndpointOptions {
   /** TCP connection caps and the message timeout of untrusted connections (transport defaults when absent). */
   tcpLimits?: Pick<NodeSipTransportOptions, "maxConnections" | "maxConnectionsPerAddress" | "messageTimeoutMs">;
   /**
-   * Asked before a new request costs anything (no transaction, no handler); a refused one gets a
-   * stateless 503 with `Retry-After` seconds. Rate limits per source go here.
+   * Asked before a new request costs anything (no transaction, no handler): "admit", "drop"
+   * (silently: the cheapest answer to a flood), or a stateless 503 with `Retry-After` seconds.
+   * Rate limits per source go here.
    */
-  admit?: (request: SipRequest, remote: SipRemote) => { retryAfterSeconds: number } | undefined;
+  admit?: (request: SipRequest, remote: SipRemote) => "admit" | "drop" | { retryAfterSeconds: number };
 }
 
 /** Why a request we sent got no final response. */
@@ -176,10 +177,11 @@ export class SipEndpoint {
   }
 
   private receiveRequest(received: SipRequest, remote: SipRemote, handler: SipRequestHandler): void {
-    const refused = this.options.admit?.(received, remote);
-    if (refused) {
+    const admission = this.options.admit?.(received, remote) ?? "admit";
+    if (admission === "drop") return;
+    if (admission !== "admit") {
       this.transport
-        .send(createResponse(received, 503, { headers: [["Retry-After", String(refused.retryAfterSeconds)]] }), remote)
+        .send(createResponse(received, 503, { headers: [["Retry-After", String(admission.retryAfterSeconds)]] }), remote)
         .catch(() => undefined);
       return;
     }
