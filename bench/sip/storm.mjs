@@ -84,7 +84,7 @@ async function main() {
   console.log(
     `storm refused: ${Math.round((refused / ms) * 1000)} REGISTER/s refused by the server (${outcomes.throttled ?? 0} throttled, ` +
       `${outcomes["unknown-backed-off"] ?? 0} unknown code backed off, ${outcomes["unknown-device"] ?? 0} unknown after a lookup); ` +
-      `${lookups} API lookups in all; the storm heard ${answers[503] ?? 0} × 503, ${answers[403] ?? 0} × 403, ${answers[200] ?? 0} × 200 (the rest dropped unanswered or lost in loopback UDP)`,
+      `${lookups} API lookups in all; the storm heard ${answers[503] ?? 0} × 503, ${answers[403] ?? 0} × 403, ${answers[200] ?? 0} × 200 (the rest dropped unanswered, dropped before parsing over SIP_UDP_RATE, or lost in loopback UDP)`,
   );
   console.log(`legitimate device on 127.0.0.3 during the storm: ${registerMs === undefined ? "not registered" : `registered in ${registerMs.toFixed(1)} ms`} (REGISTER, 401, REGISTER with digest, 200)`);
   await device.stop().catch(() => undefined);

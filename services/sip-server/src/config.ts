@@ -9,6 +9,7 @@ export const SIP_PROTECTION_DEFAULTS = {
   SIP_REGISTER_RATE: 20,
   SIP_REGISTER_BURST: 200,
   SIP_UNKNOWN_DEVICE_LIMIT: 20,
+  SIP_UDP_RATE: 2000,
 };
 const P = SIP_PROTECTION_DEFAULTS;
 
@@ -30,6 +31,7 @@ export const sipServerEnv = {
   SIP_REGISTER_RATE: env.int(P.SIP_REGISTER_RATE, 1, 1_000_000),
   SIP_REGISTER_BURST: env.int(P.SIP_REGISTER_BURST, 1, 1_000_000),
   SIP_UNKNOWN_DEVICE_LIMIT: env.int(P.SIP_UNKNOWN_DEVICE_LIMIT, 1, 1_000_000),
+  SIP_UDP_RATE: env.int(P.SIP_UDP_RATE, 0, 10_000_000),
 };
 
 /** What startSipServer reads from the configuration (durations in milliseconds, as env.seconds gives them). */
@@ -53,4 +55,5 @@ export interface SipServerConfig {
   SIP_REGISTER_RATE?: number;
   SIP_REGISTER_BURST?: number;
   SIP_UNKNOWN_DEVICE_LIMIT?: number;
+  SIP_UDP_RATE?: number;
 }

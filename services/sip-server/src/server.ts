@@ -149,6 +149,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
         maxConnections: protection.SIP_TCP_MAX_CONNECTIONS,
         maxConnectionsPerAddress: protection.SIP_TCP_MAX_PER_ADDRESS,
         messageTimeoutMs: protection.SIP_TCP_MESSAGE_TIMEOUT,
+        maxDatagramsPerAddressPerSecond: protection.SIP_UDP_RATE,
       },
       // Over its REGISTER rate, a source hears one 503 a second (so a device behind that NAT learns
       // to wait); the rest is dropped unanswered, which is all a flood deserves.

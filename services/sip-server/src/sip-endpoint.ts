@@ -45,8 +45,8 @@ export interface SipEndpointOptions {
   host: string;
   logger: Logger;
   timerConfig?: Partial<TimerConfig>;
-  /** TCP connection caps and the message timeout of untrusted connections (transport defaults when absent). */
-  tcpLimits?: Pick<NodeSipTransportOptions, "maxConnections" | "maxConnectionsPerAddress" | "messageTimeoutMs">;
+  /** TCP connection caps, the message timeout of untrusted connections, the UDP rate per address (transport defaults when absent). */
+  tcpLimits?: Pick<NodeSipTransportOptions, "maxConnections" | "maxConnectionsPerAddress" | "messageTimeoutMs" | "maxDatagramsPerAddressPerSecond">;
   /**
    * Asked before a new request costs anything (no transaction, no handler): "admit", "drop"
    * (silently: the cheapest answer to a flood), or a stateless 503 with `Retry-After` seconds.

@@ -22,6 +22,11 @@ export interface NodeSipTransportOptions extends SipStreamFramerLimits {
    * (default 5 s; 0 disables): a byte now and then does not keep it open.
    */
   messageTimeoutMs?: number;
+  /**
+   * UDP datagrams accepted from one source address per second (default 0: no limit); the rest are
+   * dropped before parsing, so a flood from one address costs little more than its reception.
+   */
+  maxDatagramsPerAddressPerSecond?: number;
   /** Idle TCP connections are closed after this long (default 10 min; 0 disables). */
   idleTimeoutMs?: number;
   /** Outbound TCP connect timeout (default 5 s). */
@@ -243,7 +248,30 @@ export async function createNodeSipTransport(options: NodeSipTransportOptions): 
   server.on("error", (error) => logger.warn({ err: error.message }, "SIP TCP server error"));
 
   const udp = await bindBoth(host, options.port, server);
-  udp.on("message", (datagram, rinfo) => deliver(datagram, { protocol: "udp", address: normalizeAddress(rinfo.address), port: rinfo.port }));
+  const datagramLimit = options.maxDatagramsPerAddressPerSecond ?? 0;
+  const datagramsThisSecond = new Map<string, number>();
+  let secondStartedAt = 0;
+  let droppedThisSecond = 0;
+  /** A fixed one-second window per address: one map lookup per datagram, emptied each second. */
+  const overDatagramLimit = (address: string): boolean => {
+    if (datagramLimit <= 0) return false;
+    const now = Date.now();
+    if (now - secondStartedAt >= 1000) {
+      if (droppedThisSecond > 0) logger.warn({ dropped: droppedThisSecond, limit: datagramLimit }, "SIP UDP datagrams over the per-address rate dropped");
+      datagramsThisSecond.clear();
+      secondStartedAt = now;
+      droppedThisSecond = 0;
+    }
+    const count = (datagramsThisSecond.get(address) ?? 0) + 1;
+    datagramsThisSecond.set(address, count);
+    if (count <= datagramLimit) return false;
+    droppedThisSecond++;
+    return true;
+  };
+  udp.on("message", (datagram, rinfo) => {
+    const address = normalizeAddress(rinfo.address);
+    if (!overDatagramLimit(address)) deliver(datagram, { protocol: "udp", address, port: rinfo.port });
+  });
   udp.on("error", (error) => logger.warn({ err: error.message }, "SIP UDP socket error"));
   const port = udp.address().port;
 
