@@ -187,3 +187,40 @@ describe("createNodeSipTransport", () => {
     await expect(client.send(message("TCP", 1, "x"), { protocol: "tcp", address: "127.0.0.1", port })).rejects.toThrow();
   });
 });
+
+describe("flood limits", () => {
+  it("drops UDP datagrams over the per-address rate before parsing, without touching other addresses", async () => {
+    const server = await createNodeSipTransport({ host: "127.0.0.1", port: 0, maxDatagramsPerAddressPerSecond: 10 });
+    opened.push(server);
+    const atServer = collector(server);
+    const send = async (address: string, count: number) => {
+      const socket = createSocket("udp4");
+      await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+      opened.push({ close: () => socket.close() });
+      for (let i = 0; i < count; i++) socket.send(serializeSipMessage(message("UDP", 5060, `${address}-${i}`)), server.port, "127.0.0.1");
+    };
+    await send("127.0.0.2", 30);
+    await send("127.0.0.3", 5);
+    await atServer.waitFor(15);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const from = (address: string) => atServer.received.filter((r) => r.remote.address === address).length;
+    expect(from("127.0.0.2")).toBe(10);
+    expect(from("127.0.0.3")).toBe(5);
+  });
+
+  it("closes an untrusted TCP connection that completes no message in time, and keeps a trusted one", async () => {
+    const server = await createNodeSipTransport({ host: "127.0.0.1", port: 0, messageTimeoutMs: 300 });
+    opened.push(server);
+    const atServer = collector(server);
+    const idle = await rawTcp(server.port);
+    const vouched = await rawTcp(server.port);
+    vouched.write(serializeSipMessage(message("TCP", 5060, "vouched-1")));
+    const [first] = await atServer.waitFor(1);
+    server.trust(first!.remote);
+    const idleClosed = new Promise<void>((resolve) => idle.once("close", () => resolve()));
+    await idleClosed;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(vouched.destroyed).toBe(false);
+    expect(server.connectionCount).toBe(1);
+  });
+});

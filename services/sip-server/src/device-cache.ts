@@ -65,6 +65,12 @@ export class DeviceCredentialsCache {
     return request;
   }
 
+  /** The cached answer for `deviceId` without asking the API; undefined when none is live. */
+  peek(deviceId: string): DeviceCredentialsReply | undefined {
+    const entry = this.entries.get(deviceId);
+    return entry && entry.expiresAt > this.clock.now() ? entry.value : undefined;
+  }
+
   invalidate(deviceId: string): void {
     this.entries.delete(deviceId);
     this.inFlight.delete(deviceId);

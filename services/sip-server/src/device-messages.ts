@@ -2,6 +2,7 @@ import { parseManscdp, type CatalogItem, type ManscdpFailure, type ManscdpMessag
 import type { Logger } from "@ivc/runtime";
 import { getHeader, type SipRequest } from "@ivc/sip";
 import type { Clock } from "./clock.js";
+import { checkSource, describeSource, type SourceVerdict } from "./device-binding.js";
 import { isDeviceCode } from "./device-identity.js";
 import type { SipServerMetrics } from "./metrics.js";
 import type { RegistrationStore } from "./registration-store.js";
@@ -30,6 +31,8 @@ export interface DeviceMessagesOptions {
  * the keepalive window) keeps heartbeating happily and stays offline until its registration
  * expires, which can be an hour. A refused keepalive makes devices register again at once, and
  * a keepalive cannot bring a device online by itself since it carries no authentication.
+ * For the same reason a request naming a registered device from another source than its last
+ * authenticated REGISTER gets 403 and changes nothing (device-binding.ts).
  */
 export class DeviceMessages {
   private readonly unsupportedSeen = new Set<string>();
@@ -52,13 +55,17 @@ export class DeviceMessages {
       return;
     }
     if (parsed.ok && parsed.kind === "Notify" && parsed.cmdType === "Keepalive") {
-      const registered = await this.options.store.refreshKeepalive(deviceId, this.options.clock.now(), parsed.charset, incoming.remote);
+      const outcome = await this.options.store.refreshKeepalive(deviceId, this.options.clock.now(), parsed.charset, incoming.remote);
+      if (outcome === "wrong-source") return this.refuseWrongSource(incoming);
+      const registered = outcome === "refreshed";
       this.options.metrics.keepalives.inc({ result: registered ? "accepted" : "not-registered" });
       if (!registered) logger.info({ peer: incoming.remote.address }, "keepalive from an unregistered device refused");
       incoming.respond(registered ? 200 : 403);
       return;
     }
-    if (!(await this.options.store.exists(deviceId))) {
+    const verdict = await this.sourceVerdict(deviceId, incoming);
+    if (verdict === "wrong-source") return this.refuseWrongSource(incoming);
+    if (verdict === "unregistered") {
       logger.info({ peer: incoming.remote.address, cmdType: parsed.ok ? parsed.cmdType : parsed.header?.cmdType }, "MESSAGE from an unregistered device refused");
       incoming.respond(403);
       return;
@@ -84,7 +91,9 @@ export class DeviceMessages {
   async handleNotify(incoming: IncomingSipRequest): Promise<void> {
     const { request, logger } = incoming;
     const deviceId = incoming.senderCode;
-    if (!isDeviceCode(deviceId) || !(await this.options.store.exists(deviceId))) {
+    const verdict = isDeviceCode(deviceId) ? await this.sourceVerdict(deviceId, incoming) : "unregistered";
+    if (verdict === "wrong-source") return this.refuseWrongSource(incoming);
+    if (verdict === "unregistered" || !isDeviceCode(deviceId)) {
       incoming.respond(481);
       return;
     }
@@ -99,5 +108,19 @@ export class DeviceMessages {
     else if (parsed.kind === "Notify" && parsed.cmdType === "Catalog") this.options.onCatalogChanges(deviceId, parsed.items);
     else if (parsed.kind === "Notify" && parsed.cmdType === "MobilePosition") this.options.onManscdp(deviceId, parsed, getHeader(request, "Call-ID"));
     else logger.debug({ cmdType: parsed.cmdType }, "NOTIFY ignored");
+  }
+
+  private async sourceVerdict(deviceId: string, incoming: IncomingSipRequest): Promise<SourceVerdict> {
+    return checkSource(await this.options.store.boundSource(deviceId), incoming.remote);
+  }
+
+  private refuseWrongSource(incoming: IncomingSipRequest): void {
+    const { request, remote, logger } = incoming;
+    this.options.metrics.wrongSource.inc({ method: request.method });
+    logger.warn(
+      { stage: "source check", peer: describeSource(remote), method: request.method },
+      "request naming a registered device from another source refused (only a digest REGISTER moves a device)",
+    );
+    incoming.respond(403);
   }
 }

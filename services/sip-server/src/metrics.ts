@@ -11,7 +11,10 @@ export type RegisterResult =
   | "disabled"
   | "other-cluster"
   | "api-unreachable"
-  | "bad-request";
+  | "bad-request"
+  | "rechallenged"
+  | "unknown-backed-off"
+  | "throttled";
 
 export type CatalogOutcome = "complete" | "partial" | "rejected";
 
@@ -19,6 +22,7 @@ export interface SipServerMetrics {
   registerOutcomes: Counter<"result">;
   keepalives: Counter<"result">;
   catalogAssemblies: Counter<"outcome">;
+  wrongSource: Counter<"method">;
 }
 
 /** Prometheus metrics of the sip-server; the registered gauge reads Redis at scrape time. */
@@ -48,6 +52,12 @@ export function createSipServerMetrics(registry: Registry, countRegistered: () =
       name: "ivc_sip_catalog_assemblies_total",
       help: "Catalog answers assembled, by outcome (partial = fewer items than SumNum before the timeout).",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    wrongSource: new Counter({
+      name: "ivc_sip_wrong_source_refused_total",
+      help: "Requests naming a registered device from another transport/address/port than its authenticated REGISTER, refused 403.",
+      labelNames: ["method"],
       registers: [registry],
     }),
   };

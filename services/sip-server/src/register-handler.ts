@@ -5,6 +5,7 @@ import {
   getHeaderValues,
   parseDigestCredentials,
   verifyDigest,
+  type DigestCredentials,
   type DigestNonceIssuer,
 } from "@ivc/sip";
 import type { AuthFailureBackoff } from "./auth-backoff.js";
@@ -25,6 +26,13 @@ export interface RegisterHandlerOptions {
   nonces: DigestNonceIssuer;
   cache: DeviceCredentialsCache;
   backoff: AuthFailureBackoff;
+  /**
+   * Unknown codes per source address: past its limit, the address's REGISTERs for codes the cache
+   * does not know are refused without asking the API (a storm of random codes costs nothing).
+   */
+  unknownBackoff: AuthFailureBackoff;
+  /** Called after a digest-authenticated REGISTER (the transport then trusts its TCP connection). */
+  onAuthenticated: (remote: IncomingSipRequest["remote"]) => void;
   store: RegistrationStore;
   metrics: SipServerMetrics;
   /** The site's UTC offset for the Date header devices set their clocks from. */
@@ -37,8 +45,9 @@ export interface RegisterHandlerOptions {
 
 /**
  * REGISTER (GB/T 28181-2016 §9.1): digest authentication against the password the API holds,
- * 403 for codes it does not know or has disabled, and for wrong passwords (a 401 re-challenge
- * would make devices retry forever; GB devices expect 403). Expires: 0 unregisters.
+ * 403 for codes it does not know or has disabled, and for wrong answers to our challenge (a 401
+ * re-challenge would make devices retry forever; GB devices expect 403). Credentials for another
+ * realm or a nonce that is not a live one of ours get a fresh 401. Expires: 0 unregisters.
  */
 export class RegisterHandler {
   constructor(private readonly options: RegisterHandlerOptions) {}
@@ -66,15 +75,21 @@ export class RegisterHandler {
     }
 
     let credentials: DeviceCredentialsReply;
+    const cached = this.options.cache.peek(deviceId);
+    if (!cached?.found && this.options.unknownBackoff.isBlocked(remote.address)) {
+      answer(403, "unknown-backed-off");
+      return;
+    }
     try {
-      credentials = await this.options.cache.get(deviceId);
+      credentials = cached ?? (await this.options.cache.get(deviceId));
     } catch (err) {
       logger.error({ stage: "API unreachable", err: err instanceof Error ? err.message : String(err), kind: isBusError(err) ? err.kind : undefined }, "REGISTER deferred: device credentials unavailable");
       answer(503, "api-unreachable", [["Retry-After", String(this.options.retryAfterSeconds)]]);
       return;
     }
     if (!credentials.found) {
-      logger.warn({ peer: remote.address }, "REGISTER refused: unknown device code");
+      const blocked = this.options.unknownBackoff.recordFailure(remote.address);
+      logger.warn({ peer: remote.address, backedOff: blocked }, "REGISTER refused: unknown device code");
       answer(403, "unknown-device");
       return;
     }
@@ -102,9 +117,11 @@ export class RegisterHandler {
       checkNonce: (nonce) => this.options.nonces.check(nonce),
     });
     if (!verdict.ok) {
-      if (verdict.reason === "stale-nonce" || verdict.reason === "invalid-nonce") {
-        // A nonce from before a secret change or too old: the password may be right, ask again.
-        answer(401, "challenged", [["WWW-Authenticate", this.challenge(verdict.reason === "stale-nonce")]]);
+      if (!this.answersLiveChallenge(digest)) {
+        // Another platform's realm or nonce (a camera moved here), a nonce too old or from before a
+        // secret change: nothing says the password is wrong. Challenge afresh, count nothing.
+        logger.info({ peer: remote.address, realm: digest.realm, reason: verdict.reason }, "REGISTER credentials not for a live challenge of ours: challenged afresh");
+        answer(401, "rechallenged", [["WWW-Authenticate", this.challenge(verdict.reason === "stale-nonce")]]);
         return;
       }
       const blocked = this.options.backoff.recordFailure(remote.address);
@@ -113,6 +130,7 @@ export class RegisterHandler {
       return;
     }
     this.options.backoff.recordSuccess(remote.address);
+    this.options.onAuthenticated(remote);
 
     if (expires === 0) {
       if (await this.options.store.remove(deviceId)) this.options.onUnregistered(deviceId);
@@ -148,6 +166,11 @@ export class RegisterHandler {
     ]);
     logger.info({ peer: `${remote.protocol}:${remote.address}:${remote.port}`, expires, isNew }, isNew ? "device registered" : "registration refreshed");
     this.options.onRegistered(registration, isNew);
+  }
+
+  /** Only a wrong answer to a challenge of ours that is still live counts as a wrong password. */
+  private answersLiveChallenge(digest: DigestCredentials): boolean {
+    return digest.realm === this.options.realm && this.options.nonces.check(digest.nonce) === "valid";
   }
 
   private challenge(stale: boolean): string {

@@ -21,11 +21,15 @@ export interface Registration {
   charset: string;
 }
 
-export interface KeepaliveSource {
+/** Where a request came from as the server saw it (after NAT), not what its Via claims. */
+export interface RequestSource {
   protocol: SipTransportProtocol;
   address: string;
   port: number;
 }
+
+/** A keepalive's effect: refreshed, or refused because the device is not registered or is bound elsewhere. */
+export type KeepaliveOutcome = "refreshed" | "unregistered" | "wrong-source";
 
 export type ExpiryReason = "keepalive-timeout" | "registration-expired";
 
@@ -55,10 +59,14 @@ if sn >= 2000000000 then
 end
 return sn`);
 
+// Only a keepalive from the transport/address/port of the device's authenticated REGISTER counts
+// (2 = from elsewhere: nothing changes).
 const KEEPALIVE = new RedisScript(`
-local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
+local reg = redis.call('HMGET', KEYS[1], 'expiresAt', 'transport', 'address', 'port')
+local expiresAt = reg[1]
 if not expiresAt then return 0 end
-redis.call('HSET', KEYS[1], 'lastKeepaliveAt', ARGV[2], 'charset', ARGV[4], 'transport', ARGV[5], 'address', ARGV[6], 'port', ARGV[7])
+if reg[2] ~= ARGV[5] or reg[3] ~= ARGV[6] or reg[4] ~= ARGV[7] then return 2 end
+redis.call('HSET', KEYS[1], 'lastKeepaliveAt', ARGV[2], 'charset', ARGV[4])
 local deadline = math.min(tonumber(expiresAt), tonumber(ARGV[2]) + tonumber(ARGV[3]))
 redis.call('ZADD', KEYS[2], deadline, ARGV[1])
 return 1`);
@@ -129,14 +137,21 @@ export class RegistrationStore {
   }
 
   /**
-   * Moves the keepalive deadline; false when the device is not registered. The keepalive's source
-   * becomes the device's address: a NAT that rebinds between REGISTER refreshes would otherwise
-   * leave the device online but unreachable until its next REGISTER.
+   * Moves the keepalive deadline when the keepalive comes from where the device last registered.
+   * A keepalive carries no authentication, so it never moves the device: a NAT that rebinds gets
+   * the keepalive refused, and the device registers again (with digest) from its new address.
    */
-  async refreshKeepalive(deviceId: string, now: number, charset: string, source: KeepaliveSource): Promise<boolean> {
+  async refreshKeepalive(deviceId: string, now: number, charset: string, source: RequestSource): Promise<KeepaliveOutcome> {
     const args = [deviceId, now, this.keepaliveWindowMs, charset, source.protocol, source.address, source.port];
     const result = await KEEPALIVE.run(this.redis, [this.keyOf(deviceId), this.deadlinesKey], args);
-    return result === 1;
+    return result === 1 ? "refreshed" : result === 2 ? "wrong-source" : "unregistered";
+  }
+
+  /** Where the device's last authenticated REGISTER came from; undefined when it is not registered. */
+  async boundSource(deviceId: string): Promise<RequestSource | undefined> {
+    const [protocol, address, port] = await this.redis.hmget(this.keyOf(deviceId), "transport", "address", "port");
+    if ((protocol !== "udp" && protocol !== "tcp") || !address || !port) return undefined;
+    return { protocol, address, port: Number(port) };
   }
 
   /**

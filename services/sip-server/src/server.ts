@@ -11,7 +11,7 @@ import { CatalogCollector } from "./catalog-collector.js";
 import { CatalogSubscriptions } from "./catalog-subscriptions.js";
 import { sortCatalog, toCatalogChannel } from "./channel-mapping.js";
 import { systemClock, type Clock } from "./clock.js";
-import type { SipServerConfig } from "./config.js";
+import { SIP_PROTECTION_DEFAULTS, type SipServerConfig } from "./config.js";
 import { DeviceCredentialsCache, type DeviceCacheOptions } from "./device-cache.js";
 import { DeviceControls } from "./device-controls.js";
 import { DeviceListQueries } from "./device-list-queries.js";
@@ -29,6 +29,7 @@ import { RegisterHandler } from "./register-handler.js";
 import { RegistrationStore, type Registration } from "./registration-store.js";
 import { SipEndpoint, type IncomingSipRequest } from "./sip-endpoint.js";
 import { SnCounter } from "./sn-counter.js";
+import { SourceRateLimit } from "./source-rate-limit.js";
 import { parseUtcOffset } from "./utc-offset.js";
 
 /** Knobs with production defaults; tests shorten them. */
@@ -114,6 +115,10 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
 
   const cache = new DeviceCredentialsCache((deviceId) => bus.request(deviceCredentials, { clusterId }, { deviceId }, { timeoutMs: tuning.credentialsTimeoutMs }), clock, tuning.credentialsCache);
   const backoff = new AuthFailureBackoff(clock, tuning.backoff);
+  const protection = { ...SIP_PROTECTION_DEFAULTS, ...definedOnly(config) };
+  const unknownBackoff = new AuthFailureBackoff(clock, { maxFailures: protection.SIP_UNKNOWN_DEVICE_LIMIT });
+  const registerRate = new SourceRateLimit(clock, { ratePerSecond: protection.SIP_REGISTER_RATE, burst: protection.SIP_REGISTER_BURST });
+  const throttleNotices = new SourceRateLimit(clock, { ratePerSecond: 1, burst: 1 });
   const nonces = createDigestNonceIssuer({ secret: await nonceSecret(redis, clusterId), now });
 
   // Until every handler below exists, requests are turned away (devices retry after Retry-After).
@@ -141,6 +146,19 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       host: advertisedHost(config.SIP_HOST, config.SIP_BIND),
       logger,
       ...(tuning.transactionTimers ? { timerConfig: tuning.transactionTimers } : {}),
+      tcpLimits: {
+        maxConnections: protection.SIP_TCP_MAX_CONNECTIONS,
+        maxConnectionsPerAddress: protection.SIP_TCP_MAX_PER_ADDRESS,
+        messageTimeoutMs: protection.SIP_TCP_MESSAGE_TIMEOUT,
+        maxDatagramsPerAddressPerSecond: protection.SIP_UDP_RATE,
+      },
+      // Over its REGISTER rate, a source hears one 503 a second (so a device behind that NAT learns
+      // to wait); the rest is dropped unanswered, which is all a flood deserves.
+      admit: (request, remote) => {
+        if (request.method !== "REGISTER" || registerRate.take(remote.address)) return "admit";
+        metrics.registerOutcomes.inc({ result: "throttled" });
+        return throttleNotices.take(remote.address) ? { retryAfterSeconds: 5 } : "drop";
+      },
     },
     (incoming) => dispatch(incoming),
   );
@@ -226,6 +244,8 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     nonces,
     cache,
     backoff,
+    unknownBackoff,
+    onAuthenticated: (remote) => endpoint.trust(remote),
     store,
     metrics,
     utcOffsetMinutes: () => tuning.utcOffsetMinutes ?? localUtcOffsetMinutes(now()),
@@ -328,6 +348,8 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
       ...media.retained,
       catalogSubscriptions: subscriptions.size,
       authBackoffRecords: backoff.size,
+      unknownBackoffRecords: unknownBackoff.size,
+      registerRateBuckets: registerRate.size + throttleNotices.size,
       ...cache.retained,
     }),
     async close() {
@@ -356,6 +378,12 @@ async function nonceSecret(redis: Redis, namespace: string): Promise<string> {
   const key = `ivc:sip:${namespace}:nonce-secret`;
   await redis.set(key, randomBytes(32).toString("hex"), "NX");
   return (await redis.get(key)) ?? "";
+}
+
+/** The protection settings the caller set (a config built in code may leave them out). */
+function definedOnly(config: SipServerConfig): Partial<typeof SIP_PROTECTION_DEFAULTS> {
+  const keys = Object.keys(SIP_PROTECTION_DEFAULTS) as Array<keyof typeof SIP_PROTECTION_DEFAULTS>;
+  return Object.fromEntries(keys.filter((key) => config[key] !== undefined).map((key) => [key, config[key]]));
 }
 
 function describe(err: unknown): string {

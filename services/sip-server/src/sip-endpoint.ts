@@ -9,6 +9,7 @@ import {
   responseDestination,
   stampViaReceived,
   type NodeSipTransport,
+  type NodeSipTransportOptions,
   type ClientTransactionHandlers,
   type ResponseOptions,
   type ServerTransaction,
@@ -44,6 +45,14 @@ export interface SipEndpointOptions {
   host: string;
   logger: Logger;
   timerConfig?: Partial<TimerConfig>;
+  /** TCP connection caps, the message timeout of untrusted connections, the UDP rate per address (transport defaults when absent). */
+  tcpLimits?: Pick<NodeSipTransportOptions, "maxConnections" | "maxConnectionsPerAddress" | "messageTimeoutMs" | "maxDatagramsPerAddressPerSecond">;
+  /**
+   * Asked before a new request costs anything (no transaction, no handler): "admit", "drop"
+   * (silently: the cheapest answer to a flood), or a stateless 503 with `Retry-After` seconds.
+   * Rate limits per source go here.
+   */
+  admit?: (request: SipRequest, remote: SipRemote) => "admit" | "drop" | { retryAfterSeconds: number };
 }
 
 /** Why a request we sent got no final response. */
@@ -75,7 +84,7 @@ export class SipEndpoint {
 
   static async start(options: SipEndpointOptions, handler: SipRequestHandler): Promise<SipEndpoint> {
     const logger = options.logger;
-    const transport = await createNodeSipTransport({ host: options.bindAddress, port: options.port, logger });
+    const transport = await createNodeSipTransport({ host: options.bindAddress, port: options.port, logger, ...options.tcpLimits });
     const transactions = new TransactionManager({
       send: (message, destination) => transport.send(message, destination),
       ...(options.timerConfig ? { timerConfig: options.timerConfig } : {}),
@@ -113,6 +122,11 @@ export class SipEndpoint {
   /** Transactions and TCP connections held now (leak checks: all 0 once traffic stopped and timers ran out). */
   get retained(): { clientTransactions: number; serverTransactions: number; tcpConnections: number } {
     return { clientTransactions: this.transactions.clientCount, serverTransactions: this.transactions.serverCount, tcpConnections: this.transport.connectionCount };
+  }
+
+  /** See NodeSipTransport#trust: the peer's TCP connection is never evicted nor timed out. */
+  trust(remote: SipRemote): void {
+    this.transport.trust(remote);
   }
 
   /** A fresh top Via for a request we send over `protocol` (rport asked, RFC 3581). */
@@ -163,6 +177,14 @@ export class SipEndpoint {
   }
 
   private receiveRequest(received: SipRequest, remote: SipRemote, handler: SipRequestHandler): void {
+    const admission = this.options.admit?.(received, remote) ?? "admit";
+    if (admission === "drop") return;
+    if (admission !== "admit") {
+      this.transport
+        .send(createResponse(received, 503, { headers: [["Retry-After", String(admission.retryAfterSeconds)]] }), remote)
+        .catch(() => undefined);
+      return;
+    }
     const request = stampViaReceived(received, remote);
     const topVia = parseVia(getHeaderValues(request, "Via")[0] ?? "");
     const callId = getHeader(request, "Call-ID");

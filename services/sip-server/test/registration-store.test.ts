@@ -68,16 +68,32 @@ describe("RegistrationStore", () => {
     );
   });
 
-  it("moves the deadline and the address on keepalive, and refuses keepalives of unknown devices", async () => {
+  it("moves the deadline on a keepalive from the registered source, and refuses keepalives of unknown devices", async () => {
     const now = 4_000_000;
     const id = "34020000001320000301";
     await store.save(registration(id, now));
-    const source = { protocol: "udp" as const, address: "10.0.0.8", port: 40000 };
-    expect(await store.refreshKeepalive(id, now + 2500, "UTF-8", source)).toBe(true);
+    const source = { protocol: "udp" as const, address: "10.0.0.7", port: 5060 };
+    expect(await store.refreshKeepalive(id, now + 2500, "UTF-8", source)).toBe("refreshed");
     expect(await store.takeExpired(now + WINDOW_MS + 100)).toEqual([]);
-    expect(await store.get(id)).toMatchObject({ charset: "UTF-8", address: "10.0.0.8", port: 40000 });
-    expect(await store.refreshKeepalive("34020000001320000399", now, "GB2312", source)).toBe(false);
+    expect(await store.get(id)).toMatchObject({ charset: "UTF-8", lastKeepaliveAt: now + 2500 });
+    expect(await store.refreshKeepalive("34020000001320000399", now, "GB2312", source)).toBe("unregistered");
     expect(await store.exists("34020000001320000399")).toBe(false);
+  });
+
+  it("changes nothing on a keepalive from another port, address or transport", async () => {
+    const now = 4_100_000;
+    const id = "34020000001320000302";
+    await store.save(registration(id, now));
+    for (const elsewhere of [
+      { protocol: "udp" as const, address: "10.0.0.7", port: 5061 },
+      { protocol: "udp" as const, address: "10.0.0.8", port: 5060 },
+      { protocol: "tcp" as const, address: "10.0.0.7", port: 5060 },
+    ]) {
+      expect(await store.refreshKeepalive(id, now + 2500, "UTF-8", elsewhere)).toBe("wrong-source");
+    }
+    expect(await store.get(id)).toMatchObject({ charset: "GB2312", lastKeepaliveAt: now, address: "10.0.0.7", port: 5060, transport: "udp" });
+    expect(await store.boundSource(id)).toEqual({ protocol: "udp", address: "10.0.0.7", port: 5060 });
+    expect(await store.boundSource("34020000001320000399")).toBeUndefined();
   });
 
   it("re-arms overdue keepalive deadlines of still-valid registrations after an outage", async () => {

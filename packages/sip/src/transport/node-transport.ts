@@ -15,6 +15,18 @@ export interface NodeSipTransportOptions extends SipStreamFramerLimits {
   logger?: SipLogger;
   /** Cap on simultaneous TCP connections, inbound and outbound (default 1024). */
   maxConnections?: number;
+  /** Cap on simultaneous TCP connections from one source address (default 64). */
+  maxConnectionsPerAddress?: number;
+  /**
+   * An untrusted TCP connection (see `trust`) that completes no SIP message for this long is closed
+   * (default 5 s; 0 disables): a byte now and then does not keep it open.
+   */
+  messageTimeoutMs?: number;
+  /**
+   * UDP datagrams accepted from one source address per second (default 0: no limit); the rest are
+   * dropped before parsing, so a flood from one address costs little more than its reception.
+   */
+  maxDatagramsPerAddressPerSecond?: number;
   /** Idle TCP connections are closed after this long (default 10 min; 0 disables). */
   idleTimeoutMs?: number;
   /** Outbound TCP connect timeout (default 5 s). */
@@ -26,6 +38,12 @@ export interface NodeSipTransport extends SipTransport {
   readonly port: number;
   /** Open TCP connections, keyed by peer address:port. */
   readonly connectionCount: number;
+  /**
+   * Marks the TCP connection from `remote` as a peer's the application vouches for (e.g. after a
+   * digest-authenticated REGISTER): it is exempt from the message timeout and is never evicted to
+   * admit a new connection. Connections we open are trusted from the start. No-op for UDP.
+   */
+  trust(remote: SipRemote): void;
 }
 
 const silentLogger: SipLogger = { warn: () => undefined, debug: () => undefined };
@@ -81,10 +99,14 @@ export async function createNodeSipTransport(options: NodeSipTransportOptions): 
   const host = options.host ?? "0.0.0.0";
   const logger = options.logger ?? silentLogger;
   const maxConnections = options.maxConnections ?? 1024;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 64;
+  const messageTimeoutMs = options.messageTimeoutMs ?? 5_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const connections = new Map<string, Socket>();
   const connecting = new Map<string, Promise<Socket>>();
+  const untrusted = new Map<Socket, { address: string; timer: NodeJS.Timeout | undefined }>();
+  const perAddress = new Map<string, number>();
   let handler: SipMessageHandler | undefined;
   let closed = false;
 
@@ -119,26 +141,66 @@ export async function createNodeSipTransport(options: NodeSipTransportOptions): 
     }
   };
 
-  const adopt = (socket: Socket, key: string): void => {
+  const forget = (socket: Socket, key: string, address: string): void => {
+    if (connections.get(key) !== socket) return;
+    connections.delete(key);
+    const count = (perAddress.get(address) ?? 1) - 1;
+    if (count > 0) perAddress.set(address, count);
+    else perAddress.delete(address);
+    const entry = untrusted.get(socket);
+    if (entry?.timer) clearTimeout(entry.timer);
+    untrusted.delete(socket);
+  };
+
+  const adopt = (socket: Socket, key: string, trusted: boolean): void => {
     const remote: SipRemote = { protocol: "tcp", address: normalizeAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
     const framer = new SipStreamFramer(options);
     connections.set(key, socket);
+    perAddress.set(remote.address, (perAddress.get(remote.address) ?? 0) + 1);
+    if (!trusted) {
+      const timer =
+        messageTimeoutMs > 0
+          ? setTimeout(() => {
+              logger.debug({ peer: key, protocol: "tcp" }, "SIP TCP connection closed: no complete message in time");
+              forget(socket, key, remote.address);
+              socket.destroy();
+            }, messageTimeoutMs)
+          : undefined;
+      timer?.unref();
+      untrusted.set(socket, { address: remote.address, timer });
+    }
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs, () => socket.destroy());
     socket.on("data", (chunk: Buffer) => {
       for (const item of framer.push(chunk)) {
-        if (item.kind === "message") deliver(item.bytes, remote);
-        else {
+        if (item.kind === "message") {
+          untrusted.get(socket)?.timer?.refresh();
+          deliver(item.bytes, remote);
+        } else {
           logger.warn({ peer: key, protocol: "tcp", reason: item.reason }, "SIP stream unrecoverable, closing connection");
           socket.destroy();
         }
       }
     });
     socket.on("error", (error) => logger.debug({ peer: key, err: error.message }, "SIP TCP connection error"));
-    socket.on("close", () => {
-      if (connections.get(key) === socket) connections.delete(key);
-    });
+    socket.on("close", () => forget(socket, key, remote.address));
+  };
+
+  /**
+   * Makes room for one more connection (from `address` when given): closes the oldest untrusted
+   * one there. False when every connection in the way is trusted.
+   */
+  const evictOldestUntrusted = (address?: string): boolean => {
+    for (const [socket, entry] of untrusted) {
+      if (address !== undefined && entry.address !== address) continue;
+      const key = peerKey(socket.remoteAddress ?? "", socket.remotePort ?? 0);
+      logger.debug({ peer: key, protocol: "tcp" }, "untrusted SIP TCP connection evicted for a new one");
+      forget(socket, key, entry.address);
+      socket.destroy();
+      return true;
+    }
+    return false;
   };
 
   const tcpConnection = (destination: SipDestination): Promise<Socket> => {
@@ -160,7 +222,7 @@ export async function createNodeSipTransport(options: NodeSipTransportOptions): 
         socket.off("error", fail);
         socket.setTimeout(0);
         socket.removeAllListeners("timeout");
-        adopt(socket, key);
+        adopt(socket, key, true);
         resolve(socket);
       });
     }).finally(() => connecting.delete(key));
@@ -168,18 +230,48 @@ export async function createNodeSipTransport(options: NodeSipTransportOptions): 
     return attempt;
   };
 
+  // A new connection takes the place of the oldest untrusted one when a cap is reached, so idle or
+  // slow connections never lock devices out; it is refused only when all in the way are trusted.
   const server = createServer((socket) => {
-    if (connections.size >= maxConnections) {
-      logger.warn({ peer: peerKey(socket.remoteAddress ?? "", socket.remotePort ?? 0) }, "SIP TCP connection refused: limit reached");
+    const address = normalizeAddress(socket.remoteAddress);
+    const key = peerKey(address, socket.remotePort ?? 0);
+    const full =
+      ((perAddress.get(address) ?? 0) >= maxPerAddress && !evictOldestUntrusted(address) && "per-address") ||
+      (connections.size >= maxConnections && !evictOldestUntrusted() && "global");
+    if (full) {
+      logger.warn({ peer: key, limit: full }, "SIP TCP connection refused: limit reached");
       socket.destroy();
       return;
     }
-    adopt(socket, peerKey(socket.remoteAddress ?? "", socket.remotePort ?? 0));
+    adopt(socket, key, false);
   });
   server.on("error", (error) => logger.warn({ err: error.message }, "SIP TCP server error"));
 
   const udp = await bindBoth(host, options.port, server);
-  udp.on("message", (datagram, rinfo) => deliver(datagram, { protocol: "udp", address: normalizeAddress(rinfo.address), port: rinfo.port }));
+  const datagramLimit = options.maxDatagramsPerAddressPerSecond ?? 0;
+  const datagramsThisSecond = new Map<string, number>();
+  let secondStartedAt = 0;
+  let droppedThisSecond = 0;
+  /** A fixed one-second window per address: one map lookup per datagram, emptied each second. */
+  const overDatagramLimit = (address: string): boolean => {
+    if (datagramLimit <= 0) return false;
+    const now = Date.now();
+    if (now - secondStartedAt >= 1000) {
+      if (droppedThisSecond > 0) logger.warn({ dropped: droppedThisSecond, limit: datagramLimit }, "SIP UDP datagrams over the per-address rate dropped");
+      datagramsThisSecond.clear();
+      secondStartedAt = now;
+      droppedThisSecond = 0;
+    }
+    const count = (datagramsThisSecond.get(address) ?? 0) + 1;
+    datagramsThisSecond.set(address, count);
+    if (count <= datagramLimit) return false;
+    droppedThisSecond++;
+    return true;
+  };
+  udp.on("message", (datagram, rinfo) => {
+    const address = normalizeAddress(rinfo.address);
+    if (!overDatagramLimit(address)) deliver(datagram, { protocol: "udp", address, port: rinfo.port });
+  });
   udp.on("error", (error) => logger.warn({ err: error.message }, "SIP UDP socket error"));
   const port = udp.address().port;
 
@@ -190,6 +282,14 @@ export async function createNodeSipTransport(options: NodeSipTransportOptions): 
       return connections.size;
     },
     send,
+    trust(remote) {
+      if (remote.protocol !== "tcp") return;
+      const socket = connections.get(peerKey(remote.address, remote.port));
+      const entry = socket && untrusted.get(socket);
+      if (!socket || !entry) return;
+      if (entry.timer) clearTimeout(entry.timer);
+      untrusted.delete(socket);
+    },
     onMessage(next) {
       handler = next;
     },
@@ -197,7 +297,10 @@ export async function createNodeSipTransport(options: NodeSipTransportOptions): 
       if (closed) return;
       closed = true;
       for (const socket of connections.values()) socket.destroy();
+      for (const { timer } of untrusted.values()) if (timer) clearTimeout(timer);
       connections.clear();
+      untrusted.clear();
+      perAddress.clear();
       await Promise.all([
         new Promise<void>((resolve) => udp.close(() => resolve())),
         new Promise<void>((resolve) => server.close(() => resolve())),
