@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
+import { parseCliArgs } from "../packages/device-sim/src/cli-args.js";
 import { startGateway, type RunningGateway } from "./support/gateway.js";
 
 // Issue 19 (command line): the built `ivc` against the whole running gateway, as a person uses it —
@@ -149,6 +150,17 @@ describe("short forms", () => {
       mediaResponder: responder,
     });
     sims.push(sim);
+    // The line printed for a person without a camera says the same to gb-device-sim.
+    const simLine = /^\s+npx gb-device-sim (.+)$/m.exec(out)?.[1];
+    const parsed = parseCliArgs(simLine?.split(" ") ?? []);
+    expect(parsed.kind === "run" ? parsed.options : parsed, out).toMatchObject({
+      deviceId: code,
+      password: "12345678",
+      serverHost: "127.0.0.1",
+      serverPort: gw.sipPort,
+      serverId: setting(out, "SIP server ID"),
+      domain: setting(out, "SIP domain"),
+    });
     await sim.start();
 
     const deviceLine = (list: string) => list.split("\n").find((l) => l.includes(`\t${code}\t`));

@@ -124,6 +124,8 @@ function gbSettings(d: DeviceDescription): string[] {
     `  device ID         ${d.Code}`,
     `  password          ${d.Password}`,
     `  transport         ${d.TransportProtocol === 2 ? "TCP" : "UDP"}`,
+    "no camera at hand? the virtual device, with the same values:",
+    `  npx gb-device-sim --server ${d.SipIp}:${d.SipPort} --server-id ${d.SipId} --domain ${d.SipDomain} --id ${d.Code} --password ${d.Password}${d.TransportProtocol === 2 ? " --transport tcp" : ""}${d.Type === 2 ? " --channels 4" : ""}`,
     "then `ivc device list` shows it online once it registers",
   ];
 }
