@@ -168,6 +168,11 @@ describe("short forms", () => {
     await expect.poll(async () => deviceLine((await ivc(["device", "list"])).stdout), { timeout: 15_000, interval: 500 }).toMatch(/\tGB\tIPC\tonline\t命令行摄像头$/);
     await expect.poll(async () => channelLine((await ivc(["device", "list"])).stdout), { timeout: 15_000, interval: 500 }).toMatch(/\tonline\t/);
 
+    // Non-ASCII query values are signed decoded, as the server checks them.
+    const byKeyword = await ivc(["api", "GET", "/ivc/urm/resource/getUserResources?OrganizationId=0&Keyword=命令行"]);
+    expect(byKeyword.code, byKeyword.stdout + byKeyword.stderr).toBe(0);
+    expect(JSON.parse(byKeyword.stdout)).toMatchObject({ Data: { TotalCount: 1, List: [{ Code: code }] } });
+
     const [, channelId, channelCode] = channelLine((await ivc(["device", "list"])).stdout)!.split("\t");
     const live = await ivc(["channel", "live", channelId!]);
     expect(live.code, live.stderr).toBe(0);

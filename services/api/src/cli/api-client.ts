@@ -30,6 +30,8 @@ export class ApiUnreachable extends Error {}
 const VALID_SECONDS = 300;
 /** KeyTime starts a moment in the past, so a server clock slightly behind ours accepts it. */
 const CLOCK_LEEWAY_SECONDS = 5;
+/** Every API call answers within seconds (bus requests time out sooner); past this something is stuck. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export function apiBaseUrl(env: NodeJS.ProcessEnv): string {
   return env.API_URL || `http://127.0.0.1:${env.API_PORT || "8080"}`;
@@ -94,8 +96,12 @@ export async function callApi<T = unknown>(
       method,
       headers: { Authorization: parts.authorization, ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
       ...(body !== undefined ? { body } : {}),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
+    if (err instanceof DOMException && err.name === "TimeoutError") {
+      throw new ApiUnreachable(`the API at ${target.baseUrl} did not answer ${method} ${url.pathname} within ${REQUEST_TIMEOUT_MS / 1000} s`);
+    }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
     throw new ApiUnreachable(`cannot reach the API at ${target.baseUrl} (${why}): start the gateway (npm start), or set API_URL / API_PORT`);

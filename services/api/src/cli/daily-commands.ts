@@ -1,5 +1,5 @@
 import type { PlayRecord } from "@ivc/bus";
-import { ApiUnreachable } from "./api-client.js";
+import { ApiUnreachable, REQUEST_TIMEOUT_MS } from "./api-client.js";
 import type { ApiTarget } from "./api-client.js";
 import type { ParsedArgs } from "./args.js";
 import { dataOf, printed, Refusal, UsageError } from "./http-command.js";
@@ -164,7 +164,7 @@ function playLines(play: PlayRecord): string[] {
 async function plays(mediaUrl: string, code: string | undefined): Promise<string[]> {
   if (!code || !CHANNEL_CODE.test(code)) throw new UsageError("channel plays needs the channel's code (CODE column of `ivc device list`)");
   const url = new URL(`/api/plays/${code}`, mediaUrl);
-  const res = await fetch(url).catch((err: unknown) => {
+  const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch((err: unknown) => {
     throw new ApiUnreachable(`cannot reach the media relay at ${mediaUrl} (${String((err as { cause?: unknown }).cause ?? err)}): start the gateway, or set MEDIA_URL / MEDIA_HTTP_PORT`);
   });
   const text = await res.text();
