@@ -117,7 +117,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     async call<T>(method: string, path: string, body?: unknown): Promise<Envelope<T>> {
       // Signed as `ivc api` signs (the real Host, Content-Type with a body).
       const key = { secretId: env.IVC_SECRET_ID as string, secretKey: env.IVC_SECRET_KEY as string };
-      return (await callApi<T>({ baseUrl: apiUrl, key }, method, path, body === undefined ? undefined : JSON.stringify(body))).envelope;
+      return callApi<T>({ baseUrl: apiUrl, key }, method, path, body === undefined ? undefined : JSON.stringify(body));
     },
     async stop() {
       const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;

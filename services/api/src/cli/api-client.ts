@@ -52,11 +52,6 @@ export function resolveApiKey(env: NodeJS.ProcessEnv): ApiKey {
   return { secretId: saved.secretId, secretKey: saved.secretKey };
 }
 
-export interface SignedCall<T> {
-  readonly envelope: Envelope<T>;
-  readonly parts: SigningParts;
-}
-
 /** The request as signed: decoded path and query (spec 01 §1.2), Host as fetch sends it, Content-Type with a body. */
 export function signRequest(target: ApiTarget, method: string, url: URL, hasBody: boolean, nowSeconds: number): SigningParts {
   const query: Record<string, string> = {};
@@ -86,7 +81,7 @@ export async function callApi<T = unknown>(
   path: string,
   body?: string,
   beforeSending?: (url: URL, parts: SigningParts) => void,
-): Promise<SignedCall<T>> {
+): Promise<Envelope<T>> {
   const url = new URL(path, target.baseUrl);
   const parts = signRequest(target, method, url, body !== undefined, Math.floor(Date.now() / 1000));
   beforeSending?.(url, parts);
@@ -116,7 +111,7 @@ export async function callApi<T = unknown>(
   if (!isEnvelope(parsed)) {
     throw new ApiUnreachable(`HTTP ${res.status} from ${method} ${url.href} is not an API envelope: ${text.slice(0, 200)}`);
   }
-  return { envelope: parsed as Envelope<T>, parts };
+  return parsed as Envelope<T>;
 }
 
 /** `ivc api --explain`: the steps of spec 01 §1.2 as this request went through them. */

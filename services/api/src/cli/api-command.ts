@@ -49,6 +49,6 @@ export async function runApiCommand(target: ApiTarget, request: ApiRequest): Pro
   const explain = (url: URL, parts: Parameters<typeof explainLines>[2]) => {
     for (const line of explainLines(request.method, url, parts)) process.stderr.write(`${line}\n`);
   };
-  const { envelope } = await callApi(target, request.method, request.path, request.body, request.explain ? explain : undefined);
+  const envelope = await callApi(target, request.method, request.path, request.body, request.explain ? explain : undefined);
   return { code: envelope.StatusCode === 200 ? Exit.Ok : Exit.Refused, out: [JSON.stringify(envelope, null, 2)], err: [] };
 }

@@ -32,7 +32,7 @@ export class UsageError extends Error {}
 
 /** The Data of a 200 envelope; anything else is an ApiRefused naming the call. */
 export async function dataOf<T>(target: ApiTarget, method: string, path: string, body?: unknown): Promise<T> {
-  const { envelope } = await callApi<T>(target, method, path, body === undefined ? undefined : JSON.stringify(body));
+  const envelope = await callApi<T>(target, method, path, body === undefined ? undefined : JSON.stringify(body));
   if (envelope.StatusCode !== 200) throw new ApiRefused(`${method} ${new URL(path, target.baseUrl).pathname}`, envelope);
   return envelope.Data;
 }
