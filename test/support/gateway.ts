@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { signAuthorization } from "../../services/api/src/signing/sign.js";
+import { callApi } from "../../services/api/src/cli/api-client.js";
 import { freePort, isProcessAlive } from "./ports.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -115,26 +115,9 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     logs: () => output,
     launcherState: () => JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState,
     async call<T>(method: string, path: string, body?: unknown): Promise<Envelope<T>> {
-      const url = new URL(path, apiUrl);
-      // fetch always sends the real Host (it may not be overridden), so that is what gets signed.
-      const headers: Record<string, string> = { Host: url.host };
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-      const authorization = signAuthorization({
-        secretId: env.IVC_SECRET_ID as string,
-        secretKey: env.IVC_SECRET_KEY as string,
-        method,
-        pathname: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers,
-        startSeconds: Math.floor(Date.now() / 1000) - 1,
-        validSeconds: 600,
-      });
-      const res = await fetch(url, {
-        method,
-        headers: { ...(body !== undefined ? { "Content-Type": "application/json" } : {}), Authorization: authorization },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      return (await res.json()) as Envelope<T>;
+      // Signed as `ivc api` signs (the real Host, Content-Type with a body).
+      const key = { secretId: env.IVC_SECRET_ID as string, secretKey: env.IVC_SECRET_KEY as string };
+      return callApi<T>({ baseUrl: apiUrl, key }, method, path, body === undefined ? undefined : JSON.stringify(body));
     },
     async stop() {
       const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;

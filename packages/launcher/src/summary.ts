@@ -36,7 +36,7 @@ export function renderSummary(s: SummaryInput): string {
     `    SIP domain         ${s.sipDomain}`,
     `    SIP server IP      ${s.sipHost}`,
     `    SIP server port    ${s.sipPort} (UDP and TCP)`,
-    "    device ID/password from POST /ivc/cms/device/add, then /ivc/cms/device/describe",
+    "    device ID/password: npm run ivc -w @ivc/api -- device add-gb --name NAME",
     `  Live media     http://${s.sipHost}:${s.mediaHttpPort}/`,
     `  Services       ${s.services.map((x) => `${x.name} (pid ${x.pid ?? "?"})`).join(", ")}`,
     `  Infrastructure ${s.infra.join(", ")}`,

@@ -1,7 +1,9 @@
 import { createAccount, listAccounts } from "../accounts/accounts.js";
 import { createKey, createTemporaryCredential, listKeys, revokeKey } from "../accounts/keys.js";
 import type { KeyStoreDeps } from "../accounts/keys.js";
+import { API_USAGE } from "./api-command.js";
 import type { ParsedArgs } from "./args.js";
+import { DAILY_USAGE } from "./daily-commands.js";
 import { GATEWAY_USAGE, gatewayCommandEnv, runGatewayCommand } from "./gateway-commands.js";
 import type { GatewayCommandEnv } from "./gateway-commands.js";
 
@@ -13,7 +15,13 @@ export const USAGE = `usage: ivc <command>
   keys revoke SECRET_ID                            revoke a key at once
   keys temp --app-id APPID [--ttl SECONDS]         temporary credentials: SecretId, SecretKey, token, expiry (default 3600 s)
 ${GATEWAY_USAGE}
-environment: DATABASE_URL (unset: PGlite under IVC_VAR_DIR/db, through the running API when one holds it),
+through the running API (signed HTTP, never the database):
+${API_USAGE}
+${DAILY_USAGE}
+  exit status: 0 done, 1 refused (StatusCode not 200, or the relay said no), 2 API/relay unreachable, 64 usage
+environment: API_URL or API_PORT (http://127.0.0.1:8080), MEDIA_URL or MEDIA_HTTP_PORT (http://127.0.0.1:8088),
+  IVC_SECRET_ID/IVC_SECRET_KEY (else the key npm start kept in IVC_VAR_DIR/first-key.json);
+  for the other commands: DATABASE_URL (unset: PGlite under IVC_VAR_DIR/db, through the running API when one holds it),
   IVC_MASTER_KEY or IVC_VAR_DIR/master.key, IVC_VAR_DIR (./var),
   IVC_RELEASE_PUBLIC_KEY (for release publish: path of the Ed25519 release public key PEM, or that PEM in base64)`;
 

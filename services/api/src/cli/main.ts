@@ -10,8 +10,12 @@ import { adminSocketPath, sendAdminCommand } from "./admin-socket.js";
 import type { AdminRequest } from "./admin-socket.js";
 import { parseArgs } from "./args.js";
 import type { ParsedArgs } from "./args.js";
+import { apiBaseUrl, resolveApiKey } from "./api-client.js";
+import { parseApiRequest, runApiCommand } from "./api-command.js";
 import { runCommand, USAGE } from "./commands.js";
 import type { CommandResult } from "./commands.js";
+import { DAILY_GROUPS, mediaBaseUrl, runDailyCommand } from "./daily-commands.js";
+import { runHttp, UsageError } from "./http-command.js";
 
 /** How long the CLI waits for a starting API's socket, or for another command to finish with the database. */
 const BUSY_WAIT_MS = 15_000;
@@ -45,6 +49,23 @@ async function throughApiOrOpen<T>(pgliteDir: string, request: AdminRequest, ope
   }
 }
 
+/** `ivc api …`, `ivc device …`, `ivc channel …`: signed requests to the running API, as any client sends them. */
+async function httpCommand(argv: readonly string[]): Promise<number> {
+  const result = await runHttp(async () => {
+    const target = () => ({ baseUrl: apiBaseUrl(process.env), key: resolveApiKey(process.env) });
+    if (argv[0] === "api") {
+      const request = await parseApiRequest(argv.slice(1));
+      return runApiCommand(target(), request);
+    }
+    const args = parseArgs(argv);
+    if (!args.ok) throw new UsageError(`${args.reason}\n${USAGE}`);
+    return runDailyCommand(target(), mediaBaseUrl(process.env), args.value);
+  });
+  for (const line of result.err) process.stderr.write(`${line}\n`);
+  for (const line of result.out) process.stdout.write(`${line}\n`);
+  return result.code;
+}
+
 function print(result: CommandResult): number {
   if (!result.ok) {
     process.stderr.write(`${result.reason}\n`);
@@ -64,6 +85,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (argv[0] === "api" || DAILY_GROUPS.includes(argv[0] ?? "")) return httpCommand(argv);
   const args = parseArgs(argv);
   if (!args.ok) {
     process.stderr.write(`${args.reason}\n${USAGE}\n`);

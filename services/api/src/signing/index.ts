@@ -3,8 +3,8 @@ export type { AuthorizationFields, KeyTime, ParseResult } from "./authorization.
 export { canonicalPairs, httpString, sha1Hex, hmacSha1Hex, signKeyOf, stringToSign, signatureOf, signingKey } from "./canonical.js";
 export { splitRequestTarget } from "./request.js";
 export type { SignedRequest } from "./request.js";
-export { signAuthorization } from "./sign.js";
-export type { SignInput } from "./sign.js";
+export { signAuthorization, signingParts } from "./sign.js";
+export type { SignInput, SigningParts } from "./sign.js";
 export { signingUrlEncode, signingUrlEncodeKeepSlash } from "./url-encode.js";
 export { checkSignedScope, expectedSignatures, signatureMatches, DEFAULT_SIGNING_POLICY } from "./verify.js";
 export type { SigningPolicy, Refusal, RefusalReason } from "./verify.js";

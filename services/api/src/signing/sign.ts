@@ -14,8 +14,16 @@ export interface SignInput {
   readonly validSeconds: number;
 }
 
-/** Builds the Authorization value of spec 01 §1.2 (used by the CLI, the bench and tests). */
-export function signAuthorization(input: SignInput): string {
+/** Every intermediate of spec 01 §1.2, for `ivc api --explain` (a client comparing its own steps). */
+export interface SigningParts {
+  readonly keyTime: string;
+  readonly httpString: string;
+  readonly stringToSign: string;
+  readonly signature: string;
+  readonly authorization: string;
+}
+
+export function signingParts(input: SignInput): SigningParts {
   const keyTime = `${input.startSeconds};${input.startSeconds + input.validSeconds}`;
   const toMap = (record: Readonly<Record<string, string>>): Map<string, string> =>
     new Map(Object.entries(record).map(([k, v]) => [signingKey(k), v]));
@@ -23,11 +31,10 @@ export function signAuthorization(input: SignInput): string {
   const headers = toMap(input.headers);
   const params = canonicalPairs([...query.keys()], query, signingUrlEncode);
   const heads = canonicalPairs([...headers.keys()], headers, signingUrlEncode);
-  const signature = signatureOf(
-    signKeyOf(input.secretKey, keyTime),
-    stringToSign(keyTime, httpString(input.method, input.pathname, params.joined, heads.joined)),
-  );
-  return [
+  const http = httpString(input.method, input.pathname, params.joined, heads.joined);
+  const toSign = stringToSign(keyTime, http);
+  const signature = signatureOf(signKeyOf(input.secretKey, keyTime), toSign);
+  const authorization = [
     "q-sign-algorithm=sha1",
     `q-ak=${input.secretId}`,
     `q-sign-time=${keyTime}`,
@@ -36,4 +43,10 @@ export function signAuthorization(input: SignInput): string {
     `q-url-param-list=${params.list}`,
     `q-signature=${signature}`,
   ].join("&");
+  return { keyTime, httpString: http, stringToSign: toSign, signature, authorization };
+}
+
+/** Builds the Authorization value of spec 01 §1.2 (used by the CLI, the bench and tests). */
+export function signAuthorization(input: SignInput): string {
+  return signingParts(input).authorization;
 }
