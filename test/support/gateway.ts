@@ -4,18 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { callApi } from "../../services/api/src/cli/api-client.js";
+import { callApi, type Envelope } from "../../services/api/src/cli/api-client.js";
 import { freePort, isProcessAlive } from "./ports.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+export type { Envelope };
 
-export interface Envelope<T = unknown> {
-  RequestId: string;
-  Code: number;
-  StatusCode: number;
-  Message: string;
-  Data: T;
-}
+const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** What GET /ivc/cms/device/describe answers, as far as the end-to-end tests read it. */
 export interface DescribedDevice {
