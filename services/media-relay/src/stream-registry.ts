@@ -1,4 +1,5 @@
 import { BusHandlerError, sipBye, sipInvite, type Bus } from "@ivc/bus";
+import { deviceChannelStreamId, splitDeviceChannel } from "@ivc/media";
 import type { Logger } from "@ivc/runtime";
 import type { MediaTransport } from "./ingest.js";
 import { inviteFailure } from "./invite-failure.js";
@@ -14,6 +15,8 @@ export interface OpenRequest {
   channelId: string;
   kind: StreamKind;
   transport: MediaTransport;
+  /** The channel's device when known: plays are kept per device and channel. */
+  deviceId?: string;
   /** Playback streams only. */
   playback?: PlaybackRange;
 }
@@ -54,14 +57,20 @@ const BIND_ATTEMPTS = 5;
 export const SUB_STREAM_SUFFIX = "_sub";
 
 /**
- * `<channelId>` is live (the device's default encoding, the main one), `<channelId>_sub` its live
- * sub stream (GB/T 28181-2022 streamnumber 1), `<channelId>@<session>` a playback.
+ * `<device>_<channel>` is live (the device's default encoding, the main one), `<device>_<channel>_sub`
+ * its live sub stream (GB/T 28181-2022 streamnumber 1), `<channel>@<session>` a playback. A bare
+ * `<channel>` (no device part) is the legacy live name: signaling finds the channel's device.
  */
-export function parseStreamId(streamId: string): { channelId: string; kind: StreamKind; streamNumber?: number } {
+export function parseStreamId(streamId: string): { deviceId?: string; channelId: string; kind: StreamKind; streamNumber?: number } {
   const at = streamId.indexOf("@");
-  if (at >= 0) return { channelId: streamId.slice(0, at), kind: "playback" };
-  if (streamId.endsWith(SUB_STREAM_SUFFIX)) return { channelId: streamId.slice(0, -SUB_STREAM_SUFFIX.length), kind: "live", streamNumber: 1 };
-  return { channelId: streamId, kind: "live" };
+  if (at >= 0) return { ...splitDeviceChannel(streamId.slice(0, at)), kind: "playback" };
+  if (streamId.endsWith(SUB_STREAM_SUFFIX)) return { ...splitDeviceChannel(streamId.slice(0, -SUB_STREAM_SUFFIX.length)), kind: "live", streamNumber: 1 };
+  return { ...splitDeviceChannel(streamId), kind: "live" };
+}
+
+/** The live stream of one channel of one device (`_sub` for its sub stream). */
+export function liveStreamId(deviceId: string, channelId: string, streamNumber: number | undefined): string {
+  return `${deviceChannelStreamId(deviceId, channelId)}${streamNumber === undefined ? "" : SUB_STREAM_SUFFIX}`;
 }
 
 /** The live streams of this relay: opening (lease + ingest), answers, on-demand INVITEs, ending. */
@@ -114,7 +123,14 @@ export class StreamRegistry {
     if (running !== undefined) return running;
     const { channelId, kind } = parseStreamId(request.streamId);
     const playback = kind === "playback" ? request.playback : undefined;
-    const session = await this.openSession({ streamId: request.streamId, channelId, kind, transport: request.transport, ...(playback !== undefined ? { playback } : {}) });
+    const session = await this.openSession({
+      streamId: request.streamId,
+      channelId,
+      kind,
+      transport: request.transport,
+      ...(request.deviceId !== undefined ? { deviceId: request.deviceId } : {}),
+      ...(playback !== undefined ? { playback } : {}),
+    });
     void this.invite(session, request);
     return session;
   }
@@ -158,8 +174,9 @@ export class StreamRegistry {
     for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
       const lease = await this.deps.leases.acquire(request.kind, avoid);
       if (lease === undefined) throw new PlayError("no ports", "every RTP port or SSRC is in use or resting");
-      const { streamId, channelId, kind, transport } = request;
-      const timeline = this.deps.timelines.begin({ streamId, channelId, kind, transport, ssrc: lease.ssrc });
+      const { streamId, channelId, kind, transport, deviceId } = request;
+      const playsKey = deviceId !== undefined ? deviceChannelStreamId(deviceId, channelId) : channelId;
+      const timeline = this.deps.timelines.begin({ streamId, channelId: playsKey, kind, transport, ssrc: lease.ssrc });
       try {
         const session = await StreamSession.open({
           ...request,
