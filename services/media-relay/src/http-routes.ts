@@ -8,7 +8,7 @@ import { PlayError } from "./play-error.js";
 import type { TimelineStore } from "./play-timeline.js";
 import { parsePlaybackQuery } from "./playback-query.js";
 import { playlistWithQuery } from "./hls-output.js";
-import { liveStreamId, parseStreamId, SUB_STREAM_SUFFIX, type StreamRegistry, type ViewerRequest } from "./stream-registry.js";
+import { parseStreamId, viewedStream, type StreamRegistry, type ViewerRequest } from "./stream-registry.js";
 import type { StreamSession } from "./stream-session.js";
 import { httpFlvViewer, wsFlvViewer } from "./viewers.js";
 import type { FlvViewer } from "./flv-fanout.js";
@@ -37,29 +37,6 @@ const TRANSPORTS: readonly MediaTransport[] = ["udp", "tcp-passive", "tcp-active
 const HLS_POLL_MS = 100;
 
 type Parsed = { ok: true; request: ViewerRequest } | { ok: false; message: string };
-
-/**
- * The registry's stream a URL names. `stream_type` 1 (or none) is the path's stream, 2 a live
- * channel's sub stream; playbacks ignore it. A live stream is always the channel of one device,
- * `<device>_<channel>`: the path's device part, else `?device=`, else the device the API
- * authorized the pull for (`authorized`). Only with pull authentication off does a bare channel
- * stay bare (signaling then picks the channel's device).
- */
-function viewedStream(pathId: string, query: URLSearchParams, authorized: string | undefined): { ok: true; streamId: string; deviceId?: string } | { ok: false; message: string } {
-  const type = query.get("stream_type");
-  if (type !== null && type !== "1" && type !== "2") return { ok: false, message: "stream_type must be 1 (main) or 2 (sub)" };
-  const parsed = parseStreamId(pathId);
-  const named = query.get("device") || undefined;
-  const deviceId = parsed.deviceId ?? named ?? authorized;
-  if ((named !== undefined && named !== deviceId) || (authorized !== undefined && authorized !== deviceId)) {
-    return { ok: false, message: `device ${named ?? authorized} is not the device the stream id names (${deviceId})` };
-  }
-  const device = deviceId !== undefined ? { deviceId } : {};
-  if (parsed.kind === "playback") return { ok: true, streamId: pathId, ...device };
-  const streamNumber = type === "2" ? 1 : parsed.streamNumber;
-  if (deviceId === undefined) return { ok: true, streamId: `${parsed.channelId}${streamNumber === undefined ? "" : SUB_STREAM_SUFFIX}` };
-  return { ok: true, streamId: liveStreamId(deviceId, parsed.channelId, streamNumber), deviceId };
-}
 
 function parseViewerRequest(pathId: string, query: URLSearchParams, authorized: string | undefined): Parsed {
   const viewed = viewedStream(pathId, query, authorized);

@@ -73,6 +73,29 @@ export function liveStreamId(deviceId: string, channelId: string, streamNumber: 
   return `${deviceChannelStreamId(deviceId, channelId)}${streamNumber === undefined ? "" : SUB_STREAM_SUFFIX}`;
 }
 
+/**
+ * The registry's stream a URL names. `stream_type` 1 (or none) is the path's stream, 2 a live
+ * channel's sub stream; playbacks ignore it. A live stream is always the channel of one device,
+ * `<device>_<channel>`: the path's device part, else `?device=`, else the device the API
+ * authorized the pull for (`authorized`). Only with pull authentication off does a bare channel
+ * stay bare (signaling then picks the channel's device).
+ */
+export function viewedStream(pathId: string, query: URLSearchParams, authorized: string | undefined): { ok: true; streamId: string; deviceId?: string } | { ok: false; message: string } {
+  const type = query.get("stream_type");
+  if (type !== null && type !== "1" && type !== "2") return { ok: false, message: "stream_type must be 1 (main) or 2 (sub)" };
+  const parsed = parseStreamId(pathId);
+  const named = query.get("device") || undefined;
+  const deviceId = parsed.deviceId ?? named ?? authorized;
+  if ((named !== undefined && named !== deviceId) || (authorized !== undefined && authorized !== deviceId)) {
+    return { ok: false, message: `device ${named ?? authorized} is not the device the stream id names (${deviceId})` };
+  }
+  const device = deviceId !== undefined ? { deviceId } : {};
+  if (parsed.kind === "playback") return { ok: true, streamId: pathId, ...device };
+  const streamNumber = type === "2" ? 1 : parsed.streamNumber;
+  if (deviceId === undefined) return { ok: true, streamId: `${parsed.channelId}${streamNumber === undefined ? "" : SUB_STREAM_SUFFIX}` };
+  return { ok: true, streamId: liveStreamId(deviceId, parsed.channelId, streamNumber), deviceId };
+}
+
 /** The live streams of this relay: opening (lease + ingest), answers, on-demand INVITEs, ending. */
 export class StreamRegistry {
   private readonly sessions = new Map<string, StreamSession>();
@@ -121,17 +144,19 @@ export class StreamRegistry {
   async forViewer(request: ViewerRequest): Promise<StreamSession> {
     const running = this.sessions.get(request.streamId) ?? (await this.opening.get(request.streamId));
     if (running !== undefined) return running;
-    const { channelId, kind } = parseStreamId(request.streamId);
+    const parsed = parseStreamId(request.streamId);
+    const { channelId, kind } = parsed;
+    const deviceId = request.deviceId ?? parsed.deviceId;
     const playback = kind === "playback" ? request.playback : undefined;
     const session = await this.openSession({
       streamId: request.streamId,
       channelId,
       kind,
       transport: request.transport,
-      ...(request.deviceId !== undefined ? { deviceId: request.deviceId } : {}),
+      ...(deviceId !== undefined ? { deviceId } : {}),
       ...(playback !== undefined ? { playback } : {}),
     });
-    void this.invite(session, request);
+    void this.invite(session, deviceId !== undefined ? { ...request, deviceId } : request);
     return session;
   }
 
