@@ -21,12 +21,17 @@ export interface RunningGateway {
   env: NodeJS.ProcessEnv;
   apiUrl: string;
   sipPort: number;
-  /** A signed request with the first key, as a client of the real platform would send it. */
-  call<T = unknown>(method: string, path: string, body?: unknown): Promise<Envelope<T>>;
+  /** A signed request with the first key (or `key`, another account's), as a client of the real platform would send it. */
+  call<T = unknown>(method: string, path: string, body?: unknown, key?: ApiKey): Promise<Envelope<T>>;
   /** The last lines the gateway's processes logged (E2E_LOG_LEVEL sets how much), for failure messages. */
   logs(): string;
   /** SIGTERM to the launcher; resolves once every process it started is gone. */
   stop(): Promise<void>;
+}
+
+export interface ApiKey {
+  secretId: string;
+  secretKey: string;
 }
 
 interface LauncherState {
@@ -98,14 +103,14 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     apiUrl,
     sipPort: Number(env.SIP_PORT),
     logs: () => output,
-    async call<T>(method: string, path: string, body?: unknown): Promise<Envelope<T>> {
+    async call<T>(method: string, path: string, body?: unknown, key?: ApiKey): Promise<Envelope<T>> {
       const url = new URL(path, apiUrl);
       // fetch always sends the real Host (it may not be overridden), so that is what gets signed.
       const headers: Record<string, string> = { Host: url.host };
       if (body !== undefined) headers["Content-Type"] = "application/json";
       const authorization = signAuthorization({
-        secretId: env.IVC_SECRET_ID as string,
-        secretKey: env.IVC_SECRET_KEY as string,
+        secretId: key?.secretId ?? (env.IVC_SECRET_ID as string),
+        secretKey: key?.secretKey ?? (env.IVC_SECRET_KEY as string),
         method,
         pathname: url.pathname,
         query: Object.fromEntries(url.searchParams),
