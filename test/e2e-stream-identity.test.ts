@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -179,4 +179,25 @@ describe("pull authentication gaps (PullState 1)", () => {
     expect(guessed.status).toBe(403);
     await guessed.body?.cancel();
   }, 60_000);
+});
+
+/** This machine's first non-loopback IPv4: a peer there is not loopback. */
+const lanAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i !== undefined && i.family === "IPv4" && !i.internal)?.address;
+
+describe.skipIf(lanAddress === undefined)("disclosure: the relay's operator paths", () => {
+  it("answers /api/plays and /metrics on loopback and refuses them to another address by default", async () => {
+    const plays = `/api/plays/${bobs.code}_${FACTORY_CHANNEL}`;
+    const local = await fetch(`${media()}${plays}`);
+    expect(local.status).toBe(200);
+    expect(((await local.json()) as { plays: unknown[] }).plays.length).toBeGreaterThan(0);
+    const remote = `http://${lanAddress!}:${gw.env.MEDIA_HTTP_PORT}`;
+    for (const path of [plays, "/metrics"]) {
+      const res = await fetch(`${remote}${path}`);
+      expect(res.status, path).toBe(403);
+      expect(await res.text(), path).toMatch(/MEDIA_OPS_PUBLIC/);
+    }
+    expect((await fetch(`${remote}/healthz`)).status).toBe(200);
+  }, 30_000);
 });
