@@ -109,11 +109,13 @@ async function closeStream(streamId) {
 }
 
 async function onDemandCycle(channelId) {
-  const bye = byeOf(channelId);
-  viewed(channelId, await firstKeyframeOf(`${base}/live/${channelId}.live.flv?device=${DEVICE_ID}`, KEYFRAME_TIMEOUT_MS));
+  // The relay names the stream by device and channel (docs/api-decisions.md "Stream ids").
+  const streamId = `${DEVICE_ID}_${channelId}`;
+  const bye = byeOf(streamId);
+  viewed(streamId, await firstKeyframeOf(`${base}/live/${channelId}.live.flv?device=${DEVICE_ID}`, KEYFRAME_TIMEOUT_MS));
   if (await bye) return;
-  failures.push(`${channelId}: the relay sent no BYE within ${END_TIMEOUT_MS} ms of the viewer leaving`);
-  await closeStream(channelId);
+  failures.push(`${streamId}: the relay sent no BYE within ${END_TIMEOUT_MS} ms of the viewer leaving`);
+  await closeStream(streamId);
 }
 
 async function signaledCycle(streamId, channelId) {

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { callApi, type Envelope } from "../../services/api/src/cli/api-client.js";
+import { callApi, type ApiKey, type Envelope } from "../../services/api/src/cli/api-client.js";
 import { freePort, isProcessAlive } from "./ports.js";
 
-export type { Envelope };
+export type { ApiKey, Envelope };
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -28,8 +28,8 @@ export interface RunningGateway {
   env: NodeJS.ProcessEnv;
   apiUrl: string;
   sipPort: number;
-  /** A signed request with the first key, as a client of the real platform would send it. */
-  call<T = unknown>(method: string, path: string, body?: unknown): Promise<Envelope<T>>;
+  /** A signed request with the first key (or `key`, another account's), as a client of the real platform would send it. */
+  call<T = unknown>(method: string, path: string, body?: unknown, key?: ApiKey): Promise<Envelope<T>>;
   /** The last lines the gateway's processes logged (E2E_LOG_LEVEL sets how much), for failure messages. */
   logs(): string;
   /** var/launcher.json: the PIDs of every process the launcher started, as it keeps them current. */
@@ -108,10 +108,10 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     sipPort: Number(env.SIP_PORT),
     logs: () => output,
     launcherState: () => JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState,
-    async call<T>(method: string, path: string, body?: unknown): Promise<Envelope<T>> {
+    async call<T>(method: string, path: string, body?: unknown, key?: ApiKey): Promise<Envelope<T>> {
       // Signed as `ivc api` signs (the real Host, Content-Type with a body).
-      const key = { secretId: env.IVC_SECRET_ID as string, secretKey: env.IVC_SECRET_KEY as string };
-      return callApi<T>({ baseUrl: apiUrl, key }, method, path, body === undefined ? undefined : JSON.stringify(body));
+      const signWith = key ?? { secretId: env.IVC_SECRET_ID as string, secretKey: env.IVC_SECRET_KEY as string };
+      return callApi<T>({ baseUrl: apiUrl, key: signWith }, method, path, body === undefined ? undefined : JSON.stringify(body));
     },
     async stop() {
       const state = JSON.parse(readFileSync(join(cwd, "var/launcher.json"), "utf8")) as LauncherState;

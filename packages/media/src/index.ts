@@ -83,3 +83,4 @@ export {
 
 export type { StreamSignatureCheck, StreamSignatureFailure } from "./auth/stream-sign.js";
 export { signStreamPath, verifyStreamSignature } from "./auth/stream-sign.js";
+export { deviceChannelStreamId, splitDeviceChannel } from "./stream-id.js";

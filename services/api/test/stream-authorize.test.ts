@@ -52,7 +52,8 @@ async function addDevice(key: Harness["alice"], fields: Record<string, unknown>)
   return (await h.call<Added>(key, "POST", "/ivc/cms/device/add", body)).env.Data;
 }
 
-const authorize = (direction: "push" | "pull", streamId: string, app = "live") => bus.request(streamAuthorize, { clusterId: node.id }, { direction, app, streamId }, { timeoutMs: 2000 });
+const authorize = (direction: "push" | "pull", streamId: string, app = "live", deviceId?: string) =>
+  bus.request(streamAuthorize, { clusterId: node.id }, { direction, app, streamId, ...(deviceId !== undefined ? { deviceId } : {}) }, { timeoutMs: 2000 });
 const channelCode = () => `${node.sipDomain}131${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
 
 async function gbChannel(key: Harness["alice"], code: string) {
@@ -96,8 +97,11 @@ describe("api.stream.authorize: pull", () => {
     expect(await authorize("pull", code)).toEqual({ exists: true, enabled: true, deviceId: device.Code, accessProtocol: 2, secretRequired: false });
     await h.setStreamAuth(h.alice, { PullState: 1, PullSecret: "pullA", PullExpired: 5 });
     await h.setStreamAuth(h.bob, { PullState: 1, PullSecret: "pullB", PullExpired: 5 });
-    expect(await authorize("pull", code)).toMatchObject({ exists: true, secretRequired: true, secret: "pullA" });
+    expect(await authorize("pull", code)).toMatchObject({ exists: true, secretRequired: true, secret: "pullA", signWindowSeconds: 300 });
+    expect(await authorize("pull", `${device.Code}_${code}`)).toMatchObject({ exists: true, deviceId: device.Code, secret: "pullA" });
+    expect(await authorize("pull", `${device.Code}_${code}_sub`)).toMatchObject({ exists: true, deviceId: device.Code, secret: "pullA" });
     expect(await authorize("pull", `${code}@${randomUUID()}`)).toMatchObject({ deviceId: device.Code, secret: "pullA" });
+    expect(await authorize("pull", `${code}@${randomUUID()}`, "live", device.Code)).toMatchObject({ deviceId: device.Code, secret: "pullA" });
     await h.setStreamAuth(h.alice, {});
     await h.setStreamAuth(h.bob, {});
   });
@@ -108,12 +112,30 @@ describe("api.stream.authorize: pull", () => {
     expect(await authorize("pull", channelCode())).toEqual({ exists: false, enabled: false, secretRequired: false });
   });
 
-  it("refuses a channel code that devices of two accounts share, so neither account's secret guards the other's stream", async () => {
+  it("answers a channel code that devices of two accounts share for the named device only: the bare code is ambiguous", async () => {
     const code = channelCode();
-    await gbChannel(h.alice, code);
+    const alices = await gbChannel(h.alice, code);
     expect(await authorize("pull", code)).toMatchObject({ exists: true, enabled: true });
-    await gbChannel(h.bob, code);
-    expect(await authorize("pull", code)).toEqual({ exists: true, enabled: false, secretRequired: false });
+    const bobs = await gbChannel(h.bob, code);
+    await h.setStreamAuth(h.alice, { PullState: 1, PullSecret: "pullA", PullExpired: 5 });
+    expect(await authorize("pull", code)).toEqual({ exists: true, enabled: false, secretRequired: false, ambiguous: true });
+    // Each device's channel is answered with its own account's policy: Bob's URL cannot name Alice's camera under Bob's rules.
+    expect(await authorize("pull", `${alices.Code}_${code}`)).toMatchObject({ exists: true, enabled: true, deviceId: alices.Code, secretRequired: true, secret: "pullA" });
+    expect(await authorize("pull", `${bobs.Code}_${code}`)).toEqual({ exists: true, enabled: true, deviceId: bobs.Code, accessProtocol: 2, secretRequired: false });
+    expect(await authorize("pull", code, "live", alices.Code)).toMatchObject({ deviceId: alices.Code, secretRequired: true });
+    // A path naming one device and ?device= another is nobody's stream.
+    expect(await authorize("pull", `${bobs.Code}_${code}`, "live", alices.Code)).toMatchObject({ exists: false });
+    await h.setStreamAuth(h.alice, {});
+  });
+
+  it("answers a device's own code, or a channel its catalog never reported, as unknown even with ?device=", async () => {
+    const code = channelCode();
+    const device = await gbChannel(h.alice, code);
+    expect(await authorize("pull", device.Code)).toMatchObject({ exists: false });
+    expect(await authorize("pull", `${device.Code}_${device.Code}`)).toMatchObject({ exists: false });
+    const unreported = channelCode();
+    expect(await authorize("pull", unreported, "live", device.Code)).toMatchObject({ exists: false });
+    expect(await authorize("pull", `${device.Code}_${unreported}`)).toMatchObject({ exists: false });
   });
 });
 

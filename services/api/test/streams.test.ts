@@ -58,13 +58,13 @@ async function rtmpDevice(pushing: boolean): Promise<Added> {
 const stream = (body: Record<string, unknown>, key = h.alice) => h.call<Urls>(key, "POST", "/ivc/cms/control/stream", body);
 
 describe("control/stream for GB channels", () => {
-  it("answers FLV and HLS URLs on the node's media host naming the channel, the device and its UDP transport", async () => {
+  it("answers FLV and HLS URLs on the node's media host naming the device and the channel (stream <device>_<channel>) and its UDP transport", async () => {
     const { device, code, channelId } = await gbChannel();
     const { env } = await stream({ ChannelId: channelId });
     expect(env).toMatchObject({ Code: 0, StatusCode: 200 });
     expect(env.Data).toEqual({
-      Flv: `${MEDIA}/live/${code}.live.flv?device=${device.Code}&transport=udp`,
-      Hls: `${MEDIA}/hls/${code}/index.m3u8?device=${device.Code}&transport=udp`,
+      Flv: `${MEDIA}/live/${device.Code}_${code}.live.flv?device=${device.Code}&transport=udp`,
+      Hls: `${MEDIA}/hls/${device.Code}_${code}/index.m3u8?device=${device.Code}&transport=udp`,
     });
   });
 
@@ -85,7 +85,8 @@ describe("control/stream for GB channels", () => {
   });
 
   it("signs both URLs with PullSecret for PullExpired minutes when PullState is 1, verifiable by media-relay", async () => {
-    const { code, channelId } = await gbChannel();
+    const { device, code: channelCode, channelId } = await gbChannel();
+    const code = `${device.Code}_${channelCode}`;
     await h.setStreamAuth(h.alice, { PullState: 1, PullSecret: "pull42", PullExpired: 10 });
     const before = Math.floor(Date.now() / 1000);
     const { env } = await stream({ ChannelId: channelId });

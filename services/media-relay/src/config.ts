@@ -13,6 +13,11 @@ export const mediaRelayEnv = {
    * HLS and RTMP play. false: viewers are never checked — only for a relay run without the API.
    */
   PULL_AUTH: env.bool(true),
+  /**
+   * Operator paths (`/api/plays/...`, `/metrics`) answer every address when true; by default only
+   * loopback peers (they show SSRCs, device addresses and stage timelines of every stream).
+   */
+  MEDIA_OPS_PUBLIC: env.bool(false),
   RTP_PORTS: env.portRange({ first: 30000, last: 30999 }),
   PLAY_TIMEOUT: env.seconds(18, { min: 1, max: 120 }),
   RTP_SILENCE_TIMEOUT: env.seconds(15, { min: 1, max: 120 }),

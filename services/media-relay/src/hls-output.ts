@@ -108,3 +108,12 @@ export class HlsOutput {
     });
   }
 }
+
+/**
+ * The playlist as served: each segment name carries the playlist request's query (`search`, with
+ * its leading `?`), so a segment is authorized by the same `sign` (and names the same device and
+ * sub stream) as its playlist; players resolve the names relative to the playlist and keep the query.
+ */
+export function playlistWithQuery(text: string, search: string): string {
+  return search === "" || search === "?" ? text : text.replace(/^(seg\d+\.ts)$/gm, `$1${search}`);
+}

@@ -7,7 +7,8 @@ import type { MediaTransport } from "./ingest.js";
 import { PlayError } from "./play-error.js";
 import type { TimelineStore } from "./play-timeline.js";
 import { parsePlaybackQuery } from "./playback-query.js";
-import { parseStreamId, SUB_STREAM_SUFFIX, type StreamRegistry, type ViewerRequest } from "./stream-registry.js";
+import { playlistWithQuery } from "./hls-output.js";
+import { parseStreamId, viewedStream, type StreamRegistry, type ViewerRequest } from "./stream-registry.js";
 import type { StreamSession } from "./stream-session.js";
 import { httpFlvViewer, wsFlvViewer } from "./viewers.js";
 import type { FlvViewer } from "./flv-fanout.js";
@@ -23,9 +24,10 @@ export interface MediaRoutesDeps {
  * The viewer-facing paths (README "Media URLs"):
  * - `GET /live/<streamId>.live.flv` — HTTP-FLV; the same path with a WebSocket upgrade is WS-FLV;
  * - `GET /hls/<streamId>/index.m3u8` and its segments;
- * - `GET /api/plays/<channelId>` — the last plays' timelines.
- * An idle stream is started on demand; `?device=` and `?transport=` feed the INVITE, and a
- * playback (`<channelId>@<session>`) needs `?start=&end=` (epoch seconds, or ms). A live URL with
+ * - `GET /api/plays/<device>_<channel>` — the last plays' timelines (an operator path, see relay.ts).
+ * A live stream id is `<device>_<channel>`; a bare `<channel>` with `?device=` names the same
+ * stream. An idle stream is started on demand; `?transport=` feeds the INVITE, and a
+ * playback (`<channelId>@<session>`, device in `?device=`) needs `?start=&end=` (epoch seconds, or ms). A live URL with
  * `?stream_type=2` (spec 02 §18 StreamType sub, as the API writes it) plays the channel's sub stream.
  */
 const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
@@ -36,27 +38,14 @@ const HLS_POLL_MS = 100;
 
 type Parsed = { ok: true; request: ViewerRequest } | { ok: false; message: string };
 
-/** The query a sub stream's HLS segment names need: players fetch them without the playlist's query. */
-const SUB_STREAM_QUERY = "?stream_type=2";
-
-/** The stream a URL names: `stream_type` 1 (or none) is the path's stream, 2 a live channel's sub stream; playbacks ignore it. */
-function viewedStreamId(pathId: string, query: URLSearchParams): { ok: true; streamId: string } | { ok: false; message: string } {
-  const type = query.get("stream_type");
-  if (type === null || type === "1") return { ok: true, streamId: pathId };
-  if (type !== "2") return { ok: false, message: "stream_type must be 1 (main) or 2 (sub)" };
-  const { kind, streamNumber } = parseStreamId(pathId);
-  return { ok: true, streamId: kind === "live" && streamNumber === undefined ? `${pathId}${SUB_STREAM_SUFFIX}` : pathId };
-}
-
-function parseViewerRequest(pathId: string, query: URLSearchParams): Parsed {
-  const viewed = viewedStreamId(pathId, query);
+function parseViewerRequest(pathId: string, query: URLSearchParams, authorized: string | undefined): Parsed {
+  const viewed = viewedStream(pathId, query, authorized);
   if (!viewed.ok) return viewed;
   const { streamId } = viewed;
   const transport = query.get("transport") ?? "udp";
   if (!TRANSPORTS.includes(transport as MediaTransport)) return { ok: false, message: `transport must be one of ${TRANSPORTS.join(", ")}` };
   const request: ViewerRequest = { streamId, transport: transport as MediaTransport };
-  const device = query.get("device");
-  if (device !== null) request.deviceId = device;
+  if (viewed.deviceId !== undefined) request.deviceId = viewed.deviceId;
   if (parseStreamId(streamId).kind === "playback") {
     const range = parsePlaybackQuery(query);
     if (!range.ok) return range;
@@ -83,13 +72,13 @@ function playFailure(err: unknown, streamId: string, session: StreamSession | un
 export class MediaRoutes {
   constructor(private readonly deps: MediaRoutesDeps) {}
 
-  /** Returns false when the path is not a media path. */
-  handle(req: IncomingMessage, res: ServerResponse): boolean {
+  /** Returns false when the path is not a media path. `authorized`: the device the pull was authorized for. */
+  handle(req: IncomingMessage, res: ServerResponse, authorized?: string): boolean {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     const url = new URL(req.url ?? "/", "http://relay");
     const live = LIVE.exec(url.pathname);
     if (live) {
-      void this.serveFlv(live[1]!, url.searchParams, req, (status, body) => sendJson(res, status, body), () => {
+      void this.serveFlv(live[1]!, url.searchParams, authorized, req, (status, body) => sendJson(res, status, body), () => {
         res.writeHead(200, { "content-type": "video/x-flv", "cache-control": "no-store", "access-control-allow-origin": "*" });
         return httpFlvViewer(res);
       });
@@ -97,7 +86,7 @@ export class MediaRoutes {
     }
     const hls = HLS.exec(url.pathname);
     if (hls) {
-      void this.serveHls(hls[1]!, hls[2]!, url.searchParams, req, res);
+      void this.serveHls(hls[1]!, hls[2]!, url, authorized, req, res);
       return true;
     }
     const plays = PLAYS.exec(url.pathname);
@@ -109,7 +98,7 @@ export class MediaRoutes {
   }
 
   /** WS-FLV on the HTTP-FLV path (RFC 6455 §4.2 handshake). Returns false when not ours. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex): boolean {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, authorized?: string): boolean {
     const url = new URL(req.url ?? "/", "http://relay");
     const live = LIVE.exec(url.pathname);
     if (!live) return false;
@@ -122,15 +111,15 @@ export class MediaRoutes {
       const text = JSON.stringify(body);
       socket.end(`HTTP/1.1 ${status} Play Failed\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
     };
-    void this.serveFlv(live[1]!, url.searchParams, req, rejectWith, () => {
+    void this.serveFlv(live[1]!, url.searchParams, authorized, req, rejectWith, () => {
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${wsAcceptKey(key)}\r\n\r\n`);
       return wsFlvViewer(socket);
     });
     return true;
   }
 
-  private async startStream(streamId: string, query: URLSearchParams): Promise<{ session?: StreamSession; failure?: { status: number; body: object } }> {
-    const parsed = parseViewerRequest(streamId, query);
+  private async startStream(streamId: string, query: URLSearchParams, authorized: string | undefined): Promise<{ session?: StreamSession; failure?: { status: number; body: object } }> {
+    const parsed = parseViewerRequest(streamId, query, authorized);
     if (!parsed.ok) return { failure: { status: 400, body: { error: parsed.message, streamId } } };
     try {
       return { session: await this.deps.registry.forViewer(parsed.request) };
@@ -143,11 +132,12 @@ export class MediaRoutes {
   private async serveFlv(
     streamId: string,
     query: URLSearchParams,
+    authorized: string | undefined,
     req: IncomingMessage,
     fail: (status: number, body: object) => void,
     accept: () => FlvViewer,
   ): Promise<void> {
-    const { session, failure } = await this.startStream(streamId, query);
+    const { session, failure } = await this.startStream(streamId, query, authorized);
     if (session === undefined) {
       fail(failure!.status, failure!.body);
       return;
@@ -175,9 +165,10 @@ export class MediaRoutes {
     if (!session.addViewer(viewer)) viewer.close("stream ended", "end");
   }
 
-  private async serveHls(streamId: string, file: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serveHls(streamId: string, file: string, url: URL, authorized: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const query = url.searchParams;
     if (file !== "index.m3u8") {
-      const viewed = viewedStreamId(streamId, query);
+      const viewed = viewedStream(streamId, query, authorized);
       const dir = viewed.ok ? this.deps.registry.get(viewed.streamId)?.hlsDir : undefined;
       if (dir === undefined) return sendJson(res, 404, { error: "no such segment", streamId });
       const path = join(dir, file);
@@ -186,7 +177,7 @@ export class MediaRoutes {
       createReadStream(path).on("error", () => res.destroy()).pipe(res);
       return;
     }
-    const { session, failure } = await this.startStream(streamId, query);
+    const { session, failure } = await this.startStream(streamId, query, authorized);
     if (session === undefined) return sendJson(res, failure!.status, failure!.body);
     const deadline = Date.now() + this.deps.playTimeoutMs;
     const release = session.holdForViewer();
@@ -200,9 +191,8 @@ export class MediaRoutes {
       }
       if (playlist === undefined) throw new PlayError("closed", "stream ended");
       const text = await readFile(playlist, "utf8");
-      const segmentQuery = parseStreamId(session.streamId).streamNumber === undefined ? "" : SUB_STREAM_QUERY;
       res.writeHead(200, { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store", "access-control-allow-origin": "*" });
-      res.end(segmentQuery === "" ? text : text.replace(/^(seg\d+\.ts)$/gm, `$1${segmentQuery}`));
+      res.end(playlistWithQuery(text, url.search));
     } catch (err) {
       const { status, body } = playFailure(err, streamId, session);
       sendJson(res, status, body);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import { deviceChanged } from "@ivc/bus";
@@ -175,18 +175,25 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
 
   const server: Server = createServer((req, res) => {
     void (async () => {
+      if (!config.MEDIA_OPS_PUBLIC && isOperatorPath(req) && !isLoopbackPeer(req)) {
+        logger.warn({ url: req.url?.split("?")[0], remoteAddress: req.socket.remoteAddress }, "operator path refused to a non-loopback peer");
+        res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store" });
+        res.end(JSON.stringify({ error: "operator path", reason: "answered to loopback only; set MEDIA_OPS_PUBLIC=true to expose it" }));
+        return;
+      }
       if (deps.ops !== undefined && (await handleOpsRequest(req, res, deps.ops))) return;
-      const denied = await pullGuard.check(req);
-      if (denied !== undefined) {
-        logger.warn({ url: req.url?.split("?")[0], reason: denied.body.reason }, "viewer refused");
+      const verdict = await pullGuard.check(req);
+      if (!verdict.ok) {
+        const denied = verdict.rejection;
+        logger.warn({ url: req.url?.split("?")[0], streamId: denied.body.streamId, reason: denied.body.reason }, "viewer refused");
         res.writeHead(denied.status, { "content-type": "application/json", "cache-control": "no-store" });
         res.end(JSON.stringify(denied.body));
         return;
       }
       if (pushedRoutes.handle(req, res)) return;
-      if (routes.handle(req, res)) return;
+      if (routes.handle(req, res, verdict.deviceId)) return;
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: "not found", paths: ["/live/<streamId>.live.flv", "/hls/<streamId>/index.m3u8", "/api/plays/<channelId>", "/healthz", "/metrics"] }));
+      res.end(JSON.stringify({ error: "not found", paths: ["/live/<streamId>.live.flv", "/hls/<streamId>/index.m3u8", "/api/plays/<device>_<channel>", "/healthz", "/metrics"] }));
     })().catch((err: Error) => {
       logger.warn({ err: err.message, url: req.url }, "media HTTP request failed");
       if (!res.headersSent) res.writeHead(500);
@@ -195,13 +202,13 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
   });
   server.on("upgrade", (req, socket) => {
     void (async () => {
-      const denied = await pullGuard.check(req);
-      if (denied !== undefined) {
-        const text = JSON.stringify(denied.body);
-        socket.end(`HTTP/1.1 ${denied.status} Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      const verdict = await pullGuard.check(req);
+      if (!verdict.ok) {
+        const text = JSON.stringify(verdict.rejection.body);
+        socket.end(`HTTP/1.1 ${verdict.rejection.status} Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
         return;
       }
-      if (!pushedRoutes.handleUpgrade(req, socket) && !routes.handleUpgrade(req, socket)) socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+      if (!pushedRoutes.handleUpgrade(req, socket) && !routes.handleUpgrade(req, socket, verdict.deviceId)) socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
     })().catch(() => socket.destroy());
   });
   await new Promise<void>((resolveListen, reject) => {
@@ -249,4 +256,15 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
+}
+
+/** Paths for the operator, not for viewers: every stream's SSRCs, addresses and timelines. */
+function isOperatorPath(req: IncomingMessage): boolean {
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  return path === "/metrics" || path.startsWith("/api/");
+}
+
+function isLoopbackPeer(req: IncomingMessage): boolean {
+  const address = req.socket.remoteAddress ?? "";
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
 }

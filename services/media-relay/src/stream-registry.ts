@@ -1,4 +1,5 @@
 import { BusHandlerError, sipBye, sipInvite, type Bus } from "@ivc/bus";
+import { deviceChannelStreamId, splitDeviceChannel } from "@ivc/media";
 import type { Logger } from "@ivc/runtime";
 import type { MediaTransport } from "./ingest.js";
 import { inviteFailure } from "./invite-failure.js";
@@ -14,6 +15,8 @@ export interface OpenRequest {
   channelId: string;
   kind: StreamKind;
   transport: MediaTransport;
+  /** The channel's device when known: plays are kept per device and channel. */
+  deviceId?: string;
   /** Playback streams only. */
   playback?: PlaybackRange;
 }
@@ -54,14 +57,43 @@ const BIND_ATTEMPTS = 5;
 export const SUB_STREAM_SUFFIX = "_sub";
 
 /**
- * `<channelId>` is live (the device's default encoding, the main one), `<channelId>_sub` its live
- * sub stream (GB/T 28181-2022 streamnumber 1), `<channelId>@<session>` a playback.
+ * `<device>_<channel>` is live (the device's default encoding, the main one), `<device>_<channel>_sub`
+ * its live sub stream (GB/T 28181-2022 streamnumber 1), `<channel>@<session>` a playback. A bare
+ * `<channel>` (no device part) is the legacy live name: signaling finds the channel's device.
  */
-export function parseStreamId(streamId: string): { channelId: string; kind: StreamKind; streamNumber?: number } {
+export function parseStreamId(streamId: string): { deviceId?: string; channelId: string; kind: StreamKind; streamNumber?: number } {
   const at = streamId.indexOf("@");
-  if (at >= 0) return { channelId: streamId.slice(0, at), kind: "playback" };
-  if (streamId.endsWith(SUB_STREAM_SUFFIX)) return { channelId: streamId.slice(0, -SUB_STREAM_SUFFIX.length), kind: "live", streamNumber: 1 };
-  return { channelId: streamId, kind: "live" };
+  if (at >= 0) return { ...splitDeviceChannel(streamId.slice(0, at)), kind: "playback" };
+  if (streamId.endsWith(SUB_STREAM_SUFFIX)) return { ...splitDeviceChannel(streamId.slice(0, -SUB_STREAM_SUFFIX.length)), kind: "live", streamNumber: 1 };
+  return { ...splitDeviceChannel(streamId), kind: "live" };
+}
+
+/** The live stream of one channel of one device (`_sub` for its sub stream). */
+export function liveStreamId(deviceId: string, channelId: string, streamNumber: number | undefined): string {
+  return `${deviceChannelStreamId(deviceId, channelId)}${streamNumber === undefined ? "" : SUB_STREAM_SUFFIX}`;
+}
+
+/**
+ * The registry's stream a URL names. `stream_type` 1 (or none) is the path's stream, 2 a live
+ * channel's sub stream; playbacks ignore it. A live stream is always the channel of one device,
+ * `<device>_<channel>`: the path's device part, else `?device=`, else the device the API
+ * authorized the pull for (`authorized`). Only with pull authentication off does a bare channel
+ * stay bare (signaling then picks the channel's device).
+ */
+export function viewedStream(pathId: string, query: URLSearchParams, authorized: string | undefined): { ok: true; streamId: string; deviceId?: string } | { ok: false; message: string } {
+  const type = query.get("stream_type");
+  if (type !== null && type !== "1" && type !== "2") return { ok: false, message: "stream_type must be 1 (main) or 2 (sub)" };
+  const parsed = parseStreamId(pathId);
+  const named = query.get("device") || undefined;
+  const deviceId = parsed.deviceId ?? named ?? authorized;
+  if ((named !== undefined && named !== deviceId) || (authorized !== undefined && authorized !== deviceId)) {
+    return { ok: false, message: `device ${named ?? authorized} is not the device the stream id names (${deviceId})` };
+  }
+  const device = deviceId !== undefined ? { deviceId } : {};
+  if (parsed.kind === "playback") return { ok: true, streamId: pathId, ...device };
+  const streamNumber = type === "2" ? 1 : parsed.streamNumber;
+  if (deviceId === undefined) return { ok: true, streamId: `${parsed.channelId}${streamNumber === undefined ? "" : SUB_STREAM_SUFFIX}` };
+  return { ok: true, streamId: liveStreamId(deviceId, parsed.channelId, streamNumber), deviceId };
 }
 
 /** The live streams of this relay: opening (lease + ingest), answers, on-demand INVITEs, ending. */
@@ -112,10 +144,19 @@ export class StreamRegistry {
   async forViewer(request: ViewerRequest): Promise<StreamSession> {
     const running = this.sessions.get(request.streamId) ?? (await this.opening.get(request.streamId));
     if (running !== undefined) return running;
-    const { channelId, kind } = parseStreamId(request.streamId);
+    const parsed = parseStreamId(request.streamId);
+    const { channelId, kind } = parsed;
+    const deviceId = request.deviceId ?? parsed.deviceId;
     const playback = kind === "playback" ? request.playback : undefined;
-    const session = await this.openSession({ streamId: request.streamId, channelId, kind, transport: request.transport, ...(playback !== undefined ? { playback } : {}) });
-    void this.invite(session, request);
+    const session = await this.openSession({
+      streamId: request.streamId,
+      channelId,
+      kind,
+      transport: request.transport,
+      ...(deviceId !== undefined ? { deviceId } : {}),
+      ...(playback !== undefined ? { playback } : {}),
+    });
+    void this.invite(session, deviceId !== undefined ? { ...request, deviceId } : request);
     return session;
   }
 
@@ -158,8 +199,9 @@ export class StreamRegistry {
     for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
       const lease = await this.deps.leases.acquire(request.kind, avoid);
       if (lease === undefined) throw new PlayError("no ports", "every RTP port or SSRC is in use or resting");
-      const { streamId, channelId, kind, transport } = request;
-      const timeline = this.deps.timelines.begin({ streamId, channelId, kind, transport, ssrc: lease.ssrc });
+      const { streamId, channelId, kind, transport, deviceId } = request;
+      const playsKey = deviceId !== undefined ? deviceChannelStreamId(deviceId, channelId) : channelId;
+      const timeline = this.deps.timelines.begin({ streamId, channelId: playsKey, kind, transport, ssrc: lease.ssrc });
       try {
         const session = await StreamSession.open({
           ...request,

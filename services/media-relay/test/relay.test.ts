@@ -161,8 +161,9 @@ describe("HLS", () => {
 });
 
 describe("on-demand play", () => {
-  it("asks signaling to INVITE, plays, and sends BYE when the last viewer left", async () => {
-    const streamId = channel();
+  it("asks signaling to INVITE, plays, and sends BYE when the last viewer left; the stream is the device's channel (<device>_<channel>)", async () => {
+    const channelId = channel();
+    const streamId = `34020000001320000001_${channelId}`;
     const byes: string[] = [];
     const subs = [
       t.bus.reply(sipInvite, scope(), (req) => {
@@ -176,7 +177,7 @@ describe("on-demand play", () => {
       }),
     ];
     cleanups.push(() => subs.forEach((s) => s.unsubscribe()));
-    const flv = await httpGet(flvUrl(streamId, "?device=34020000001320000001"), 200_000, 3000);
+    const flv = await httpGet(flvUrl(channelId, "?device=34020000001320000001"), 200_000, 3000);
     expect(ffprobe(flv.body, "ondemand.flv")[0]).toMatchObject({ codec_name: "h264", width: 320 });
     await expect.poll(() => byes, { timeout: 5000, interval: 100 }).toEqual([`call-${streamId}`]);
     const plays = await httpGet(`http://127.0.0.1:${t.relay.httpPort}/api/plays/${streamId}`, 100_000, 1000);

@@ -32,6 +32,7 @@ afterAll(async () => {
 });
 
 const CHANNEL = "34020000001310000077";
+const STREAM = `34020000001320000077_${CHANNEL}`;
 const flvUrl = (query: string) => `http://127.0.0.1:${t.relay.httpPort}/live/${CHANNEL}.live.flv?device=34020000001320000077${query}`;
 
 describe("sub stream (stream_type=2)", () => {
@@ -42,16 +43,16 @@ describe("sub stream (stream_type=2)", () => {
       expect(flvTags(flv.body)[1]).toMatchObject({ type: 9, firstByte: 0x17, second: 0 });
     }
     expect(invites).toHaveLength(2);
-    const mainInvite = invites.find((i) => i.streamId === CHANNEL);
-    const subInvite = invites.find((i) => i.streamId === `${CHANNEL}_sub`);
+    const mainInvite = invites.find((i) => i.streamId === STREAM);
+    const subInvite = invites.find((i) => i.streamId === `${STREAM}_sub`);
     expect(mainInvite?.channelId).toBe(CHANNEL);
     expect(mainInvite?.streamNumber).toBeUndefined();
     expect(subInvite).toMatchObject({ channelId: CHANNEL, streamNumber: 1 });
     expect(subInvite?.mediaPort).not.toBe(mainInvite?.mediaPort);
     expect(subInvite?.ssrc).not.toBe(mainInvite?.ssrc);
 
-    const mainSession = t.relay.registry.get(CHANNEL);
-    const subSession = t.relay.registry.get(`${CHANNEL}_sub`);
+    const mainSession = t.relay.registry.get(STREAM);
+    const subSession = t.relay.registry.get(`${STREAM}_sub`);
     expect(mainSession).toBeDefined();
     expect(subSession).toBeDefined();
     expect(subSession).not.toBe(mainSession);
@@ -62,9 +63,9 @@ describe("sub stream (stream_type=2)", () => {
     expect(again.status).toBe(200);
     expect(invites).toHaveLength(2);
 
-    const plays = await httpGet(`http://127.0.0.1:${t.relay.httpPort}/api/plays/${CHANNEL}`, 100_000, 1000);
+    const plays = await httpGet(`http://127.0.0.1:${t.relay.httpPort}/api/plays/${STREAM}`, 100_000, 1000);
     const streamIds = (JSON.parse(plays.body.toString()) as { plays: Array<{ streamId: string }> }).plays.map((p) => p.streamId);
-    expect(streamIds.sort()).toEqual([CHANNEL, `${CHANNEL}_sub`]);
+    expect(streamIds.sort()).toEqual([STREAM, `${STREAM}_sub`]);
   });
 
   it("serves the sub stream's HLS playlist with segment names that carry stream_type=2 back to it", async () => {

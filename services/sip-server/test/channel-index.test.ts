@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChannelIndex } from "../src/channel-index.js";
+import { ChannelIndex, deviceOfChannel } from "../src/channel-index.js";
 import { RegistrationStore, type Registration } from "../src/registration-store.js";
 
 let redis: Redis;
@@ -43,6 +43,21 @@ describe("ChannelIndex", () => {
     await channels.forgetDevice(NVR);
     expect(await Promise.all([1, 2, 3].map((n) => channels.owner(channel(n))))).toEqual([null, null, OTHER]);
     expect(await redis.keys(`ivc:sip:${namespace}:*${NVR}*`)).toEqual([`ivc:sip:${namespace}:reg:${NVR}`]);
+  });
+
+  it("refuses to pick a device for a channel code two registered devices report (factory default), and names each device's own", async () => {
+    const factory = "34020000001310000001";
+    const [a, b] = ["34020000001320000101", "34020000001320000202"];
+    await Promise.all([store.save(registration(a)), store.save(registration(b))]);
+    await channels.record(a, [factory]);
+    expect(await deviceOfChannel(channels, undefined, factory)).toBe(a);
+    await channels.record(b, [factory]);
+    await expect(deviceOfChannel(channels, undefined, factory)).rejects.toMatchObject({ code: "ambiguous_channel" });
+    expect(await deviceOfChannel(channels, a, factory)).toBe(a);
+    await channels.forgetDevice(b);
+    expect(await deviceOfChannel(channels, undefined, factory)).toBe(a);
+    await channels.forget(a, factory);
+    expect(await channels.reporters(factory)).toEqual([]);
   });
 
   it("records nothing for a device that is not registered (a catalog published after it went offline)", async () => {

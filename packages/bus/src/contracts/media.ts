@@ -9,7 +9,7 @@ const ssrcDigits = z.string().regex(/^\d{10}$/, "a 10-digit SSRC");
 export const mediaTransports = ["udp", "tcp-passive", "tcp-active"] as const;
 export const mediaKinds = ["live", "playback"] as const;
 
-/** A stream id is `<channelId>` (live) or `<channelId>@<session>` (playback); it goes into URLs. */
+/** A stream id is `<deviceId>_<channelId>` (live; `_sub` for the sub stream) or `<channelId>@<session>` (playback); it goes into URLs. */
 const streamId = z.string().regex(/^[A-Za-z0-9_-]{1,64}(@[A-Za-z0-9_-]{1,64})?$/, "letters, digits, _ and -, optionally @session");
 
 /**
@@ -89,6 +89,7 @@ export type PlayRecord = z.infer<typeof playRecord>;
 export const mediaTimeline = defineRequest(
   "media.timeline",
   (p: { clusterId: string }) => subjectOf(p.clusterId, "media", "timeline"),
+  /** `channelId`: `<device>_<channel>` for streams whose device is known (viewer URLs), else the channel id given at media.open. */
   z.object({ channelId: z.string().min(1) }),
   z.object({ plays: z.array(playRecord) }),
 );

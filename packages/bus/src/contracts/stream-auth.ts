@@ -12,8 +12,13 @@ export const streamDirections = ["push", "pull"] as const;
  *
  * - push: `streamId` is the RTMP device's 20-digit code; `exists` = such a device exists,
  *   `enabled` = it is not disabled, `accessProtocol` = 1 (RTMP) for devices that may push.
- * - pull: `streamId` is a channel id (or `<channelId>@<session>` for playback); `exists`/`enabled`
- *   describe the channel's device when known. Pulls of any live stream are allowed when `exists`.
+ * - pull: `streamId` is the signed path's stream: `<device code>_<channel code>` (live, `_sub` for
+ *   the sub stream), `<channel code>@<session>` (playback), a bare channel code, or an RTMP device's
+ *   code; `deviceId` is the URL's `?device=` when it has one. `exists`/`enabled` describe that exact
+ *   channel of that exact device; a bare channel code several devices report is answered as
+ *   `ambiguous` (not enabled). A pull is allowed only when `exists` and `enabled`.
+ * - `signWindowSeconds`: the account's PullExpired (PushExpired) window; a `sign` whose expiry
+ *   lies further ahead than that is refused.
  * - `secretRequired` = PushState / PullState is 1; `secret` = PushSecret / PullSecret (present
  *   when `secretRequired`).
  * - push of a gateway channel (its code `<box device id>-<n>`): `accessProtocol` 3, `gwId` = the
@@ -28,6 +33,7 @@ export const streamAuthorize = defineRequest(
     direction: z.enum(streamDirections),
     app: z.string().min(1),
     streamId: z.string().min(1).max(129),
+    deviceId: z.string().min(1).max(64).optional(),
   }),
   z.object({
     exists: z.boolean(),
@@ -39,6 +45,9 @@ export const streamAuthorize = defineRequest(
     secret: z.string().optional(),
     /** Push of a gateway channel: the GwId of the box that owns the channel. */
     gwId: z.string().optional(),
+    signWindowSeconds: z.number().int().positive().optional(),
+    /** Pull of a bare channel code that several devices report: the URL must name the device. */
+    ambiguous: z.boolean().optional(),
   }),
 );
 

@@ -1,5 +1,6 @@
 import type { StreamAuthorizeReply } from "@ivc/bus";
-import { asc, eq } from "drizzle-orm";
+import { splitDeviceChannel } from "@ivc/media";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { channels, devices } from "../db/schema.js";
 import { AccessProtocol } from "../store/device-enums.js";
@@ -14,6 +15,7 @@ export interface StreamAuthorizeRequest {
   readonly direction: "push" | "pull";
   readonly app: string;
   readonly streamId: string;
+  readonly deviceId?: string | undefined;
 }
 
 const UNKNOWN: StreamAuthorizeReply = { exists: false, enabled: false, secretRequired: false };
@@ -25,7 +27,7 @@ function answer(device: Pick<LinkedDevice, "code" | "disabled" | "accessProtocol
     deviceId: device.code,
     accessProtocol: device.accessProtocol,
     secretRequired: signing !== undefined,
-    ...(signing ? { secret: signing.secret } : {}),
+    ...(signing ? { secret: signing.secret, signWindowSeconds: signing.validSeconds } : {}),
   };
 }
 
@@ -62,29 +64,45 @@ async function authorizePush(db: Db, app: string, streamId: string): Promise<Str
   return answer(device, !device.disabled, (await findStreamSigning(db, device.appId)).push);
 }
 
+/** The channel part of a pull's stream id: playback `<channel>@<session>` and sub stream `_sub` stripped. */
+function pulledChannel(streamId: string, named: string | undefined): { deviceCode?: string; channelCode: string } | undefined {
+  const base = streamId.split("@")[0] ?? "";
+  const live = streamId.includes("@") ? base : base.replace(/_sub$/, "");
+  const { deviceId, channelId } = splitDeviceChannel(live);
+  if (deviceId !== undefined && named !== undefined && deviceId !== named) return undefined;
+  const deviceCode = deviceId ?? named;
+  return deviceCode !== undefined ? { deviceCode, channelCode: channelId } : { channelCode: channelId };
+}
+
 /**
- * Pull: an RTMP device's code, or a GB channel's 20-digit code (`<code>@<session>` for playback).
- * Channel codes are unique per device only: when equal codes belong to devices of different
- * accounts, no account's secret may guard the others' stream, so the stream is answered as
- * disabled (see docs/api-decisions.md).
+ * Pull: an RTMP device's code, or a GB or gateway channel, answered for the exact channel of the
+ * exact device when the stream id (`<device>_<channel>`) or `?device=` names the device, so the
+ * device's account decides. A bare channel code is answered only when one device reports it;
+ * when several do, the URL is ambiguous and refused (docs/api-decisions.md "Stream ids"). A code
+ * no catalog reported — the device's own code included — is unknown.
  */
-async function authorizePull(db: Db, streamId: string): Promise<StreamAuthorizeReply> {
-  const code = streamId.split("@")[0] ?? "";
-  const device = await findDeviceByCode(db, code);
-  if (device?.accessProtocol === AccessProtocol.Rtmp) return answer(device, !device.disabled, (await findStreamSigning(db, device.appId)).pull);
+async function authorizePull(db: Db, streamId: string, named: string | undefined): Promise<StreamAuthorizeReply> {
+  const pulled = pulledChannel(streamId, named);
+  if (!pulled) return UNKNOWN;
+  const { deviceCode, channelCode } = pulled;
+  if (deviceCode === undefined || deviceCode === channelCode) {
+    const device = await findDeviceByCode(db, channelCode);
+    if (device?.accessProtocol === AccessProtocol.Rtmp) return answer(device, !device.disabled, (await findStreamSigning(db, device.appId)).pull);
+  }
+  const where = deviceCode === undefined ? eq(channels.code, channelCode) : and(eq(channels.code, channelCode), eq(devices.code, deviceCode));
   const owners = await db
     .select({ appId: devices.appId, code: devices.code, disabled: devices.disabled, accessProtocol: devices.accessProtocol })
     .from(channels)
     .innerJoin(devices, eq(devices.id, channels.deviceId))
-    .where(eq(channels.code, code))
-    .orderBy(asc(devices.disabled), asc(devices.code));
+    .where(where)
+    .limit(2);
   const first = owners[0];
   if (!first) return UNKNOWN;
-  if (owners.some((o) => o.appId !== first.appId)) return { exists: true, enabled: false, secretRequired: false };
+  if (owners.length > 1) return { exists: true, enabled: false, secretRequired: false, ambiguous: true };
   return answer(first, !first.disabled, (await findStreamSigning(db, first.appId)).pull);
 }
 
 /** The answer to packages/bus `api.stream.authorize` (media-relay asks before a push or a pull). */
 export function authorizeStream(db: Db, request: StreamAuthorizeRequest): Promise<StreamAuthorizeReply> {
-  return request.direction === "push" ? authorizePush(db, request.app, request.streamId) : authorizePull(db, request.streamId);
+  return request.direction === "push" ? authorizePush(db, request.app, request.streamId) : authorizePull(db, request.streamId, request.deviceId);
 }

@@ -16,7 +16,7 @@ export const DAILY_USAGE = `  device list                                      d
                                                    add an RTMP device; prints its push URL
   device live DEVICE_ID                            live URLs of an RTMP device
   channel live CHANNEL_ID [--stream-type 1|2]      live URLs of a GB or gateway channel (1 main, 2 sub stream)
-  channel plays CHANNEL_CODE                       the channel's last plays and their stages, from the media relay`;
+  channel plays DEVICE_CODE CHANNEL_CODE           the channel's last plays and their stages, from the media relay (on its machine)`;
 
 /** Groups handled here; everything under them talks HTTP only. */
 export const DAILY_GROUPS: readonly string[] = ["device", "channel"];
@@ -160,9 +160,16 @@ function playLines(play: PlayRecord): string[] {
   return [head, ...play.stages.map((s) => `  +${String(s.at - first).padStart(6)} ms  ${s.stage}${s.detail !== undefined ? `  ${s.detail}` : ""}`)];
 }
 
-/** The relay's diagnostics timeline (`GET /api/plays/<channel>`); not part of the public API, so read as it is. */
-async function plays(mediaUrl: string, code: string | undefined): Promise<string[]> {
-  if (!code || !CHANNEL_CODE.test(code)) throw new UsageError("channel plays needs the channel's code (CODE column of `ivc device list`)");
+/**
+ * The relay's diagnostics timeline (`GET /api/plays/<device code>_<channel code>`, the relay's stream
+ * id); not part of the public API, so read as it is. The relay answers it on loopback only unless
+ * MEDIA_OPS_PUBLIC is set.
+ */
+async function plays(mediaUrl: string, deviceCode: string | undefined, channelCode: string | undefined): Promise<string[]> {
+  if (!deviceCode || !channelCode || !CHANNEL_CODE.test(deviceCode) || !CHANNEL_CODE.test(channelCode)) {
+    throw new UsageError("channel plays needs the device's code and the channel's code (CODE columns of `ivc device list`)");
+  }
+  const code = `${deviceCode}_${channelCode}`;
   const url = new URL(`/api/plays/${code}`, mediaUrl);
   const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch((err: unknown) => {
     throw new ApiUnreachable(`cannot reach the media relay at ${mediaUrl} (${String((err as { cause?: unknown }).cause ?? err)}): start the gateway, or set MEDIA_URL / MEDIA_HTTP_PORT`);
@@ -178,7 +185,7 @@ async function plays(mediaUrl: string, code: string | undefined): Promise<string
 
 /** `ivc device …` / `ivc channel …`. */
 export async function runDailyCommand(target: ApiTarget, mediaUrl: string, args: ParsedArgs): Promise<HttpCommandResult> {
-  const [first] = args.positional;
+  const [first, second] = args.positional;
   switch (`${args.group} ${args.action}`) {
     case "device list":
       return printed(await listDevices(target));
@@ -196,7 +203,7 @@ export async function runDailyCommand(target: ApiTarget, mediaUrl: string, args:
       return printed(await liveUrls(target, { ChannelId: first, ...(streamType ? { StreamType: Number(streamType) } : {}) }));
     }
     case "channel plays":
-      return printed(await plays(mediaUrl, first));
+      return printed(await plays(mediaUrl, first, second));
     default:
       throw new UsageError(`unknown command ${args.group} ${args.action}\n${DAILY_USAGE}`);
   }

@@ -1,3 +1,4 @@
+import { deviceChannelStreamId } from "@ivc/media";
 import type { Db } from "../db/database.js";
 import type { devices } from "../db/schema.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -37,7 +38,8 @@ interface PlayTarget {
 }
 
 /**
- * GB devices play a channel (`ChannelId` required, stream id = the channel's 20-digit code);
+ * GB devices play a channel (`ChannelId` required, stream id = `<device code>_<channel code>`: a
+ * channel code alone may name several cameras, docs/api-decisions.md "Stream ids");
  * gateway devices too (stream id = the channel code `<box device id>-<n>`, the relay asks the box
  * named by `gw` to push it); RTMP devices play what they push (`DeviceId` required, stream id =
  * the device code).
@@ -58,7 +60,7 @@ async function findPlayTarget(db: Db, appId: string, deviceId: string | undefine
       return succeed({ device, node, streamId: channel.code, source: { gwId: gateway.gwId }, channelOnline, gatewayOnline });
     }
     const source = { deviceCode: device.code, transport: mediaTransport(device.transportProtocol) };
-    return succeed({ device, node, streamId: channel.code, source, channelOnline });
+    return succeed({ device, node, streamId: deviceChannelStreamId(device.code, channel.code), source, channelOnline });
   }
   if (!byDevice) return refuse(ErrorCodes.InvalidParameter, "ChannelId (GB devices) or DeviceId (RTMP devices) is required");
   const { device, node } = byDevice;

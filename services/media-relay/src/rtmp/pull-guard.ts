@@ -2,28 +2,31 @@ import type { IncomingMessage } from "node:http";
 import { LIVE_APP } from "./rtmp-server.js";
 import type { StreamAuthorizer } from "./stream-authorizer.js";
 
-/** The viewer paths whose stream is checked: HTTP-FLV / WS-FLV and the HLS playlist. */
+/** The viewer paths whose stream is checked: HTTP-FLV / WS-FLV, the HLS playlist and its segments. */
 const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
-const HLS_PLAYLIST = /^\/hls\/([A-Za-z0-9_@-]{1,129})\/index\.m3u8$/;
+const HLS = /^\/hls\/([A-Za-z0-9_@-]{1,129})\/(?:index\.m3u8|seg\d{1,9}\.ts)$/;
 
 export type PullRejection = { status: 403 | 503; body: { error: string; reason: string; streamId: string } };
+
+/** What a viewer request may go on with: the device the API answered for, when it named one. */
+export type PullVerdict = { ok: true; deviceId?: string } | { ok: false; rejection: PullRejection };
 
 /**
  * Pull authentication for the HTTP viewer routes, with the same policy and signature as RTMP
  * play: `sign` is verified against `/live/<streamId>`, so one signed URL's query works for every
- * protocol. HLS segments are not checked: players fetch them by the playlist's relative names,
- * without the playlist's query, and they exist only while a checked playlist is being served.
+ * protocol. HLS segments are checked like their playlist: the relay writes the playlist's query
+ * (with its `sign`) into the segment names it serves.
  */
 export class PullGuard {
   constructor(private readonly authorizer: StreamAuthorizer) {}
 
-  /** undefined when the request may go on (or is not a viewer path). */
-  async check(req: IncomingMessage): Promise<PullRejection | undefined> {
+  async check(req: IncomingMessage): Promise<PullVerdict> {
     const url = new URL(req.url ?? "/", "http://relay");
-    const streamId = (LIVE.exec(url.pathname) ?? HLS_PLAYLIST.exec(url.pathname))?.[1];
-    if (streamId === undefined) return undefined;
-    const decision = await this.authorizer.check("pull", LIVE_APP, streamId, url.searchParams);
-    if (decision.ok) return undefined;
-    return { status: decision.status, body: { error: "pull not authorized", reason: decision.reason, streamId } };
+    const streamId = (LIVE.exec(url.pathname) ?? HLS.exec(url.pathname))?.[1];
+    if (streamId === undefined) return { ok: true };
+    const named = url.searchParams.get("device") || undefined;
+    const decision = await this.authorizer.check("pull", LIVE_APP, streamId, url.searchParams, named);
+    if (decision.ok) return decision.deviceId !== undefined ? { ok: true, deviceId: decision.deviceId } : { ok: true };
+    return { ok: false, rejection: { status: decision.status, body: { error: "pull not authorized", reason: decision.reason, streamId } } };
   }
 }

@@ -1,9 +1,10 @@
 import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { FlvViewer } from "../flv-fanout.js";
+import { playlistWithQuery } from "../hls-output.js";
 import { httpFlvViewer, wsFlvViewer } from "../viewers.js";
 import { PlayError } from "../play-error.js";
 import { wsAcceptKey } from "../ws-frame.js";
@@ -89,7 +90,7 @@ export class PushedRoutes {
     }
     const hlsSource = hls && this.sourceOf(hls[1]!, url.searchParams);
     if (hlsSource) {
-      void this.servePlaylist(hlsSource, req, res).catch(() => res.destroy());
+      void this.servePlaylist(hlsSource, url.search, req, res).catch(() => res.destroy());
       return true;
     }
     return false;
@@ -138,7 +139,7 @@ export class PushedRoutes {
     createReadStream(path).on("error", () => res.destroy()).pipe(res);
   }
 
-  private async servePlaylist(source: PushedSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async servePlaylist(source: PushedSource, search: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const deadline = Date.now() + this.playTimeoutMs;
     const ready = source.ready();
     const release = source.hold();
@@ -158,8 +159,9 @@ export class PushedRoutes {
       await new Promise((resolve) => setTimeout(resolve, HLS_POLL_MS));
     }
     if (playlist === undefined || !(await exists(playlist))) return sendJson(res, 504, { error: "no HLS segment within the play timeout", streamId: stream.streamId });
+    const text = await readFile(playlist, "utf8");
     res.writeHead(200, { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store", "access-control-allow-origin": "*" });
-    createReadStream(playlist).on("error", () => res.destroy()).pipe(res);
+    res.end(playlistWithQuery(text, search));
   }
 }
 

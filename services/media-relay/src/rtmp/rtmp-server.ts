@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { rtmpPushEnded, rtmpPushStarted, type Bus } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
 import type { RelayMetrics } from "../metrics.js";
-import type { StreamRegistry } from "../stream-registry.js";
+import { viewedStream, type StreamRegistry } from "../stream-registry.js";
 import type { GatewayPulls } from "./gateway-pulls.js";
 import { PushedStream, type PushedStreamSettings } from "./pushed-stream.js";
 import type { PushedStreams } from "./pushed-streams.js";
@@ -138,8 +138,10 @@ export class RtmpServer {
   private async play(connection: RtmpConnection, name: StreamName): Promise<PlayOutcome> {
     const { pushed, registry, authorizer, gateways, playTimeoutMs } = this.deps;
     if (name.app !== LIVE_APP) return { ...this.refuse("pull", name, connection, `unknown app ${name.app}`), code: "NetStream.Play.StreamNotFound" };
-    const decision = await authorizer.check("pull", name.app, name.streamId, name.query);
+    const decision = await authorizer.check("pull", name.app, name.streamId, name.query, name.query.get("device") || undefined);
     if (!decision.ok) return { ...this.refuse("pull", name, connection, decision.reason), code: "NetStream.Play.Failed" };
+    const viewed = viewedStream(name.streamId, name.query, decision.deviceId);
+    if (!viewed.ok) return { ...this.refuse("pull", name, connection, viewed.message), code: "NetStream.Play.Failed" };
     this.moveRole(connection, "player");
     const stream = pushed.get(name.streamId);
     const gwId = name.query.get("gw");
@@ -155,7 +157,7 @@ export class RtmpServer {
         await stream.whenReady(playTimeoutMs);
         return { ok: true, attach: (viewer) => stream.addViewer(viewer) };
       }
-      const session = await registry.forViewer({ streamId: name.streamId, transport: "udp" });
+      const session = await registry.forViewer({ streamId: viewed.streamId, transport: "udp", ...(viewed.deviceId !== undefined ? { deviceId: viewed.deviceId } : {}) });
       const release = session.holdForViewer();
       connection.onClose(release);
       try {

@@ -22,6 +22,19 @@ export interface StreamAuthorizerOptions {
 
 const MAX_CACHED = 10_000;
 
+/** Clock difference between the API that signs and this relay that verifies, allowed on top of the window. */
+const SIGN_CLOCK_TOLERANCE_SECONDS = 60;
+
+type SigningPolicy = Pick<AuthorizeReply, "secretRequired" | "secret" | "signWindowSeconds">;
+
+function signingPolicy(reply: AuthorizeReply): SigningPolicy {
+  return {
+    secretRequired: reply.secretRequired,
+    ...(reply.secret !== undefined ? { secret: reply.secret } : {}),
+    ...(reply.signWindowSeconds !== undefined ? { signWindowSeconds: reply.signWindowSeconds } : {}),
+  };
+}
+
 /** Spec 02 §4 AccessProtocol values that may publish: 1 RTMP device, 3 a gateway box's channel. */
 const ACCESS_RTMP = 1;
 const ACCESS_GATEWAY = 3;
@@ -43,7 +56,7 @@ export type GatewayGrant =
  */
 export class StreamAuthorizer {
   private readonly cache = new Map<string, { reply: AuthorizeReply; at: number }>();
-  private lastPullPolicy: { secretRequired: boolean; secret?: string } | undefined;
+  private lastPullPolicy: SigningPolicy | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -53,9 +66,10 @@ export class StreamAuthorizer {
     this.now = options.now ?? Date.now;
   }
 
-  async check(direction: StreamDirection, app: string, streamId: string, query: URLSearchParams): Promise<AuthDecision> {
+  /** `deviceId`: the device a pull's URL names (`?device=`), so the API answers for that device's channel. */
+  async check(direction: StreamDirection, app: string, streamId: string, query: URLSearchParams, deviceId?: string): Promise<AuthDecision> {
     if (direction === "pull" && this.options.pullAuth === "off") return { ok: true };
-    const looked = await this.lookup(direction, app, streamId);
+    const looked = await this.lookup(direction, app, streamId, direction === "pull" ? deviceId : undefined);
     if (direction === "push") {
       if (!looked.ok) return { ok: false, status: 503, reason: `API unreachable (${looked.detail})` };
       const { reply } = looked;
@@ -70,14 +84,23 @@ export class StreamAuthorizer {
       if (reply.accessProtocol !== undefined && reply.accessProtocol !== ACCESS_RTMP) return { ok: false, status: 403, reason: "not an RTMP device" };
       return this.verify(direction, app, streamId, query, reply, reply.deviceId);
     }
-    const policy = looked.ok ? looked.reply : this.lastPullPolicy;
-    if (policy === undefined) return { ok: false, status: 503, reason: `API unreachable (${looked.ok ? "" : looked.detail}) and no pull policy known` };
-    return this.verify(direction, app, streamId, query, policy, looked.ok ? looked.reply.deviceId : undefined);
+    if (!looked.ok) {
+      const policy = this.lastPullPolicy;
+      if (policy === undefined) return { ok: false, status: 503, reason: `API unreachable (${looked.detail}) and no pull policy known` };
+      return this.verify(direction, app, streamId, query, policy, deviceId);
+    }
+    const { reply } = looked;
+    if (reply.ambiguous === true) return { ok: false, status: 403, reason: "ambiguous stream: several devices report this channel code; name the device (/live/<device>_<channel>)" };
+    if (!reply.exists) return { ok: false, status: 403, reason: "unknown stream: no device reports this channel" };
+    if (!reply.enabled) return { ok: false, status: 403, reason: "device disabled" };
+    return this.verify(direction, app, streamId, query, reply, reply.deviceId);
   }
 
-  /** Drops cached answers about `streamId`: the API said its device changed. */
+  /** Drops cached answers about `streamId` (a device code): the API said its device changed. */
   forget(streamId: string): void {
-    for (const key of this.cache.keys()) if (key.endsWith(`\u0000${streamId}`)) this.cache.delete(key);
+    const ofDevice = (key: string): boolean =>
+      key.endsWith(`\u0000${streamId}`) || key.includes(`\u0000${streamId}\u0000`) || key.includes(`\u0000${streamId}_`);
+    for (const key of this.cache.keys()) if (ofDevice(key)) this.cache.delete(key);
   }
 
   /**
@@ -105,22 +128,28 @@ export class StreamAuthorizer {
     return { ok: true, gwId: reply.gwId, secret: reply.secret };
   }
 
-  private verify(direction: StreamDirection, app: string, streamId: string, query: URLSearchParams, policy: { secretRequired: boolean; secret?: string }, deviceId: string | undefined): AuthDecision {
+  private verify(direction: StreamDirection, app: string, streamId: string, query: URLSearchParams, policy: SigningPolicy, deviceId: string | undefined): AuthDecision {
     const allowed: AuthDecision = deviceId !== undefined ? { ok: true, deviceId } : { ok: true };
     if (!policy.secretRequired) return allowed;
-    const check = verifyStreamSignature(`/${app}/${streamId}`, query, policy.secret ?? "", Math.floor(this.now() / 1000));
-    return check.ok ? allowed : { ok: false, status: 403, reason: `${direction} signature ${check.reason}` };
+    const now = Math.floor(this.now() / 1000);
+    const check = verifyStreamSignature(`/${app}/${streamId}`, query, policy.secret ?? "", now);
+    if (!check.ok) return { ok: false, status: 403, reason: `${direction} signature ${check.reason}` };
+    // A URL signed further ahead than the account's window was not signed by the API (spec 01 §5.8).
+    if (policy.signWindowSeconds !== undefined && check.expiresAt > now + policy.signWindowSeconds + SIGN_CLOCK_TOLERANCE_SECONDS) {
+      return { ok: false, status: 403, reason: `${direction} signature expires beyond the account's ${policy.signWindowSeconds} s window` };
+    }
+    return allowed;
   }
 
-  private async lookup(direction: StreamDirection, app: string, streamId: string): Promise<{ ok: true; reply: AuthorizeReply } | { ok: false; detail: string }> {
-    const key = `${direction}\u0000${app}\u0000${streamId}`;
+  private async lookup(direction: StreamDirection, app: string, streamId: string, deviceId?: string): Promise<{ ok: true; reply: AuthorizeReply } | { ok: false; detail: string }> {
+    const key = `${direction}\u0000${app}\u0000${deviceId ?? ""}\u0000${streamId}`;
     const cached = this.cache.get(key);
     if (cached !== undefined && this.now() - cached.at < this.options.cacheMs) return { ok: true, reply: cached.reply };
     try {
-      const reply = await this.bus.request(streamAuthorize, { clusterId: this.options.clusterId }, { direction, app, streamId }, { timeoutMs: this.options.timeoutMs });
+      const reply = await this.bus.request(streamAuthorize, { clusterId: this.options.clusterId }, { direction, app, streamId, ...(deviceId !== undefined ? { deviceId } : {}) }, { timeoutMs: this.options.timeoutMs });
       if (this.cache.size >= MAX_CACHED) this.cache.clear();
       this.cache.set(key, { reply, at: this.now() });
-      if (direction === "pull") this.lastPullPolicy = { secretRequired: reply.secretRequired, ...(reply.secret !== undefined ? { secret: reply.secret } : {}) };
+      if (direction === "pull" && reply.exists) this.lastPullPolicy = signingPolicy(reply);
       return { ok: true, reply };
     } catch (err) {
       return { ok: false, detail: isBusError(err) ? err.kind : err instanceof Error ? err.message : String(err) };

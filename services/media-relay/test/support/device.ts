@@ -93,7 +93,11 @@ export function udpSender(host: string, port: number): { send: Send; close(): vo
 
 /** RFC 4571: 2-byte length before each RTP packet. */
 export function rfc4571(socket: Socket): Send {
+  // The relay may close the connection while the device still sends (stream ended): a camera's
+  // write then fails with EPIPE, which is no failure of the test.
+  socket.on("error", () => socket.destroy());
   return (packet) => {
+    if (!socket.writable) return;
     const length = Buffer.allocUnsafe(2);
     length.writeUInt16BE(packet.length);
     socket.write(Buffer.concat([length, packet]));
