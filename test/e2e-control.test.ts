@@ -4,22 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodePtzCmd, type MansrtspCommand } from "@ivc/gb28181";
 import { generateTestPattern, StreamingMediaResponder, VirtualDevice, type StreamInfo } from "@ivc/device-sim";
 import { probeVideo } from "./support/ffprobe.js";
-import { startGateway, type RunningGateway } from "./support/gateway.js";
+import { startGateway, type DescribedDevice, type RunningGateway } from "./support/gateway.js";
 import { waitFor } from "./support/wait.js";
 
 // Issue 6 end to end through the platform API: PTZ and presets reach the device with the right
 // bytes, the timeline comes from a multi-part RecordInfo answer, and a device-local recording
 // plays, pauses, seeks, changes speed and ends.
-
-interface DeviceData {
-  Id: string;
-  Code: string;
-  SipId: string;
-  SipDomain: string;
-  SipIp: string;
-  SipPort: number;
-  Password: string;
-}
 
 const now = Math.floor(Date.now() / 1000);
 const recordings = [
@@ -40,11 +30,11 @@ const controls: MansrtspCommand[] = [];
 
 async function addAndRegister(name: string, extra: Partial<ConstructorParameters<typeof VirtualDevice>[0]>): Promise<{ sim: VirtualDevice; channelId: string }> {
   const regions = await gw.call<Array<{ Value: string }>>("GET", "/ivc/cms/config/getuserregion");
-  const added = await gw.call<DeviceData>("POST", "/ivc/cms/device/add", {
+  const added = await gw.call<DescribedDevice>("POST", "/ivc/cms/device/add", {
     Name: name, AccessProtocol: 2, Type: 1, TransportProtocol: 1, Password: "12345678", OrganizationId: "0", ClusterId: regions.Data[0]!.Value,
   });
   expect(added.StatusCode, JSON.stringify(added)).toBe(200);
-  const d = (await gw.call<DeviceData>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`)).Data;
+  const d = (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`)).Data;
   const sim = new VirtualDevice({
     deviceId: d.Code, password: d.Password, serverHost: d.SipIp, serverPort: d.SipPort, serverId: d.SipId, domain: d.SipDomain,
     localHost: "127.0.0.1", keepaliveInterval: 5, ...extra,

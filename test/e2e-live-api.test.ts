@@ -5,23 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTestPattern, StreamingMediaResponder, VirtualDevice, type StreamInfo } from "@ivc/device-sim";
 import { signStreamPath } from "@ivc/media";
 import { ffprobe, probeVideo } from "./support/ffprobe.js";
-import { startGateway, type RunningGateway } from "./support/gateway.js";
+import { startGateway, type DescribedDevice, type RunningGateway } from "./support/gateway.js";
 import { waitFor } from "./support/wait.js";
 
 // Issue 5 end to end through the platform API, as a client uses it: device-sim registered →
 // control/stream → players on the returned URLs; RTMP devices; pull authentication.
-
-interface DeviceData {
-  Id: string;
-  Code: string;
-  SipId: string;
-  SipDomain: string;
-  SipIp: string;
-  SipPort: number;
-  Password: string;
-  Status: number;
-  PushStreamUrl: string;
-}
 
 const NO_VIEWER_SECONDS = 3;
 let gw: RunningGateway;
@@ -30,10 +18,10 @@ let video: string;
 const sims: VirtualDevice[] = [];
 const responders: StreamingMediaResponder[] = [];
 
-async function addDevice(name: string, fields: Record<string, unknown>): Promise<DeviceData> {
-  const added = await gw.call<DeviceData>("POST", "/ivc/cms/device/add", { Name: name, Type: 1, OrganizationId: "0", ClusterId: clusterId, ...fields });
+async function addDevice(name: string, fields: Record<string, unknown>): Promise<DescribedDevice> {
+  const added = await gw.call<DescribedDevice>("POST", "/ivc/cms/device/add", { Name: name, Type: 1, OrganizationId: "0", ClusterId: clusterId, ...fields });
   expect(added.StatusCode, JSON.stringify(added)).toBe(200);
-  return (await gw.call<DeviceData>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`)).Data;
+  return (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`)).Data;
 }
 
 /** A GB camera streaming the test picture, registered with what describe said; resolves its channel id. */
@@ -157,7 +145,7 @@ describe("disabling a device stops its live streams", () => {
     const push = spawn("ffmpeg", args, { stdio: "ignore" });
     const pushEnded = new Promise<number | null>((resolve) => push.once("exit", (code) => resolve(code)));
     try {
-      await expect.poll(async () => (await gw.call<DeviceData>("GET", `/ivc/cms/device/describe?Id=${d.Id}`)).Data.Status, { timeout: 15_000 }).toBe(1);
+      await expect.poll(async () => (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${d.Id}`)).Data.Status, { timeout: 15_000 }).toBe(1);
       expect((await setStatus(d.Id, 3)).StatusCode).toBe(200);
       expect(await pushEnded).not.toBe(0);
       const again = spawn("ffmpeg", args, { stdio: "ignore" });
@@ -174,7 +162,7 @@ describe("an RTMP device", () => {
     expect(d.PushStreamUrl).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/\d{20}/);
     const push = spawn("ffmpeg", ["-v", "error", "-re", "-stream_loop", "-1", "-f", "h264", "-r", "25", "-i", video, "-c", "copy", "-f", "flv", d.PushStreamUrl], { stdio: "ignore" });
     try {
-      await expect.poll(async () => (await gw.call<DeviceData>("GET", `/ivc/cms/device/describe?Id=${d.Id}`)).Data.Status, { timeout: 15_000 }).toBe(1);
+      await expect.poll(async () => (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${d.Id}`)).Data.Status, { timeout: 15_000 }).toBe(1);
       const urls = await playUrls({ DeviceId: d.Id });
       expect(await probeVideo(urls.Flv)).toMatchObject({ codec_name: "h264", width: "640", height: "480" });
     } finally {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StreamingMediaResponder, VirtualDevice, type StreamInfo } from "@ivc/device-sim";
 import { signStreamPath } from "@ivc/media";
 import { probeVideo } from "./support/ffprobe.js";
-import { startGateway, type ApiKey, type RunningGateway } from "./support/gateway.js";
+import { startGateway, type ApiKey, type DescribedDevice, type RunningGateway } from "./support/gateway.js";
 import { waitFor } from "./support/wait.js";
 
 // Issue 11 "Streams are named by channel code alone" and "Pull authentication gaps", issue 14's
@@ -17,16 +17,6 @@ import { waitFor } from "./support/wait.js";
 
 const FACTORY_CHANNEL = "34020000001310000001";
 const run = promisify(execFile);
-
-interface DeviceData {
-  Id: string;
-  Code: string;
-  SipId: string;
-  SipDomain: string;
-  SipIp: string;
-  SipPort: number;
-  Password: string;
-}
 
 interface Camera {
   code: string;
@@ -62,7 +52,7 @@ async function secondAccount(): Promise<ApiKey> {
 async function camera(name: string, video: string, key?: ApiKey): Promise<Camera> {
   const added = await gw.call<{ Id: string }>("POST", "/ivc/cms/device/add", { Name: name, Type: 1, OrganizationId: "0", ClusterId: clusterId, AccessProtocol: 2, TransportProtocol: 1, Password: "12345678" }, key);
   expect(added.StatusCode, JSON.stringify(added)).toBe(200);
-  const d = (await gw.call<DeviceData>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`, undefined, key)).Data;
+  const d = (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`, undefined, key)).Data;
   const responder = new StreamingMediaResponder({ video });
   const streams: StreamInfo[] = [];
   responder.on("streaming", (info) => streams.push(info));
