@@ -4,7 +4,7 @@ import { UTC_OFFSET } from "./utc-offset.js";
 /** Defaults of the flood protections, shared by the environment and callers that pass no value. */
 export const SIP_PROTECTION_DEFAULTS = {
   SIP_TCP_MAX_CONNECTIONS: 1024,
-  SIP_TCP_MAX_PER_ADDRESS: 64,
+  SIP_TCP_MAX_PER_ADDRESS: 256,
   SIP_TCP_MESSAGE_TIMEOUT: 5_000,
   SIP_REGISTER_RATE: 20,
   SIP_REGISTER_BURST: 200,

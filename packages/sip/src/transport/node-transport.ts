@@ -99,7 +99,7 @@ export async function createNodeSipTransport(options: NodeSipTransportOptions): 
   const host = options.host ?? "0.0.0.0";
   const logger = options.logger ?? silentLogger;
   const maxConnections = options.maxConnections ?? 1024;
-  const maxPerAddress = options.maxConnectionsPerAddress ?? 64;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 256;
   const messageTimeoutMs = options.messageTimeoutMs ?? 5_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
