@@ -9,9 +9,14 @@ export interface DigestNonceIssuerOptions {
   now?: () => number;
 }
 
+/**
+ * `boundTo` names who the nonce was issued to (e.g. "udp:192.0.2.7"); it is inside the MAC, so the
+ * nonce checks "invalid" for anyone else: a digest answer captured on the network and replayed from
+ * another address within the nonce's life proves nothing.
+ */
 export interface DigestNonceIssuer {
-  issue(): string;
-  check(nonce: string): DigestNonceStatus;
+  issue(boundTo?: string): string;
+  check(nonce: string, boundTo?: string): DigestNonceStatus;
 }
 
 const STAMP_HEX = 12;
@@ -29,16 +34,17 @@ const FUTURE_SKEW_MS = 60_000;
 export function createDigestNonceIssuer(options: DigestNonceIssuerOptions): DigestNonceIssuer {
   const ttlMs = options.ttlMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
-  const mac = (payload: string) => createHmac("sha256", options.secret).update(payload).digest("hex").slice(0, MAC_HEX);
+  const mac = (payload: string, boundTo: string) =>
+    createHmac("sha256", options.secret).update(payload).update("\0").update(boundTo).digest("hex").slice(0, MAC_HEX);
   return {
-    issue() {
+    issue(boundTo = "") {
       const payload = Math.floor(now()).toString(16).padStart(STAMP_HEX, "0") + randomBytes(RANDOM_HEX / 2).toString("hex");
-      return payload + mac(payload);
+      return payload + mac(payload, boundTo);
     },
-    check(nonce) {
+    check(nonce, boundTo = "") {
       if (!NONCE_FORMAT.test(nonce)) return "invalid";
       const payload = nonce.slice(0, STAMP_HEX + RANDOM_HEX);
-      if (!timingSafeEqual(Buffer.from(mac(payload)), Buffer.from(nonce.slice(STAMP_HEX + RANDOM_HEX)))) return "invalid";
+      if (!timingSafeEqual(Buffer.from(mac(payload, boundTo)), Buffer.from(nonce.slice(STAMP_HEX + RANDOM_HEX)))) return "invalid";
       const issuedAt = parseInt(nonce.slice(0, STAMP_HEX), 16);
       const age = now() - issuedAt;
       if (age < -FUTURE_SKEW_MS) return "invalid";

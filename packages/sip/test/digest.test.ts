@@ -137,6 +137,15 @@ describe("createDigestNonceIssuer", () => {
     expect(issuer.check(nonce)).toBe("stale");
   });
 
+  it("binds a nonce to whom it was issued: the same nonce checks invalid for anyone else", () => {
+    const issuer = createDigestNonceIssuer({ secret: "s3cret" });
+    const nonce = issuer.issue("udp:192.0.2.7");
+    expect(issuer.check(nonce, "udp:192.0.2.7")).toBe("valid");
+    expect(issuer.check(nonce, "udp:192.0.2.8")).toBe("invalid");
+    expect(issuer.check(nonce, "tcp:192.0.2.7")).toBe("invalid");
+    expect(issuer.check(nonce)).toBe("invalid");
+  });
+
   it("rejects forged, altered and foreign nonces", () => {
     const now = () => 1_700_000_000_000;
     const issuer = createDigestNonceIssuer({ secret: "s3cret", now });

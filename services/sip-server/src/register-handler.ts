@@ -15,7 +15,7 @@ import { isDeviceCode } from "./device-identity.js";
 import { formatGbDateHeader } from "./gb-date.js";
 import type { RegisterResult, SipServerMetrics } from "./metrics.js";
 import { contactUri, requestedExpires } from "./register-expires.js";
-import type { Registration, RegistrationStore } from "./registration-store.js";
+import type { Registration, RegistrationStore, RequestSource } from "./registration-store.js";
 import type { IncomingSipRequest } from "./sip-endpoint.js";
 
 export interface RegisterHandlerOptions {
@@ -107,21 +107,21 @@ export class RegisterHandler {
     const authorization = getHeader(request, "Authorization");
     const digest = authorization === undefined ? undefined : parseDigestCredentials(authorization);
     if (!digest) {
-      answer(401, "challenged", [["WWW-Authenticate", this.challenge(false)]]);
+      answer(401, "challenged", [["WWW-Authenticate", this.challenge(remote, false)]]);
       return;
     }
     const verdict = verifyDigest(digest, {
       method: "REGISTER",
       realm: this.options.realm,
       password: credentials.password,
-      checkNonce: (nonce) => this.options.nonces.check(nonce),
+      checkNonce: (nonce) => this.options.nonces.check(nonce, nonceHolder(remote)),
     });
     if (!verdict.ok) {
-      if (!this.answersLiveChallenge(digest)) {
+      if (!this.answersLiveChallenge(digest, remote)) {
         // Another platform's realm or nonce (a camera moved here), a nonce too old or from before a
         // secret change: nothing says the password is wrong. Challenge afresh, count nothing.
         logger.info({ peer: remote.address, realm: digest.realm, reason: verdict.reason }, "REGISTER credentials not for a live challenge of ours: challenged afresh");
-        answer(401, "rechallenged", [["WWW-Authenticate", this.challenge(verdict.reason === "stale-nonce")]]);
+        answer(401, "rechallenged", [["WWW-Authenticate", this.challenge(remote, verdict.reason === "stale-nonce")]]);
         return;
       }
       const blocked = this.options.backoff.recordFailure(remote.address);
@@ -169,16 +169,25 @@ export class RegisterHandler {
   }
 
   /** Only a wrong answer to a challenge of ours that is still live counts as a wrong password. */
-  private answersLiveChallenge(digest: DigestCredentials): boolean {
-    return digest.realm === this.options.realm && this.options.nonces.check(digest.nonce) === "valid";
+  private answersLiveChallenge(digest: DigestCredentials, remote: RequestSource): boolean {
+    return digest.realm === this.options.realm && this.options.nonces.check(digest.nonce, nonceHolder(remote)) === "valid";
   }
 
-  private challenge(stale: boolean): string {
-    return createDigestChallenge({ realm: this.options.realm, nonce: this.options.nonces.issue(), ...(stale ? { stale: true } : {}) });
+  private challenge(remote: RequestSource, stale: boolean): string {
+    return createDigestChallenge({ realm: this.options.realm, nonce: this.options.nonces.issue(nonceHolder(remote)), ...(stale ? { stale: true } : {}) });
   }
 
   private dateHeader(): Array<[string, string]> {
     const now = this.options.clock.now();
     return [["Date", formatGbDateHeader(now, this.options.utcOffsetMinutes())]];
   }
+}
+
+/**
+ * Whom a challenge is issued to: transport and address, not the port (some cameras answer a
+ * challenge over a new TCP connection). A digest answer replayed from another address then fails
+ * the nonce check and gets a fresh challenge, so it cannot move the device (issue 11).
+ */
+function nonceHolder(remote: RequestSource): string {
+  return `${remote.protocol}:${remote.address}`;
 }

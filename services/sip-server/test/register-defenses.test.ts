@@ -106,3 +106,30 @@ describe("credentials for another platform (issue 14)", () => {
     expect(await metricValue("ivc_sip_register_total", 'result="wrong-password"')).toBe(before + 1);
   });
 });
+
+describe("a digest REGISTER replayed from another address (issue 11)", () => {
+  it("gets a fresh challenge, counts no wrong password, and does not move the device", async () => {
+    const camera = await peer("127.0.0.8");
+    const eavesdropper = await peer("127.0.0.9");
+    const deviceId = deviceCode(h.domain, "132", 43);
+    h.addDevice(deviceId, "12345678");
+    const first = await camera.send(deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "c-43", cseq: 1, headers: [["Expires", "3600"]] }));
+    const authorization = buildDigestAuthorization({
+      challenge: getHeader(first!, "WWW-Authenticate") ?? "",
+      username: deviceId,
+      password: "12345678",
+      method: "REGISTER",
+      uri: `sip:${SERVER_ID}@${h.domain}`,
+    });
+    const headers: Array<[string, string]> = [["Expires", "3600"], ["Authorization", authorization ?? ""]];
+    expect((await camera.send(deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "c-43", cseq: 2, headers })))?.status).toBe(200);
+
+    // The same Authorization, seen on the LAN and sent again at once from elsewhere: the nonce is not its.
+    const wrongBefore = await metricValue("ivc_sip_register_total", 'result="wrong-password"');
+    const replayed = await eavesdropper.send(deviceRequest(eavesdropper, h.domain, deviceId, "REGISTER", { callId: "c-43", cseq: 3, headers }));
+    expect(replayed?.status).toBe(401);
+    expect(await metricValue("ivc_sip_register_total", 'result="wrong-password"')).toBe(wrongBefore);
+    const registration = await h.redis.hgetall(`ivc:sip:${h.clusterId}:reg:${deviceId}`);
+    expect(registration).toMatchObject({ address: "127.0.0.8", port: String(camera.port) });
+  });
+});
