@@ -11,8 +11,9 @@ import { waitFor } from "./probe.js";
  * of the gateway's, reachable only through a Unix socket (no TCP port, trust auth, socket folder
  * 0700), supervised like NATS and Redis. The cluster lives in IVC_VAR_DIR/postgres; as root it
  * belongs to Debian's postgres user (the server refuses root) and lives in that user's home,
- * /var/lib/postgresql/ivc-<hash of IVC_VAR_DIR>, since a clone under /root is out of its reach. Measured in bench/api: PostgreSQL costs a fraction of
- * the CPU per request that PGlite does inside the API's event loop (docs/architecture.md, "Database").
+ * /var/lib/postgresql/ivc-<hash of IVC_VAR_DIR>, since a clone under /root is out of its reach.
+ * Measured in bench/api: PostgreSQL costs a fraction of the CPU per request that PGlite does inside
+ * the API's event loop (docs/architecture.md, "Database").
  */
 
 /** The newest installed server's bin folder (Debian: /usr/lib/postgresql/<major>/bin), if any. */

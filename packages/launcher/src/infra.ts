@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { isLoopbackHost, natsAnswers, redisAnswers, waitFor } from "./probe.js";
+import { restartDelayMs } from "./restart-delay.js";
 
 export interface InfraProcess {
   name: "nats-server" | "redis-server" | "postgres";
@@ -77,8 +78,8 @@ export interface KeepRunningEvents {
 }
 
 /**
- * Restarts a server this launcher started whenever it dies unexpectedly (kill -9, OOM), with
- * back-off from 1 s to 30 s; the services' clients reconnect on their own. Nothing is restarted
+ * Restarts a server this launcher started whenever it dies unexpectedly (kill -9, OOM), with the
+ * launcher's restart delay; the services' clients reconnect on their own. Nothing is restarted
  * once stopInfra has been called.
  */
 export function keepRunning(proc: InfraProcess, events: KeepRunningEvents): void {
@@ -90,8 +91,7 @@ export function keepRunning(proc: InfraProcess, events: KeepRunningEvents): void
   };
   const restart = async (): Promise<void> => {
     while (!proc.stopping) {
-      const delay = failures === 0 ? 200 : Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
-      await new Promise((r) => setTimeout(r, delay));
+      await new Promise((r) => setTimeout(r, restartDelayMs(failures)));
       if (proc.stopping) return;
       try {
         proc.child = await proc.start();
@@ -101,7 +101,7 @@ export function keepRunning(proc: InfraProcess, events: KeepRunningEvents): void
         return;
       } catch (err) {
         failures += 1;
-        events.onRestartFailed(proc, err, Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)));
+        events.onRestartFailed(proc, err, restartDelayMs(failures));
       }
     }
   };

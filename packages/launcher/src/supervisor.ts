@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { isStartupProgress, type StartupSeenMessage } from "@ivc/runtime";
+import { restartDelayMs } from "./restart-delay.js";
 import type { ServiceEntry } from "./services.js";
 
 /** A service that ran this long before it died is restarted without the back-off of a crash loop. */
@@ -95,7 +96,7 @@ export class Supervisor {
       // Back-off grows only while a service keeps crashing: one that had run a while comes back at once.
       if (Date.now() - spawnedAt > STABLE_RUN_MS) service.restarts = 0;
       service.restarts += 1;
-      const delay = service.restarts === 1 ? 200 : Math.min(30_000, 1000 * 2 ** Math.min(service.restarts - 2, 5));
+      const delay = restartDelayMs(service.restarts - 1);
       this.logger.error({ serviceName: service.entry.name, code, signal, restartInMs: delay }, "service exited; restarting");
       setTimeout(() => {
         if (!this.stopping) this.spawn(service);

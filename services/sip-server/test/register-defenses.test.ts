@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildDigestAuthorization, getHeader, parseDigestChallenge, parseSipMessage, type SipRequest } from "@ivc/sip";
+import { buildDigestAuthorization, getHeader, parseDigestChallenge, parseSipMessage, type SipRequest, type SipResponse } from "@ivc/sip";
 import { freePort } from "../../../test/support/ports.js";
 import { deviceCode, SERVER_ID, startHarness, type Harness } from "./support/harness.js";
 import { deviceRequest, rawSipPeer, type RawSipPeer } from "./support/raw-sip.js";
@@ -44,6 +44,17 @@ function movedCameraRegister(camera: RawSipPeer, deviceId: string, realm: string
   return parsed.message;
 }
 
+/** The Authorization a device sends in answer to the 401 `challenged`, with `password`. */
+function answerChallenge(challenged: SipResponse | undefined, deviceId: string, password: string): string {
+  return buildDigestAuthorization({
+    challenge: getHeader(challenged!, "WWW-Authenticate") ?? "",
+    username: deviceId,
+    password,
+    method: "REGISTER",
+    uri: `sip:${SERVER_ID}@${h.domain}`,
+  }) ?? "";
+}
+
 beforeAll(async () => {
   h = await startHarness({ SIP_PORT: await freePort() });
 });
@@ -75,15 +86,9 @@ describe("credentials for another platform (issue 14)", () => {
     // The camera then answers our challenge from the same address and is let in.
     const first = await camera.send(deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "1466193591", cseq: 20, headers: [["Expires", "3600"]] }));
     expect(first?.status).toBe(401);
-    const authorization = buildDigestAuthorization({
-      challenge: getHeader(first!, "WWW-Authenticate") ?? "",
-      username: deviceId,
-      password: "12345678",
-      method: "REGISTER",
-      uri: `sip:${SERVER_ID}@${h.domain}`,
-    });
+    const authorization = answerChallenge(first, deviceId, "12345678");
     const second = await camera.send(
-      deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "1466193591", cseq: 21, headers: [["Expires", "3600"], ["Authorization", authorization ?? ""]] }),
+      deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "1466193591", cseq: 21, headers: [["Expires", "3600"], ["Authorization", authorization]] }),
     );
     expect(second?.status).toBe(200);
   });
@@ -93,15 +98,9 @@ describe("credentials for another platform (issue 14)", () => {
     const deviceId = deviceCode(h.domain, "132", 42);
     h.addDevice(deviceId, "right");
     const first = await camera.send(deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "c-42", cseq: 1, headers: [["Expires", "3600"]] }));
-    const authorization = buildDigestAuthorization({
-      challenge: getHeader(first!, "WWW-Authenticate") ?? "",
-      username: deviceId,
-      password: "wrong",
-      method: "REGISTER",
-      uri: `sip:${SERVER_ID}@${h.domain}`,
-    });
+    const authorization = answerChallenge(first, deviceId, "wrong");
     const before = await metricValue("ivc_sip_register_total", 'result="wrong-password"');
-    const second = await camera.send(deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "c-42", cseq: 2, headers: [["Expires", "3600"], ["Authorization", authorization ?? ""]] }));
+    const second = await camera.send(deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "c-42", cseq: 2, headers: [["Expires", "3600"], ["Authorization", authorization]] }));
     expect(second?.status).toBe(403);
     expect(await metricValue("ivc_sip_register_total", 'result="wrong-password"')).toBe(before + 1);
   });
@@ -114,14 +113,8 @@ describe("a digest REGISTER replayed from another address (issue 11)", () => {
     const deviceId = deviceCode(h.domain, "132", 43);
     h.addDevice(deviceId, "12345678");
     const first = await camera.send(deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "c-43", cseq: 1, headers: [["Expires", "3600"]] }));
-    const authorization = buildDigestAuthorization({
-      challenge: getHeader(first!, "WWW-Authenticate") ?? "",
-      username: deviceId,
-      password: "12345678",
-      method: "REGISTER",
-      uri: `sip:${SERVER_ID}@${h.domain}`,
-    });
-    const headers: Array<[string, string]> = [["Expires", "3600"], ["Authorization", authorization ?? ""]];
+    const authorization = answerChallenge(first, deviceId, "12345678");
+    const headers: Array<[string, string]> = [["Expires", "3600"], ["Authorization", authorization]];
     expect((await camera.send(deviceRequest(camera, h.domain, deviceId, "REGISTER", { callId: "c-43", cseq: 2, headers })))?.status).toBe(200);
 
     // The same Authorization, seen on the LAN and sent again at once from elsewhere: the nonce is not its.

@@ -2,15 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { signingParts } from "../signing/sign.js";
 import type { SigningParts } from "../signing/sign.js";
+import type { Envelope } from "../http/envelope.js";
 
-/** The public API's answer (spec 01 §3). */
-export interface Envelope<T = unknown> {
-  RequestId: string;
-  Code: number;
-  StatusCode: number;
-  Message: string;
-  Data: T;
-}
+export type { Envelope };
 
 export interface ApiKey {
   readonly secretId: string;

@@ -1,12 +1,12 @@
 import type { Failure } from "../errors/outcome.js";
 
-/** The common response body (spec 01 §4.1, §5 shared conventions). */
-export interface Envelope {
+/** The common response body (spec 01 §4.1, §5 shared conventions); `T` is what a client reads in `Data`. */
+export interface Envelope<T = unknown> {
   RequestId: string;
   Code: number;
   StatusCode: number;
   Message: string;
-  Data: unknown;
+  Data: T;
 }
 
 /** Spec: `Code` is "0 成功，500 操作失败"; the one printed error example with Code 0 is treated as a doc slip. */

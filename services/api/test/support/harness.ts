@@ -8,6 +8,7 @@ import { createSecretBox } from "../../src/accounts/secret-box.js";
 import type { ControlResult, DeviceControl } from "../../src/bus/device-control.js";
 import type { Database } from "../../src/db/database.js";
 import { buildApp } from "../../src/http/app.js";
+import type { Envelope } from "../../src/http/envelope.js";
 import { createAuthenticator } from "../../src/http/authenticate.js";
 import { allRoutes } from "../../src/routes/index.js";
 import { signingKey } from "../../src/signing/canonical.js";
@@ -49,13 +50,7 @@ export class FakeDeviceControl implements DeviceControl {
   }
 }
 
-export interface Envelope<T = unknown> {
-  RequestId: string;
-  Code: number;
-  StatusCode: number;
-  Message: string;
-  Data: T;
-}
+export type { Envelope };
 
 export interface Harness {
   readonly app: FastifyInstance;
