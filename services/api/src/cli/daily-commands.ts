@@ -1,3 +1,4 @@
+import { deviceChannelStreamId } from "@ivc/media";
 import type { PlayRecord } from "@ivc/bus";
 import { ApiUnreachable, REQUEST_TIMEOUT_MS } from "./api-client.js";
 import type { ApiTarget } from "./api-client.js";
@@ -169,7 +170,7 @@ async function plays(mediaUrl: string, deviceCode: string | undefined, channelCo
   if (!deviceCode || !channelCode || !CHANNEL_CODE.test(deviceCode) || !CHANNEL_CODE.test(channelCode)) {
     throw new UsageError("channel plays needs the device's code and the channel's code (CODE columns of `ivc device list`)");
   }
-  const code = `${deviceCode}_${channelCode}`;
+  const code = deviceChannelStreamId(deviceCode, channelCode);
   const url = new URL(`/api/plays/${code}`, mediaUrl);
   const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch((err: unknown) => {
     throw new ApiUnreachable(`cannot reach the media relay at ${mediaUrl} (${String((err as { cause?: unknown }).cause ?? err)}): start the gateway, or set MEDIA_URL / MEDIA_HTTP_PORT`);
