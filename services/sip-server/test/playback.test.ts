@@ -157,8 +157,9 @@ describe("playback control (GB/T 28181-2016 §9.8, MANSRTSP over INFO)", () => {
     expect(await stopped).toBe("TEARDOWN");
   });
 
-  it("MediaStatus 121 at the end of the range: the call is hung up and the relay gets media.close", async () => {
-    const { device, responder, channelId } = await playbackDevice();
+  /** Plays a recording to its end with the device sending MediaStatus 121 the way `mode` says; expects the hang-up. */
+  async function playToEndOfFile(mode: "call" | "dialog") {
+    const { device, responder, channelId } = await playbackDevice(mode);
     const rtp = await rtpReceiver();
     const ended = new Promise<number>((resolve) => responder.once("endOfFile", (_key, status) => resolve(status)));
     const { streamId, callId } = await startPlayback(channelId, rtp.port, 1);
@@ -166,6 +167,11 @@ describe("playback control (GB/T 28181-2016 §9.8, MANSRTSP over INFO)", () => {
     await waitFor(() => inDialog(device, "BYE", callId).length === 1, 3000, "the BYE");
     await waitFor(() => closes.some((c) => c.streamId === streamId), 3000, "media.close");
     expect(closes.find((c) => c.streamId === streamId)?.reason).toMatch(/121/);
+    return { device, channelId, rtp, streamId };
+  }
+
+  it("MediaStatus 121 at the end of the range: the call is hung up and the relay gets media.close", async () => {
+    const { rtp, streamId } = await playToEndOfFile("call");
     expect(Math.max(...rtp.packets.map((p) => p.position))).toBeCloseTo(24 / 25, 5);
     // The dialog is gone.
     const failure = await control(streamId, { action: "pause" }).catch((e: unknown) => e);
@@ -173,15 +179,9 @@ describe("playback control (GB/T 28181-2016 §9.8, MANSRTSP over INFO)", () => {
   });
 
   it("MediaStatus 121 inside the playback dialog (From: the channel, with the call's tags) is accepted and ends that call", async () => {
-    const { device, responder, channelId } = await playbackDevice("dialog");
+    const { device, channelId } = await playToEndOfFile("dialog");
+    // In the dialog the From user is the channel, not the device.
     expect(channelId).not.toBe(device.deviceId);
-    const rtp = await rtpReceiver();
-    const ended = new Promise<number>((resolve) => responder.once("endOfFile", (_key, status) => resolve(status)));
-    const { streamId, callId } = await startPlayback(channelId, rtp.port, 1);
-    expect(await ended).toBe(200);
-    await waitFor(() => inDialog(device, "BYE", callId).length === 1, 3000, "the BYE");
-    await waitFor(() => closes.some((c) => c.streamId === streamId), 3000, "media.close");
-    expect(closes.find((c) => c.streamId === streamId)?.reason).toMatch(/121/);
   });
 
   it("MediaStatus 121 with a fresh Call-ID ends the device's playback of that channel, not its live call", async () => {
