@@ -1,31 +1,8 @@
 import { createHash, createHmac } from "node:crypto";
-import { signingUrlEncode } from "./url-encode.js";
+import { stringToSignOfHash } from "@ivc/signing";
 
-export type ValueEncoder = (value: string) => string;
-
-/** Spec 01 §1.2 step 3: lower-case the key, UrlEncode it, lower-case again. */
-export function signingKey(name: string): string {
-  return signingUrlEncode(name.toLowerCase()).toLowerCase();
-}
-
-/**
- * Steps 3–4: `key=value&…` over the given keys in dictionary order (HttpParameters / HttpHeaders)
- * and `key;key` (UrlParamList / HeaderList). `values` is keyed by signingKey().
- */
-export function canonicalPairs(
-  keys: readonly string[],
-  values: ReadonlyMap<string, string>,
-  encodeValue: ValueEncoder,
-): { joined: string; list: string } {
-  const sorted = [...keys].sort();
-  const joined = sorted.map((k) => `${k}=${encodeValue(values.get(k) ?? "")}`).join("&");
-  return { joined, list: sorted.join(";") };
-}
-
-/** Step 5. */
-export function httpString(method: string, pathname: string, httpParameters: string, httpHeaders: string): string {
-  return `${method.toLowerCase()}\n${pathname}\n${httpParameters}\n${httpHeaders}\n`;
-}
+export { canonicalPairs, httpString, signingKey } from "@ivc/signing";
+export type { ValueEncoder } from "@ivc/signing";
 
 export function sha1Hex(text: string): string {
   return createHash("sha1").update(text, "utf8").digest("hex");
@@ -42,7 +19,7 @@ export function signKeyOf(secretKey: string, keyTime: string): string {
 
 /** Step 6 (note the trailing LF). */
 export function stringToSign(keyTime: string, httpStringText: string): string {
-  return `sha1\n${keyTime}\n${sha1Hex(httpStringText)}\n`;
+  return stringToSignOfHash(keyTime, sha1Hex(httpStringText));
 }
 
 /** Step 7: the HMAC key is SignKey's hex text, not its raw bytes (verified against both examples, §1.5). */

@@ -5,6 +5,6 @@ export { splitRequestTarget } from "./request.js";
 export type { SignedRequest } from "./request.js";
 export { signAuthorization, signingParts } from "./sign.js";
 export type { SignInput, SigningParts } from "./sign.js";
-export { signingUrlEncode, signingUrlEncodeKeepSlash } from "./url-encode.js";
+export { signingUrlEncode, signingUrlEncodeKeepSlash } from "@ivc/signing";
 export { checkSignedScope, expectedSignatures, signatureMatches, DEFAULT_SIGNING_POLICY } from "./verify.js";
 export type { SigningPolicy, Refusal, RefusalReason } from "./verify.js";

@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AuthorizationFields } from "./authorization.js";
 import { canonicalPairs, httpString, signatureOf, signingKey, signKeyOf, stringToSign } from "./canonical.js";
 import type { SignedRequest } from "./request.js";
-import { signingUrlEncode, signingUrlEncodeKeepSlash } from "./url-encode.js";
+import { signingUrlEncode, signingUrlEncodeKeepSlash } from "@ivc/signing";
 
 export interface SigningPolicy {
   /** Tolerated difference between the caller's clock and ours. */
