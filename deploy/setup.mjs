@@ -3,9 +3,10 @@
 // As root it runs apt-get; otherwise it prints one line naming what to install and carries on,
 // so whatever needs the program later fails with its own clear message.
 //   --runtime  what `npm start` needs (ffmpeg, nats-server, redis-server, postgresql for the embedded database)
-//   --test     also what the test suite needs (sipp from sip-tester)
+//   --test     also what the test suite needs (sipp from sip-tester, chromium and a CJK font for the console test)
 //   (none)     everything
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 const runtime = [
   { command: "ffmpeg", pkg: "ffmpeg" },
@@ -16,12 +17,17 @@ const runtime = [
 ];
 const testOnly = [
   { command: "sipp", pkg: "sip-tester" },
+  // The web console's browser test (test/e2e-console.test.ts, playwright-core drives Debian's chromium).
+  { command: "chromium", pkg: "chromium" },
+  // Chinese glyphs in the console's screenshots.
+  { file: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", pkg: "fonts-wqy-microhei" },
 ];
 
 const args = new Set(process.argv.slice(2));
 const wanted = args.has("--runtime") ? runtime : [...runtime, ...testOnly];
 const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
-const missing = wanted.filter((t) => !has(t.command)).map((t) => t.pkg);
+const present = (t) => (t.file ? existsSync(t.file) : has(t.command));
+const missing = wanted.filter((t) => !present(t)).map((t) => t.pkg);
 
 if (missing.length === 0) process.exit(0);
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;

@@ -23,6 +23,7 @@ import { createAuthenticator } from "./http/authenticate.js";
 import { requestObserver } from "./http/request-metrics.js";
 import { allRoutes } from "./routes/index.js";
 import { registerReleaseDownload } from "./routes/release-download.js";
+import { consoleDistDir, registerConsoleFiles } from "./http/console-files.js";
 import { ensureServiceNode } from "./store/service-nodes.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
       observe: requestObserver(metrics),
     });
     registerReleaseDownload(app, { db: database.db, releasesDir: resolve(config.IVC_VAR_DIR, "releases"), nowSeconds: () => Math.floor(Date.now() / 1000) });
+    registerConsoleFiles(app, consoleDistDir());
     app.get("/healthz", async (_request, reply) => {
       const report = await health.report();
       return reply.code(report.status === "ok" ? 200 : 503).send(report);

@@ -1,0 +1,147 @@
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
+import { launchBrowser, type TestBrowser } from "./support/browser.js";
+import { startGateway, type RunningGateway } from "./support/gateway.js";
+
+// Issue 19 (web console): the built console in Debian's chromium against the whole running gateway,
+// as a person uses it — log in with the key, add a device, watch it, move it.
+
+const artifacts = fileURLToPath(new URL("./artifacts/", import.meta.url));
+
+let gw: RunningGateway;
+let browser: TestBrowser;
+let page: Page;
+let video: string;
+let sim: VirtualDevice | undefined;
+let responder: StreamingMediaResponder | undefined;
+let deviceCode = "";
+
+beforeAll(async () => {
+  const pattern = await generateTestPattern();
+  if (pattern === undefined) throw new Error("ffmpeg is needed to make the test picture (npm test installs it)");
+  video = pattern;
+  gw = await startGateway({ PTZ_PULSE: "0.3" });
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  await mkdir(artifacts, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sim?.stop();
+  await responder?.close();
+  await gw?.stop();
+  if (video) await rm(dirname(video), { recursive: true, force: true });
+}, 60_000);
+
+async function logIn(p: Page, secretKey: string): Promise<void> {
+  await p.fill("input[name=secretId]", gw.env.IVC_SECRET_ID as string);
+  await p.fill("input[name=secretKey]", secretKey);
+  await p.click("form.login button[type=submit]");
+}
+
+/** Mean brightness and spread of the video's current frame, drawn to a canvas in the page. */
+function frameStats(p: Page, testId: string) {
+  return p.evaluate((id) => {
+    const v = document.querySelector<HTMLVideoElement>(`video[data-testid="${id}"]`);
+    if (!v || v.videoWidth === 0) return undefined;
+    const canvas = document.createElement("canvas");
+    canvas.width = v.videoWidth;
+    canvas.height = v.videoHeight;
+    const ctx = canvas.getContext("2d");
+    if (!ctx) return undefined;
+    ctx.drawImage(v, 0, 0);
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let sum = 0;
+    let max = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const y = (data[i]! + data[i + 1]! + data[i + 2]!) / 3;
+      sum += y;
+      if (y > max) max = y;
+    }
+    return { mean: sum / (data.length / 4), max, currentTime: v.currentTime, width: v.videoWidth };
+  }, testId);
+}
+
+describe("web console", () => {
+  it("is served by the API under /console/ with its assets, no CDN", async () => {
+    const res = await fetch(`${gw.apiUrl}/console/`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<div id="app">');
+    const scripts = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    // Everything the page loads comes from the gateway itself (works offline on a store LAN).
+    for (const s of scripts) expect(s.startsWith("/console/"), s).toBe(true);
+    expect((await fetch(`${gw.apiUrl}/console/..%2f..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it("shows a refused key with the API's code and message, then logs in with the right one", async () => {
+    await page.goto(`${gw.apiUrl}/console/`);
+    await logIn(page, "wrong-secret-key");
+    const error = page.getByTestId("api-error");
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/\d{3,5}/);
+    await logIn(page, gw.env.IVC_SECRET_KEY as string);
+    await page.getByTestId("add-device").waitFor();
+    // The key is kept for this tab only.
+    const stored = await page.evaluate(() => ({ session: sessionStorage.getItem("ivc-console-key"), local: localStorage.getItem("ivc-console-key") }));
+    expect(stored.session).toContain(gw.env.IVC_SECRET_ID as string);
+    expect(stored.local).toBeNull();
+  });
+
+  it("adds a GB device, shows what to enter on the camera, and the virtual device goes online", async () => {
+    await page.getByTestId("add-device").click();
+    await page.fill("[data-testid=device-form] input[name=name]", "浏览器测试摄像机");
+    await page.fill("[data-testid=device-form] input[name=password]", "12345678");
+    await page.click("[data-testid=device-form] button[type=submit]");
+    const settings = page.getByTestId("camera-settings");
+    await settings.waitFor();
+    const value = async (id: string) => (await settings.getByTestId(id).textContent()) ?? "";
+    deviceCode = await value("device-code");
+    expect(deviceCode).toMatch(/^\d{20}$/);
+    responder = new StreamingMediaResponder({ video, audio: false });
+    sim = new VirtualDevice({
+      deviceId: deviceCode,
+      password: await value("device-password"),
+      serverHost: await value("sip-ip"),
+      serverPort: Number(await value("sip-port")),
+      serverId: await value("sip-id"),
+      domain: await value("sip-domain"),
+      localHost: "127.0.0.1",
+      keepaliveInterval: 5,
+      channels: 1,
+      channelNames: ["大门"],
+      mediaResponder: responder,
+    });
+    await sim.start();
+    // The list polls: the row turns 在线 without a reload.
+    await page.locator(`[data-testid="device-${deviceCode}"] [data-testid=device-status]`).getByText("在线").waitFor({ timeout: 20_000 });
+  }, 60_000);
+
+  it("plays the channel live (time advances, the picture is not black) and a PTZ click reaches the device", async () => {
+    await page.locator(`[data-testid="device-${deviceCode}"] button.link`).click();
+    const channelRow = page.locator(`[data-testid^="channels-"] tr`).filter({ hasText: "大门" });
+    await channelRow.getByText("在线").waitFor({ timeout: 20_000 });
+    await channelRow.getByRole("link", { name: "预览" }).click();
+    await page.getByTestId("live-video").waitFor();
+
+    await expect.poll(async () => (await frameStats(page, "live-video"))?.currentTime ?? 0, { timeout: 30_000, interval: 500 }).toBeGreaterThan(1);
+    const first = await frameStats(page, "live-video");
+    await new Promise((r) => setTimeout(r, 1500));
+    const later = await frameStats(page, "live-video");
+    expect(later!.currentTime).toBeGreaterThan(first!.currentTime);
+    // The test pattern is bright and colourful; a black frame has mean and max near 0.
+    expect(later!.mean).toBeGreaterThan(30);
+    expect(later!.max).toBeGreaterThan(150);
+
+    const before = sim!.ptzLog.length;
+    await page.click("[data-testid=ptz] button[data-ptz=up]");
+    await expect.poll(() => sim!.ptzLog.length, { timeout: 10_000 }).toBeGreaterThan(before);
+    await page.screenshot({ path: join(artifacts, "console-live.png"), fullPage: true });
+  }, 90_000);
+});
