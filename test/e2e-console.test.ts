@@ -144,4 +144,24 @@ describe("web console", () => {
     await expect.poll(() => sim!.ptzLog.length, { timeout: 10_000 }).toBeGreaterThan(before);
     await page.screenshot({ path: join(artifacts, "console-live.png"), fullPage: true });
   }, 90_000);
+
+  it("shows the play just made on the diagnostics timeline, with its stages", async () => {
+    await page.getByRole("link", { name: "诊断" }).last().click();
+    const play = page.getByTestId("play").first();
+    await play.waitFor({ timeout: 10_000 });
+    const text = (await play.textContent()) ?? "";
+    expect(text).toContain(deviceCode);
+    expect(await play.locator("tbody tr").count()).toBeGreaterThan(2);
+    await page.screenshot({ path: join(artifacts, "console-diagnostics.png"), fullPage: true });
+  }, 30_000);
+
+  it("plays the channel in a 2×2 grid and switches the interface to English", async () => {
+    await page.goto(`${gw.apiUrl}/console/#/live/2x2`);
+    const tile = page.locator("[data-testid=live-grid] video").first();
+    await tile.waitFor();
+    await expect.poll(() => tile.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000, interval: 500 }).toBeGreaterThan(0.5);
+    await page.getByTestId("lang").click();
+    await page.getByRole("link", { name: "Devices" }).waitFor();
+    await page.screenshot({ path: join(artifacts, "console-grid-en.png"), fullPage: true });
+  }, 60_000);
 });

@@ -120,6 +120,12 @@ const ZH: Record<string, string> = {
   NVR: "NVR",
   "not reported by the API": "API 未提供",
   "Sub stream": "子码流",
+  "Zoom +": "变倍 +",
+  "Zoom −": "变倍 −",
+  "Focus near": "聚焦 近",
+  "Focus far": "聚焦 远",
+  "Iris +": "光圈 +",
+  "Iris −": "光圈 −",
   "Main stream": "主码流",
 };
 

@@ -127,6 +127,7 @@ describe("envelope", () => {
       "GET /ivc/cms/organization/query",
       "GET /ivc/urm/resource/getUserResources",
       "POST /ivc/cms/config/authstream",
+      "POST /ivc/cms/control/plays",
       "POST /ivc/cms/control/preset/get",
       "POST /ivc/cms/control/preset/mange",
       "POST /ivc/cms/control/ptz",

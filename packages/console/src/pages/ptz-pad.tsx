@@ -52,7 +52,7 @@ export function PtzPad(props: { api: Api; channelId: string }) {
       <div class="row wrap">
         {LENS.map(([type, label]) => (
           <button key={type} type="button" data-ptz={type} onClick={() => move(type)}>
-            {label}
+            {t(label)}
           </button>
         ))}
       </div>

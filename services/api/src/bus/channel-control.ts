@@ -1,4 +1,4 @@
-import type { BusError, PtzAction } from "@ivc/bus";
+import type { BusError, PlayRecord, PtzAction } from "@ivc/bus";
 import { ErrorCodes } from "../errors/codes.js";
 import type { ErrorDef } from "../errors/codes.js";
 import type { Failure, Outcome } from "../errors/outcome.js";
@@ -50,6 +50,8 @@ export interface ChannelControl {
   recordings(target: ChannelTarget, start: number, end: number): Promise<Outcome<RecordingSpan[]>>;
   /** MANSRTSP on the playback dialog of stream `<channelCode>@<session>`. */
   playback(clusterId: string, streamId: string, command: PlaybackCommand): Promise<Outcome<null>>;
+  /** The relay's last plays of the channel with their stages (packages/bus `media.timeline`). */
+  plays(target: ChannelTarget): Promise<Outcome<PlayRecord[]>>;
 }
 
 /** BusHandlerError codes of packages/bus contracts/control.ts and the API code each one means. */

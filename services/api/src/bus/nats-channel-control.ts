@@ -1,5 +1,6 @@
-import { isBusError, mediaPause, playbackControl, presetControl, presetQuery, ptzControl, recordQuery } from "@ivc/bus";
+import { isBusError, mediaPause, mediaTimeline, playbackControl, presetControl, presetQuery, ptzControl, recordQuery } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
+import { deviceChannelStreamId } from "@ivc/media";
 import type { Outcome } from "../errors/outcome.js";
 import { succeed } from "../errors/outcome.js";
 import type { ChannelControl, ChannelTarget } from "./channel-control.js";
@@ -77,5 +78,8 @@ export function createNatsChannelControl(bus: Bus): ChannelControl {
         if (command.action === "play") await relay(false);
         return null;
       }),
+    // The relay keys a channel's plays by its viewer stream id `<device>_<channel>`.
+    plays: (target) =>
+      call(async () => (await bus.request(mediaTimeline, scope(target), { channelId: deviceChannelStreamId(target.deviceCode, target.channelCode) }, { timeoutMs: CONTROL_TIMEOUT_MS })).plays),
   };
 }

@@ -4,6 +4,7 @@ import type { RouteDeps } from "./deps.js";
 import { deviceRoutes } from "./devices.js";
 import { gatewayRoutes } from "./gateways.js";
 import { organizationRoutes } from "./organizations.js";
+import { playRoutes } from "./plays.js";
 import { ptzRoutes } from "./ptz.js";
 import { recordRoutes } from "./records.js";
 import { regionRoutes } from "./regions.js";
@@ -11,5 +12,5 @@ import { streamAuthRoutes } from "./stream-auth.js";
 import { streamRoutes } from "./streams.js";
 
 export function allRoutes(deps: RouteDeps): ApiRoute[] {
-  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps)];
+  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps), ...playRoutes(deps)];
 }

@@ -1,4 +1,4 @@
-import type { PtzAction } from "@ivc/bus";
+import type { PlayRecord, PtzAction } from "@ivc/bus";
 import type { ChannelControl, ChannelTarget, DevicePreset, PlaybackCommand, PresetCommand, RecordingSpan } from "../../src/bus/channel-control.js";
 import type { Outcome } from "../../src/errors/outcome.js";
 import { succeed } from "../../src/errors/outcome.js";
@@ -8,7 +8,8 @@ export type ChannelCall =
   | { op: "preset"; target: ChannelTarget; command: PresetCommand; index: number }
   | { op: "presets"; target: ChannelTarget }
   | { op: "recordings"; target: ChannelTarget; start: number; end: number }
-  | { op: "playback"; clusterId: string; streamId: string; command: PlaybackCommand };
+  | { op: "playback"; clusterId: string; streamId: string; command: PlaybackCommand }
+  | { op: "plays"; target: ChannelTarget };
 
 /** Records what control routes ask of signaling and answers what the test scripts. */
 export class FakeChannelControl implements ChannelControl {
@@ -17,6 +18,7 @@ export class FakeChannelControl implements ChannelControl {
   commandAnswer: Outcome<null> = succeed(null);
   presetsAnswer: Outcome<DevicePreset[]> = succeed([]);
   recordingsAnswer: Outcome<RecordingSpan[]> = succeed([]);
+  playsAnswer: Outcome<PlayRecord[]> = succeed([]);
   /** When set (bus tests), calls go on to the real control after being recorded. */
   forwardTo: ChannelControl | undefined;
 
@@ -45,11 +47,17 @@ export class FakeChannelControl implements ChannelControl {
     return this.forwardTo ? this.forwardTo.playback(clusterId, streamId, command) : this.commandAnswer;
   }
 
+  async plays(target: ChannelTarget): Promise<Outcome<PlayRecord[]>> {
+    this.calls.push({ op: "plays", target });
+    return this.forwardTo ? this.forwardTo.plays(target) : this.playsAnswer;
+  }
+
   /** Forgets calls and scripted answers between tests. */
   reset(): void {
     this.calls.length = 0;
     this.commandAnswer = succeed(null);
     this.presetsAnswer = succeed([]);
     this.recordingsAnswer = succeed([]);
+    this.playsAnswer = succeed([]);
   }
 }
