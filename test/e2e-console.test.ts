@@ -44,10 +44,29 @@ async function logIn(p: Page, secretKey: string): Promise<void> {
   await p.click("form.login button[type=submit]");
 }
 
+// page.evaluate() bodies run in the browser; the tests' tsconfig has no DOM lib, so the few DOM
+// shapes they touch are declared here.
+interface VideoShape {
+  videoWidth: number;
+  videoHeight: number;
+  currentTime: number;
+}
+interface CanvasShape {
+  width: number;
+  height: number;
+  getContext(kind: "2d"): { drawImage(v: VideoShape, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+interface BrowserShape {
+  document: { querySelector(selector: string): VideoShape | null; createElement(tag: "canvas"): CanvasShape };
+  sessionStorage: { getItem(key: string): string | null };
+  localStorage: { getItem(key: string): string | null };
+}
+
 /** Mean brightness and spread of the video's current frame, drawn to a canvas in the page. */
 function frameStats(p: Page, testId: string) {
   return p.evaluate((id) => {
-    const v = document.querySelector<HTMLVideoElement>(`video[data-testid="${id}"]`);
+    const { document } = globalThis as unknown as BrowserShape;
+    const v = document.querySelector(`video[data-testid="${id}"]`);
     if (!v || v.videoWidth === 0) return undefined;
     const canvas = document.createElement("canvas");
     canvas.width = v.videoWidth;
@@ -89,7 +108,10 @@ describe("web console", () => {
     await logIn(page, gw.env.IVC_SECRET_KEY as string);
     await page.getByTestId("add-device").waitFor();
     // The key is kept for this tab only.
-    const stored = await page.evaluate(() => ({ session: sessionStorage.getItem("ivc-console-key"), local: localStorage.getItem("ivc-console-key") }));
+    const stored = await page.evaluate(() => {
+      const { sessionStorage, localStorage } = globalThis as unknown as BrowserShape;
+      return { session: sessionStorage.getItem("ivc-console-key"), local: localStorage.getItem("ivc-console-key") };
+    });
     expect(stored.session).toContain(gw.env.IVC_SECRET_ID as string);
     expect(stored.local).toBeNull();
   });
@@ -159,7 +181,7 @@ describe("web console", () => {
     await page.goto(`${gw.apiUrl}/console/#/live/2x2`);
     const tile = page.locator("[data-testid=live-grid] video").first();
     await tile.waitFor();
-    await expect.poll(() => tile.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000, interval: 500 }).toBeGreaterThan(0.5);
+    await expect.poll(() => tile.evaluate((v) => (v as unknown as VideoShape).currentTime), { timeout: 30_000, interval: 500 }).toBeGreaterThan(0.5);
     await page.getByTestId("lang").click();
     await page.getByRole("link", { name: "Devices" }).waitFor();
     await page.screenshot({ path: join(artifacts, "console-grid-en.png"), fullPage: true });

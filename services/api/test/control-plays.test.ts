@@ -36,8 +36,8 @@ const failedPlay: PlayRecord = {
   transport: "udp",
   ssrc: "0100000001",
   stages: [
-    { stage: "requested", at: 1000 },
-    { stage: "invite_sent", at: 1010, detail: "port 30000" },
+    { stage: "request", at: 1000 },
+    { stage: "invite-sent", at: 1010, detail: "port 30000" },
   ],
   outcome: "invite failed: sip 486",
 };
@@ -57,8 +57,8 @@ describe("control/plays", () => {
         Ssrc: "0100000001",
         Outcome: "invite failed: sip 486",
         Stages: [
-          { Stage: "requested", At: 1000 },
-          { Stage: "invite_sent", At: 1010, Detail: "port 30000" },
+          { Stage: "request", At: 1000 },
+          { Stage: "invite-sent", At: 1010, Detail: "port 30000" },
         ],
       },
     ]);
