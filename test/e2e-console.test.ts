@@ -143,6 +143,7 @@ describe("web console", () => {
     await sim.start();
     // The list polls: the row turns 在线 without a reload.
     await page.locator(`[data-testid="device-${deviceCode}"] [data-testid=device-status]`).getByText("在线").waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(artifacts, "console-devices.png"), fullPage: true });
   }, 60_000);
 
   it("plays the channel live (time advances, the picture is not black) and a PTZ click reaches the device", async () => {
@@ -176,6 +177,18 @@ describe("web console", () => {
     expect(await play.locator("tbody tr").count()).toBeGreaterThan(2);
     await page.screenshot({ path: join(artifacts, "console-diagnostics.png"), fullPage: true });
   }, 30_000);
+
+  it("plays through hls.js when HLS is chosen (the fallback where FLV cannot play)", async () => {
+    await page.getByRole("link", { name: "实时预览" }).click();
+    await page.getByTestId("channel-picker").selectOption({ label: "浏览器测试摄像机 / 大门 (在线)" });
+    await page.getByTestId("player-choice").selectOption("hls");
+    const player = page.locator("figure.player").filter({ has: page.getByTestId("live-video") });
+    await player.locator("figcaption").getByText("hls", { exact: true }).waitFor();
+    // ffmpeg makes the first segments on the first HLS request: allow for that.
+    await expect.poll(async () => (await frameStats(page, "live-video"))?.currentTime ?? 0, { timeout: 45_000, interval: 500 }).toBeGreaterThan(0.5);
+    expect((await frameStats(page, "live-video"))!.mean).toBeGreaterThan(30);
+    await page.getByTestId("player-choice").selectOption("auto");
+  }, 60_000);
 
   it("plays the channel in a 2×2 grid and switches the interface to English", async () => {
     await page.goto(`${gw.apiUrl}/console/#/live/2x2`);

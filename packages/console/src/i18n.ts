@@ -120,6 +120,7 @@ const ZH: Record<string, string> = {
   NVR: "NVR",
   "not reported by the API": "API 未提供",
   "Sub stream": "子码流",
+  Player: "播放方式",
   "Zoom +": "变倍 +",
   "Zoom −": "变倍 −",
   "Focus near": "聚焦 近",

@@ -1,7 +1,17 @@
-import Hls from "hls.js";
-import mpegts from "mpegts.js";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { signal, useSignal } from "./signal.js";
 import type { PlayUrls } from "./types.js";
+
+export type PlayerChoice = "auto" | "hls";
+const PLAYER_KEY = "ivc-console-player";
+
+/** `hls` skips FLV, e.g. where a proxy blocks WebSocket; remembered in this browser. */
+export const playerChoice = signal<PlayerChoice>(localStorage.getItem(PLAYER_KEY) === "hls" ? "hls" : "auto");
+
+export function choosePlayer(choice: PlayerChoice): void {
+  localStorage.setItem(PLAYER_KEY, choice);
+  playerChoice.set(choice);
+}
 
 /** The relay answers a WebSocket upgrade on the HTTP-FLV path: WS-FLV needs no CORS on the media port. */
 export function wsFlvUrl(flv: string): string {
@@ -10,9 +20,13 @@ export function wsFlvUrl(flv: string): string {
 
 type Engine = "ws-flv" | "hls" | "native-hls";
 
-/** Picks what this browser can play: FLV over MSE (mpegts.js), else HLS through hls.js, else native HLS. */
-function startPlayer(video: HTMLVideoElement, urls: PlayUrls, onError: (text: string) => void): { engine: Engine; stop: () => void } {
-  if (mpegts.getFeatureList().mseLivePlayback) {
+/**
+ * Picks what this browser can play: FLV over MSE (mpegts.js), else HLS through hls.js, else native
+ * HLS. The players are loaded on first use, so the other pages do not carry them.
+ */
+async function startPlayer(video: HTMLVideoElement, urls: PlayUrls, choice: PlayerChoice, onError: (text: string) => void): Promise<{ engine: Engine; stop: () => void }> {
+  const { default: mpegts } = await import("mpegts.js");
+  if ((choice === "auto" || urls.Hls === "") && mpegts.getFeatureList().mseLivePlayback) {
     const player = mpegts.createPlayer(
       { type: "flv", isLive: true, hasAudio: false, url: wsFlvUrl(urls.Flv) },
       { enableStashBuffer: false, liveBufferLatencyChasing: true, lazyLoad: false },
@@ -31,6 +45,7 @@ function startPlayer(video: HTMLVideoElement, urls: PlayUrls, onError: (text: st
       },
     };
   }
+  const { default: Hls } = await import("hls.js");
   if (Hls.isSupported()) {
     const hls = new Hls({ liveDurationInfinity: true });
     hls.on(Hls.Events.ERROR, (_event, data) => {
@@ -47,20 +62,31 @@ function startPlayer(video: HTMLVideoElement, urls: PlayUrls, onError: (text: st
 }
 
 /** One live (or playback) picture; muted so browsers let it start without a click. */
-export function Player(props: { urls: PlayUrls; label?: string; testId?: string; onVideo?: (video: HTMLVideoElement | null) => void }) {
+export function Player(props: { urls: PlayUrls; label?: string; testId?: string }) {
   const ref = useRef<HTMLVideoElement>(null);
   const [engine, setEngine] = useState<Engine | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const { Flv, Hls: hlsUrl } = props.urls;
+  const choice = useSignal(playerChoice);
   useEffect(() => {
     const video = ref.current;
     if (!video) return;
     setError(undefined);
-    const running = startPlayer(video, { Flv, Hls: hlsUrl }, setError);
-    setEngine(running.engine);
-    props.onVideo?.(video);
-    return () => running.stop();
-  }, [Flv, hlsUrl]);
+    let stop: (() => void) | undefined;
+    let unmounted = false;
+    startPlayer(video, { Flv, Hls: hlsUrl }, choice, setError).then(
+      (running) => {
+        if (unmounted) return running.stop();
+        stop = running.stop;
+        setEngine(running.engine);
+      },
+      (err: unknown) => setError(String(err)),
+    );
+    return () => {
+      unmounted = true;
+      stop?.();
+    };
+  }, [Flv, hlsUrl, choice]);
   return (
     <figure class="player">
       <video ref={ref} muted autoplay playsInline data-testid={props.testId ?? "video"} />

@@ -1,7 +1,8 @@
 import type { Api } from "../api.js";
 import { allChannels } from "../all-channels.js";
 import { t } from "../i18n.js";
-import { Player } from "../player.js";
+import { choosePlayer, Player, playerChoice, type PlayerChoice } from "../player.js";
+import { useSignal } from "../signal.js";
 import { go } from "../route.js";
 import type { PlayUrls } from "../types.js";
 import { useLoad } from "../ui.js";
@@ -27,6 +28,7 @@ export function LivePage(props: { api: Api; channelId?: string | undefined; layo
   const gridSize = GRIDS[props.layout ?? ""] ?? (props.channelId && props.channelId in GRIDS ? GRIDS[props.channelId] : undefined);
   const single = gridSize === undefined ? props.channelId : undefined;
   const current = channels.find((c) => c.ChannelId === single);
+  const choice = useSignal(playerChoice);
   return (
     <section>
       <div class="row">
@@ -46,6 +48,10 @@ export function LivePage(props: { api: Api; channelId?: string | undefined; layo
         <a href={`#/live/${single ?? ""}`}>{t("Single")}</a>
         <a href="#/live/2x2">2×2</a>
         <a href="#/live/3x3">3×3</a>
+        <select data-testid="player-choice" value={choice} onChange={(e) => choosePlayer(e.currentTarget.value as PlayerChoice)}>
+          <option value="auto">{t("Player")}: WS-FLV</option>
+          <option value="hls">{t("Player")}: HLS</option>
+        </select>
       </div>
       {single ? (
         <div class="live-single">
