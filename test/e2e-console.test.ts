@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MansrtspCommand } from "@ivc/gb28181";
 import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
 import { launchBrowser, type TestBrowser } from "./support/browser.js";
 import { startGateway, type RunningGateway } from "./support/gateway.js";
@@ -19,6 +20,13 @@ let video: string;
 let sim: VirtualDevice | undefined;
 let responder: StreamingMediaResponder | undefined;
 let deviceCode = "";
+const controls: MansrtspCommand[] = [];
+const now = Math.floor(Date.now() / 1000);
+/** The virtual device's local recordings: what the recordings page must put on its timeline. */
+const recordings = [
+  { start: now - 3 * 3600, end: now - 2 * 3600 },
+  { start: now - 1800, end: now - 600 },
+];
 
 beforeAll(async () => {
   const pattern = await generateTestPattern();
@@ -37,6 +45,11 @@ afterAll(async () => {
   await gw?.stop();
   if (video) await rm(dirname(video), { recursive: true, force: true });
 }, 60_000);
+
+/** A page of the top navigation (other links may carry the same words). */
+function navTo(label: string): Promise<void> {
+  return page.locator("header nav").getByRole("link", { name: label }).click();
+}
 
 async function logIn(p: Page, secretKey: string): Promise<void> {
   await p.fill("input[name=secretId]", gw.env.IVC_SECRET_ID as string);
@@ -116,9 +129,18 @@ describe("web console", () => {
     expect(stored.local).toBeNull();
   });
 
+  it("adds an organization to the tree", async () => {
+    await navTo("组织");
+    await page.getByPlaceholder("名称").fill("一号门店");
+    await page.getByRole("button", { name: "添加组织" }).click();
+    await page.locator(".tree li").filter({ hasText: "一号门店" }).waitFor();
+  });
+
   it("adds a GB device, shows what to enter on the camera, and the virtual device goes online", async () => {
+    await navTo("设备");
     await page.getByTestId("add-device").click();
     await page.fill("[data-testid=device-form] input[name=name]", "浏览器测试摄像机");
+    await page.selectOption("[data-testid=device-form] select[name=organization]", { label: "一号门店" });
     await page.fill("[data-testid=device-form] input[name=password]", "12345678");
     await page.click("[data-testid=device-form] button[type=submit]");
     const settings = page.getByTestId("camera-settings");
@@ -127,6 +149,7 @@ describe("web console", () => {
     deviceCode = await value("device-code");
     expect(deviceCode).toMatch(/^\d{20}$/);
     responder = new StreamingMediaResponder({ video, audio: false });
+    responder.on("control", (_key, command) => controls.push(command));
     sim = new VirtualDevice({
       deviceId: deviceCode,
       password: await value("device-password"),
@@ -139,6 +162,7 @@ describe("web console", () => {
       channels: 1,
       channelNames: ["大门"],
       mediaResponder: responder,
+      recordings,
     });
     await sim.start();
     // The list polls: the row turns 在线 without a reload.
@@ -179,7 +203,7 @@ describe("web console", () => {
   }, 30_000);
 
   it("plays through hls.js when HLS is chosen (the fallback where FLV cannot play)", async () => {
-    await page.getByRole("link", { name: "实时预览" }).click();
+    await navTo("实时预览");
     await page.getByTestId("channel-picker").selectOption({ label: "浏览器测试摄像机 / 大门 (在线)" });
     await page.getByTestId("player-choice").selectOption("hls");
     const player = page.locator("figure.player").filter({ has: page.getByTestId("live-video") });
@@ -189,6 +213,27 @@ describe("web console", () => {
     expect((await frameStats(page, "live-video"))!.mean).toBeGreaterThan(30);
     await page.getByTestId("player-choice").selectOption("auto");
   }, 60_000);
+
+  it("puts the device's recordings on a timeline and plays, pauses and speeds one up", async () => {
+    await page.getByRole("link", { name: "录像" }).last().click();
+    await page.getByRole("button", { name: "查询" }).click();
+    const segments = page.locator("[data-testid=record-timeline] .segment");
+    await expect.poll(() => segments.count(), { timeout: 20_000 }).toBe(recordings.length);
+    await segments.last().click();
+    await expect.poll(async () => (await frameStats(page, "playback-video"))?.currentTime ?? 0, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0.5);
+    await page.getByRole("button", { name: "暂停" }).click();
+    await page.getByRole("button", { name: "×2" }).click();
+    await expect.poll(() => controls.map((c) => [c.method, c.method === "PLAY" ? c.scale : undefined]), { timeout: 10_000 }).toEqual([
+      ["PAUSE", undefined],
+      ["PLAY", 2],
+    ]);
+    await page.screenshot({ path: join(artifacts, "console-recordings.png"), fullPage: true });
+  }, 60_000);
+
+  it("counts the device in its organization, online and in all", async () => {
+    await navTo("组织");
+    await page.locator(".tree li").filter({ hasText: "一号门店" }).locator(".badge").getByText("1 / 1").waitFor({ timeout: 10_000 });
+  });
 
   it("plays the channel in a 2×2 grid and switches the interface to English", async () => {
     await page.goto(`${gw.apiUrl}/console/#/live/2x2`);

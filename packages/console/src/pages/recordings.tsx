@@ -92,13 +92,13 @@ export function RecordingsPage(props: { api: Api; channelId?: string | undefined
         )
       ) : null}
       {flv ? (
-        <div>
+        <div class="playback">
           <Player urls={{ Flv: flv, Hls: "" }} label={new Date(from * 1000).toLocaleString()} testId="playback-video" />
           <div class="row wrap">
             <button type="button" onClick={async () => (await control({ Action: paused ? "play" : "pause" })) && setPaused(!paused)}>
               {t(paused ? "Resume" : "Pause")}
             </button>
-            <input type="number" min={0} value={pos} onInput={(e) => setPos(Number(e.currentTarget.value))} />
+            <input type="number" class="short" min={0} value={pos} onInput={(e) => setPos(Number(e.currentTarget.value))} />
             <button type="button" onClick={() => control({ Action: "play", Pos: pos })}>
               {t("Seek")} (s)
             </button>
@@ -108,7 +108,7 @@ export function RecordingsPage(props: { api: Api; channelId?: string | undefined
               </button>
             ))}
             <button type="button" onClick={async () => (await control({ Action: "stop" })) && setFlv(undefined)}>
-              {t("Stopped")}
+              {t("Stop")}
             </button>
           </div>
         </div>
