@@ -244,4 +244,32 @@ describe("web console", () => {
     await page.getByRole("link", { name: "Devices" }).waitFor();
     await page.screenshot({ path: join(artifacts, "console-grid-en.png"), fullPage: true });
   }, 60_000);
+
+  it("shows a refused setting with its code, then saves stream authentication", async () => {
+    await navTo("Stream authentication");
+    const secret = page.locator("fieldset").filter({ hasText: "Pull (play) authentication" }).locator("input").first();
+    await secret.fill("not valid!");
+    await page.getByRole("button", { name: "Save" }).click();
+    const error = page.getByTestId("api-error");
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/Error \d{5}/);
+    await secret.fill("abc123");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved").waitFor();
+    expect((await gw.call<{ PullSecret: string }>("GET", "/ivc/cms/config/authstream")).Data.PullSecret).toBe("abc123");
+  });
+
+  it("disables, enables and deletes the device", async () => {
+    page.on("dialog", (dialog) => void dialog.accept());
+    await navTo("Devices");
+    const row = page.getByTestId(`device-${deviceCode}`);
+    await row.getByRole("button", { name: "Disable" }).click();
+    await row.getByTestId("device-status").getByText("Disabled").waitFor();
+    await row.getByRole("button", { name: "Enable" }).click();
+    await row.getByTestId("device-status").getByText("Disabled").waitFor({ state: "detached" });
+    await row.getByRole("button", { name: "Delete" }).click();
+    await row.waitFor({ state: "detached" });
+    const list = await gw.call<{ TotalCount: number }>("GET", "/ivc/urm/resource/getUserResources?OrganizationId=0&IsContainSubLevel=true");
+    expect(list.Data.TotalCount).toBe(0);
+  }, 30_000);
 });
