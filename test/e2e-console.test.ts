@@ -3,6 +3,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Bus, connectNats } from "@ivc/bus";
+import { createLogger } from "@ivc/runtime";
+import { openDatabase } from "../services/api/src/db/open.js";
+import { accounts } from "../services/api/src/db/schema.js";
+import { createGatewayKey } from "../services/api/src/store/gateway-keys.js";
+import { makeBox, type TestBox } from "../services/edge-agent/test/support/platform.js";
 import type { MansrtspCommand } from "@ivc/gb28181";
 import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
 import { launchBrowser, type TestBrowser } from "./support/browser.js";
@@ -20,6 +26,8 @@ let video: string;
 let sim: VirtualDevice | undefined;
 let responder: StreamingMediaResponder | undefined;
 let deviceCode = "";
+let box: TestBox | undefined;
+let boxNats: Awaited<ReturnType<typeof connectNats>> | undefined;
 const controls: MansrtspCommand[] = [];
 const now = Math.floor(Date.now() / 1000);
 /** The virtual device's local recordings: what the recordings page must put on its timeline. */
@@ -39,12 +47,34 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await box?.agent.close();
+  await boxNats?.drain();
   await browser?.close();
   await sim?.stop();
   await responder?.close();
   await gw?.stop();
   if (video) await rm(dirname(video), { recursive: true, force: true });
 }, 60_000);
+
+/** A gateway box (edge-agent in this process) activated with a key made as `ivc gateway key create` makes it. */
+async function activateBox(): Promise<string> {
+  const regions = await gw.call<Array<{ Value: string }>>("GET", "/ivc/cms/config/getuserregion");
+  const database = await openDatabase(gw.env.DATABASE_URL);
+  let key: string;
+  try {
+    const [account] = await database.db.select().from(accounts);
+    if (!account) throw new Error("the launcher created no account");
+    key = (await createGatewayKey(database.db, account.appId, regions.Data[0]?.Value ?? "", 10 * 60_000)).key;
+  } finally {
+    await database.close();
+  }
+  const logger = createLogger("e2e-console-box", process.env.TEST_LOG_LEVEL ?? "silent");
+  boxNats = await connectNats({ url: gw.env.NATS_URL as string, name: "e2e-console-box", logger });
+  box = await makeBox(new Bus(boxNats, logger), key);
+  const state = await box.agent.start();
+  if (state.kind !== "activated") throw new Error(`box not activated: ${JSON.stringify(state)}`);
+  return state.identity.gwId;
+}
 
 /** A page of the top navigation (other links may carry the same words). */
 function navTo(label: string): Promise<void> {
@@ -272,4 +302,13 @@ describe("web console", () => {
     const list = await gw.call<{ TotalCount: number }>("GET", "/ivc/urm/resource/getUserResources?OrganizationId=0&IsContainSubLevel=true");
     expect(list.Data.TotalCount).toBe(0);
   }, 30_000);
+
+  it("lists a gateway box online with its monitor figures and versions", async () => {
+    const gwId = await activateBox();
+    await navTo("Gateways");
+    const row = page.getByTestId(`gateway-${gwId}`);
+    await row.locator(".status").getByText("Online", { exact: true }).waitFor({ timeout: 20_000 });
+    await row.getByText(/Device online \/ total 0\/0/).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(artifacts, "console-gateways.png"), fullPage: true });
+  }, 60_000);
 });
