@@ -289,10 +289,14 @@ describe("web console", () => {
     expect((await gw.call<{ PullSecret: string }>("GET", "/ivc/cms/config/authstream")).Data.PullSecret).toBe("abc123");
   });
 
-  it("disables, enables and deletes the device", async () => {
+  it("edits, disables, enables and deletes the device", async () => {
     page.on("dialog", (dialog) => void dialog.accept());
     await navTo("Devices");
     const row = page.getByTestId(`device-${deviceCode}`);
+    await row.getByRole("button", { name: "Edit" }).click();
+    await page.fill("[data-testid=device-form] input[name=name]", "改名的摄像机");
+    await page.click("[data-testid=device-form] button[type=submit]");
+    await row.getByText("改名的摄像机").waitFor();
     await row.getByRole("button", { name: "Disable" }).click();
     await row.getByTestId("device-status").getByText("Disabled").waitFor();
     await row.getByRole("button", { name: "Enable" }).click();
