@@ -219,6 +219,11 @@ describe("web console", () => {
     const before = sim!.ptzLog.length;
     await page.click("[data-testid=ptz] button[data-ptz=up]");
     await expect.poll(() => sim!.ptzLog.length, { timeout: 10_000 }).toBeGreaterThan(before);
+    // Preset 3 called from the pad: PTZCmd byte 4 is 0x82 (call preset), byte 6 the index.
+    const presetRow = page.locator("[data-testid=ptz] .row").last();
+    await presetRow.locator("select").selectOption("3");
+    await presetRow.getByRole("button", { name: "调用" }).click();
+    await expect.poll(() => sim!.ptzLog.some((e) => e.bytes[3] === 0x82 && e.bytes[5] === 3), { timeout: 10_000 }).toBe(true);
     await page.screenshot({ path: join(artifacts, "console-live.png"), fullPage: true });
   }, 90_000);
 
