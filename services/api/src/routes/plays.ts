@@ -3,7 +3,6 @@ import { ErrorCodes } from "../errors/codes.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { defineRoute, type ApiRoute, type JsonSchema } from "../http/route.js";
 import { findChannelWithDevice } from "../store/channels.js";
-import { AccessProtocol } from "../store/device-enums.js";
 import { UUID_PATTERN } from "../validation/patterns.js";
 import { str } from "../validation/rules.js";
 import type { RouteDeps } from "./deps.js";
@@ -60,7 +59,6 @@ export function playRoutes(deps: RouteDeps): ApiRoute[] {
         const found = await findChannelWithDevice(db, caller.appId, body.ChannelId);
         if (!found) return refuse(ErrorCodes.ChannelNotFound, `no channel ${body.ChannelId}`);
         const { device, channel } = found;
-        if (device.accessProtocol === AccessProtocol.Rtmp) return refuse(ErrorCodes.InvalidAccessProtocol, `device ${device.code} is an RTMP device`);
         const plays = await channelControl.plays({ clusterId: device.clusterId, deviceCode: device.code, channelCode: channel.code });
         return plays.ok ? succeed(plays.value.map(playView)) : plays;
       },
