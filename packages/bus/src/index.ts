@@ -72,3 +72,5 @@ export {
   recordTypes,
 } from "./contracts/control.js";
 export type { PtzAction } from "./contracts/control.js";
+export { domainCertificates, domainChanged } from "./contracts/domain.js";
+export type { DomainCertificatesReply, DomainChange } from "./contracts/domain.js";
