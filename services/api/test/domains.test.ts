@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { Bus, connectNats, domainCertificates } from "@ivc/bus";
+import { createLogger } from "@ivc/runtime";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificate } from "../../../test/support/certificates.js";
 import type { TestCertificate } from "../../../test/support/certificates.js";
 import { startTestDnsServer } from "../../../test/support/dns-server.js";
+import { startPrivateNats } from "../../../test/support/private-nats.js";
 import type { TestDnsServer } from "../../../test/support/dns-server.js";
 import type { IssuedKey } from "../src/accounts/keys.js";
-import { certificatesOfNode } from "../src/bus/domain-certificates.js";
+import { answerDomainCertificates, certificatesOfNode } from "../src/bus/domain-certificates.js";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
 import type { IcpChecker } from "../src/domains/icp.js";
 import { ensureServiceNode } from "../src/store/service-nodes.js";
@@ -257,6 +260,30 @@ describe("domain/update and domain/delete", () => {
     expect(stored.rows).toEqual([{ key_enc: "", cert_pem: "" }]);
     // The domain can be bound again, by anyone.
     expect(await addDomain("gone.example.com", cert("gone.example.com"), h.bob, clusterId)).toMatchObject({ StatusCode: 200 });
+  });
+});
+
+describe("api.domain.certificates", () => {
+  it("answers a relay with the opened keys of its own node's live domains only", async () => {
+    const logger = createLogger("api-test", "silent");
+    const nats = await startPrivateNats(logger);
+    const nc = await connectNats({ url: nats.url, name: "api-domains-test", logger });
+    const bus = new Bus(nc, logger);
+    const answering = answerDomainCertificates(bus, testDb.database.db, h.box, silent, "api");
+    try {
+      const clusterId = await freshNode();
+      const certificate = cert("relay.example.com");
+      await addDomain("relay.example.com", certificate, h.alice, clusterId);
+      const reply = await bus.request(domainCertificates, { clusterId }, {}, { timeoutMs: 3000 });
+      expect(reply.domains).toHaveLength(1);
+      expect(reply.domains[0]).toMatchObject({ playDomain: "relay.example.com" });
+      expect(reply.domains[0]?.keyPem.replace(/\s/g, "")).toBe(certificate.keyPem.replace(/\s/g, ""));
+      expect((await bus.request(domainCertificates, { clusterId: await freshNode() }, {}, { timeoutMs: 3000 })).domains).toEqual([]);
+    } finally {
+      answering.unsubscribe();
+      await nc.close();
+      await nats.stop();
+    }
   });
 });
 

@@ -6,6 +6,11 @@ export const mediaRelayEnv = {
   MEDIA_BIND: env.ipv4("0.0.0.0"),
   /** The address devices send RTP to (SDP `c=`); defaults to MEDIA_BIND or the first external IPv4. */
   MEDIA_HOST: env.optionalString(),
+  /**
+   * HTTPS and WSS on the play domains bound to this node (domain/add): one TLS listener choosing the
+   * certificate by server name (SNI); 0 lets the system choose (tests).
+   */
+  MEDIA_HTTPS_PORT: env.portOrZero(8443),
   /** RTMP publish (RTMP devices) and play; 0 lets the system choose (tests). */
   RTMP_PORT: env.portOrZero(1935),
   /**

@@ -20,6 +20,7 @@ import { createRelayMetrics } from "./metrics.js";
 import { TimelineStore } from "./play-timeline.js";
 import { ssrcDomainPart } from "./ssrc.js";
 import { StreamRegistry } from "./stream-registry.js";
+import { startTlsMedia, type TlsMedia } from "./tls/index.js";
 
 /** Knobs that are not operator settings; tests shorten them. */
 export interface MediaRelayTuning {
@@ -66,6 +67,8 @@ export interface MediaRelay {
   /** Gateway channels this relay asked boxes to push. */
   readonly gateways: GatewayPulls;
   readonly timelines: TimelineStore;
+  /** HTTPS/WSS on the node's play domains (MEDIA_HTTPS_PORT). */
+  readonly tls: TlsMedia;
   close(): Promise<void>;
 }
 
@@ -218,6 +221,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       resolveListen();
     });
   });
+  const tls = await startTlsMedia({ bus: deps.bus, clusterId: deps.clusterId, port: config.MEDIA_HTTPS_PORT, host: config.MEDIA_BIND, logger, onSecureConnection: (socket) => server.emit("connection", socket) });
   const address = server.address();
   const httpPort = typeof address === "object" && address !== null ? address.port : config.MEDIA_HTTP_PORT;
 
@@ -244,6 +248,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     pushed,
     gateways,
     timelines,
+    tls,
     async close() {
       clearInterval(ticker);
       clearInterval(refresher);
@@ -252,6 +257,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       await gateways.stopAll("relay stopping");
       await rtmp.close();
       await registry.endAll("relay stopping");
+      await tls.close();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
     },

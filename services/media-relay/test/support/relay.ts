@@ -27,7 +27,7 @@ export async function startTestRelay(env: Record<string, string>, tuning: Partia
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
   const clusterId = randomUUID();
   const metrics = new Registry();
-  const config = loadConfig(mediaRelayEnv, { MEDIA_HTTP_PORT: "0", RTMP_PORT: "0", PULL_AUTH: "false", MEDIA_BIND: "127.0.0.1", IVC_VAR_DIR: varDir, ...env });
+  const config = loadConfig(mediaRelayEnv, { MEDIA_HTTP_PORT: "0", MEDIA_HTTPS_PORT: "0", RTMP_PORT: "0", PULL_AUTH: "false", MEDIA_BIND: "127.0.0.1", IVC_VAR_DIR: varDir, ...env });
   const relay = await startMediaRelay({ config, bus, redis, clusterId, instance: `test-${clusterId}`, logger, metrics, tuning: { portRestMs: 500, ...tuning } });
   return {
     relay,
