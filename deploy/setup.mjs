@@ -16,6 +16,8 @@ const runtime = [
 ];
 const testOnly = [
   { command: "sipp", pkg: "sip-tester" },
+  // Test certificates for the play-domain tests are made at run time (test/support/certificates.ts).
+  { command: "openssl", pkg: "openssl" },
 ];
 
 const args = new Set(process.argv.slice(2));
