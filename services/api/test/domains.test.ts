@@ -198,11 +198,15 @@ describe("domain/add", () => {
     expect(await addDomain("unfiled.example.com", certificate, h.alice, await freshNode())).toMatchObject({ StatusCode: 41609 });
   });
 
-  it("answers malformed or oversized multipart bodies with 40001 and JSON-only routes keep refusing forms", async () => {
+  it("answers malformed or oversized multipart bodies with 40001, takes PEM texts as plain fields, and JSON-only routes keep refusing forms", async () => {
     const bad = await h.send(h.alice, "POST", "/ivc/cms/domain/add", { payload: "--x\r\nnonsense", headers: { "Content-Type": "multipart/form-data; boundary=x" } });
     expect(bad.json()).toMatchObject({ StatusCode: 40001, Data: "the multipart/form-data body is malformed" });
     const huge = formBody({ ...addForm("big.example.com", cert("big.example.com")), Cert: { file: "A".repeat(70_000) } });
     expect((await h.send(h.alice, "POST", "/ivc/cms/domain/add", huge)).json()).toMatchObject({ StatusCode: 40001, Data: expect.stringContaining("exceeds 65536 bytes") });
+    const hugeField = formBody({ ...addForm("big.example.com", cert("big.example.com")), Cert: "A".repeat(70_000) });
+    expect((await h.send(h.alice, "POST", "/ivc/cms/domain/add", hugeField)).json()).toMatchObject({ StatusCode: 40001, Data: "a field of the form exceeds 65536 bytes" });
+    const textFields = formBody({ ...addForm("text.example.com", cert("text.example.com"), await freshNode()), Key: cert("text.example.com").keyPem, Cert: cert("text.example.com").certPem });
+    expect((await h.send(h.alice, "POST", "/ivc/cms/domain/add", textFields)).json()).toMatchObject({ StatusCode: 200 });
     const organization = await h.send(h.alice, "POST", "/ivc/cms/organization/add", formBody({ Name: "x", ParentId: "0" }));
     expect(organization.json()).toMatchObject({ StatusCode: 40001 });
   });

@@ -5,7 +5,8 @@ import { refuse, succeed } from "../errors/outcome.js";
 
 /** A form carries a few PEM files (spec 01 §5.4: Key, Cert); a certificate chain is a few KiB. */
 export const FORM_FILE_LIMIT_BYTES = 64 * 1024;
-const FORM_LIMITS = { fileSize: FORM_FILE_LIMIT_BYTES, files: 4, fields: 16, parts: 20, fieldSize: 4096 };
+/** A PEM may come as a plain field too, so fields get the files' limit. */
+const FORM_LIMITS = { fileSize: FORM_FILE_LIMIT_BYTES, files: 4, fields: 16, parts: 20, fieldSize: FORM_FILE_LIMIT_BYTES };
 
 /** @fastify/multipart and busboy refusals as fixed details: their messages are not echoed. */
 const MULTIPART_DETAILS: Record<string, string> = {
@@ -24,6 +25,10 @@ export async function readFormFields(request: FastifyRequest): Promise<Outcome<R
   const fields = new Map<string, unknown[]>();
   try {
     for await (const part of request.parts({ limits: FORM_LIMITS })) {
+      // busboy cuts an oversized field short without an error: a cut PEM must not pass for another refusal.
+      if (part.type === "field" && (part.valueTruncated || part.fieldnameTruncated)) {
+        return refuse(ErrorCodes.InvalidParameter, `a field of the form exceeds ${FORM_FILE_LIMIT_BYTES} bytes`);
+      }
       const value = part.type === "file" ? (await part.toBuffer()).toString("utf8") : part.value;
       fields.set(part.fieldname, [...(fields.get(part.fieldname) ?? []), value]);
     }
