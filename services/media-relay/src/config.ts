@@ -23,6 +23,11 @@ export const mediaRelayEnv = {
    * loopback peers (they show SSRCs, device addresses and stage timelines of every stream).
    */
   MEDIA_OPS_PUBLIC: env.bool(false),
+  /**
+   * Processes that own streams (ingest, demux, fan-out), the listening one included: 0 is one per
+   * CPU, 1 keeps everything in one process. docs/architecture.md "Relay shards".
+   */
+  MEDIA_WORKERS: env.int(0, 0, 64),
   RTP_PORTS: env.portRange({ first: 30000, last: 30999 }),
   PLAY_TIMEOUT: env.seconds(18, { min: 1, max: 120 }),
   RTP_SILENCE_TIMEOUT: env.seconds(15, { min: 1, max: 120 }),

@@ -9,6 +9,7 @@ import type { DomainCertificatesReply } from "@ivc/bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificate } from "../../../test/support/certificates.js";
 import type { TestCertificate } from "../../../test/support/certificates.js";
+import type { TlsMedia } from "../src/tls/index.js";
 import { portRange, startTestRelay, type TestRelay } from "./support/relay.js";
 import { flvTags, wsGet } from "./support/viewers.js";
 
@@ -16,6 +17,7 @@ import { flvTags, wsGet } from "./support/viewers.js";
 const api = { domains: [] as DomainCertificatesReply["domains"], asked: 0 };
 
 let t: TestRelay;
+let tlsMedia: TlsMedia;
 let responders: Array<{ unsubscribe(): void }> = [];
 const dir = mkdtempSync(join(tmpdir(), "ivc-tls-test-"));
 
@@ -29,6 +31,8 @@ const fingerprint = (c: TestCertificate) => new X509Certificate(c.certPem).finge
 
 beforeAll(async () => {
   t = await startTestRelay({ RTP_PORTS: portRange(43700) });
+  if (!t.relay.tls) throw new Error("the listening relay process has no TLS listener");
+  tlsMedia = t.relay.tls;
   responders = [
     t.bus.reply(domainCertificates, { clusterId: t.clusterId }, () => {
       api.asked++;
@@ -56,13 +60,13 @@ async function changeDomains(domains: DomainCertificatesReply["domains"], change
   api.domains = domains;
   const before = api.asked;
   t.bus.publish(domainChanged, { clusterId: t.clusterId, playDomain: domains[0]?.playDomain ?? "gone.tls.test", change, at: Date.now() });
-  await waitFor(() => api.asked > before && t.relay.tls.certificates.names.join() === domains.map((d) => d.playDomain).join(), 5000, "relay reloaded its certificates");
+  await waitFor(() => api.asked > before && tlsMedia.certificates.names.join() === domains.map((d) => d.playDomain).join(), 5000, "relay reloaded its certificates");
 }
 
 /** A TLS handshake with `servername` (SNI): the certificate the relay chose, or the handshake error. */
 function handshake(servername: string, ca: TestCertificate): Promise<{ fingerprint: string; authorized: boolean } | { error: string }> {
   return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port: t.relay.tls.port, servername, ca: ca.certPem, rejectUnauthorized: false });
+    const socket = connect({ host: "127.0.0.1", port: tlsMedia.port, servername, ca: ca.certPem, rejectUnauthorized: false });
     socket.once("secureConnect", () => {
       resolve({ fingerprint: socket.getPeerX509Certificate()?.fingerprint256 ?? "", authorized: socket.authorized });
       socket.destroy();
@@ -80,13 +84,13 @@ describe("TLS listener with SNI", () => {
   });
 
   it("swaps a certificate and drops a deleted domain without a restart", async () => {
-    const port = t.relay.tls.port;
+    const port = tlsMedia.port;
     await changeDomains([served("alpha.tls.test", alphaRenewed), served("beta.tls.test", beta)], "updated");
     expect(await handshake("alpha.tls.test", alphaRenewed)).toEqual({ fingerprint: fingerprint(alphaRenewed), authorized: true });
     await changeDomains([served("alpha.tls.test", alphaRenewed)], "deleted");
     expect(await handshake("beta.tls.test", beta)).toHaveProperty("error");
     expect(await handshake("alpha.tls.test", alphaRenewed)).toMatchObject({ authorized: true });
-    expect(t.relay.tls.port).toBe(port);
+    expect(tlsMedia.port).toBe(port);
   });
 
   it("ignores notices of other nodes and keeps serving when a pair does not load", async () => {
@@ -96,9 +100,9 @@ describe("TLS listener with SNI", () => {
     expect(api.asked).toBe(before);
     // A key that is not the certificate's: the relay leaves that domain out and serves the others.
     api.domains = [served("alpha.tls.test", alphaRenewed), { playDomain: "beta.tls.test", certPem: beta.certPem, keyPem: alpha.keyPem }];
-    t.relay.tls.reload();
+    tlsMedia.reload();
     await waitFor(() => api.asked > before, 5000, "relay asked again");
-    await waitFor(() => t.relay.tls.certificates.names.join() === "alpha.tls.test", 5000, "bad pair left out");
+    await waitFor(() => tlsMedia.certificates.names.join() === "alpha.tls.test", 5000, "bad pair left out");
     expect(await handshake("alpha.tls.test", alphaRenewed)).toMatchObject({ authorized: true });
   });
 });
@@ -116,7 +120,7 @@ describe("live streams over HTTPS and WSS", () => {
       await waitFor(() => t.relay.pushed.get(code) !== undefined, 10_000, "push started");
       const caFile = join(dir, "localhost.pem");
       writeFileSync(caFile, local.certPem);
-      const url = `https://localhost:${t.relay.tls.port}/live/${code}.live.flv`;
+      const url = `https://localhost:${tlsMedia.port}/live/${code}.live.flv`;
       const probed = await new Promise<string>((resolve) => {
         const probe = spawn("ffprobe", ["-v", "error", "-tls_verify", "1", "-ca_file", caFile, "-show_streams", "-of", "json", url], { stdio: ["ignore", "pipe", "pipe"] });
         let out = "";
@@ -130,7 +134,7 @@ describe("live streams over HTTPS and WSS", () => {
       const streams = (JSON.parse(probed || "{}") as { streams?: Array<{ codec_name: string; width?: number; height?: number }> }).streams ?? [];
       expect(streams).toEqual([expect.objectContaining({ codec_name: "h264", width: 320, height: 240 })]);
 
-      const ws = await wsGet(`https://127.0.0.1:${t.relay.tls.port}/live/${code}.live.flv`, 100_000, 5000, { ca: alphaRenewed.certPem, servername: "alpha.tls.test" });
+      const ws = await wsGet(`https://127.0.0.1:${tlsMedia.port}/live/${code}.live.flv`, 100_000, 5000, { ca: alphaRenewed.certPem, servername: "alpha.tls.test" });
       expect(ws.status).toBe(101);
       expect(ws.body.subarray(0, 3).toString("latin1")).toBe("FLV");
       expect(flvTags(ws.body).some((tag) => tag.type === 9)).toBe(true);
