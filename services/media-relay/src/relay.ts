@@ -3,6 +3,7 @@ import { createServer as createTcpServer, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
+import type { TLSSocket } from "node:tls";
 import { deviceChanged } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
 import { handleOpsRequest, type Logger, type OpsEndpoints, type Registry } from "@ivc/runtime";
@@ -290,10 +291,12 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       resolveListen();
     });
   });
-  const tls =
-    deps.shard === undefined
-      ? await startTlsMedia({ bus: deps.bus, clusterId: deps.clusterId, port: config.MEDIA_HTTPS_PORT, host: config.MEDIA_BIND, logger, onSecureConnection: (socket) => server.emit("connection", socket) })
-      : undefined;
+  // TLS viewers are decrypted here: a sharded relay pipes another shard's to it (a TLS descriptor cannot travel).
+  const serveSecure = (socket: TLSSocket): void => {
+    if (pool !== undefined) routeConnection(socket, { pool, local: server, isPushed: (id) => pushed.get(id) !== undefined, logger });
+    else server.emit("connection", socket);
+  };
+  const tls = deps.shard === undefined ? await startTlsMedia({ bus: deps.bus, clusterId: deps.clusterId, port: config.MEDIA_HTTPS_PORT, host: config.MEDIA_BIND, logger, onSecureConnection: serveSecure }) : undefined;
   const address = listener.address();
   const httpPort = typeof address === "object" && address !== null ? address.port : config.MEDIA_HTTP_PORT;
   if (pool !== undefined) {

@@ -4,12 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
-import { domainCertificates, domainChanged, streamAuthorize } from "@ivc/bus";
+import { domainCertificates, domainChanged, sipBye, sipInvite, streamAuthorize } from "@ivc/bus";
 import type { DomainCertificatesReply } from "@ivc/bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificate } from "../../../test/support/certificates.js";
 import type { TestCertificate } from "../../../test/support/certificates.js";
+import { shardOfChannel } from "../src/shards/placement.js";
+import { ssrcToNumber } from "../src/ssrc.js";
 import type { TlsMedia } from "../src/tls/index.js";
+import { streamPs, testH264, udpSender } from "./support/device.js";
 import { portRange, startTestRelay, type TestRelay } from "./support/relay.js";
 import { flvTags, wsGet } from "./support/viewers.js";
 
@@ -142,4 +145,44 @@ describe("live streams over HTTPS and WSS", () => {
       pusher.kill("SIGKILL");
     }
   });
+});
+
+describe("a sharded relay over TLS", () => {
+  it("pipes a WSS viewer of another shard's stream to that shard, which alone holds the stream", async () => {
+    testH264();
+    const sharded = await startTestRelay({ RTP_PORTS: portRange(43760, 20), PLAY_TIMEOUT: "5", NO_VIEWER_CLOSE: "2" }, {}, 2);
+    const cleanups: Array<() => void> = [];
+    const scope = { clusterId: sharded.clusterId };
+    const subs = [
+      sharded.bus.reply(domainCertificates, scope, () => ({ domains: [served("alpha.tls.test", alpha)] })),
+      sharded.bus.reply(sipInvite, scope, (req) => {
+        const udp = udpSender("127.0.0.1", req.mediaPort);
+        const device = streamPs(ssrcToNumber(req.ssrc), udp.send);
+        cleanups.push(() => device.stop(), udp.close);
+        return { callId: `call-${req.streamId}` };
+      }),
+      sharded.bus.reply(sipBye, scope, () => ({ sent: true })),
+    ];
+    try {
+      const media = sharded.relay.tls;
+      if (!media) throw new Error("the listening relay process has no TLS listener");
+      media.reload();
+      await waitFor(() => media.certificates.names.includes("alpha.tls.test"), 5000, "sharded relay loaded its certificate");
+      let n = 1;
+      let channel = "";
+      while (channel === "") {
+        const candidate = `3402000000131800${String(n++).padStart(4, "0")}`;
+        if (shardOfChannel(candidate, 2) === 1) channel = candidate;
+      }
+      const streamId = `34020000001320000001_${channel}`;
+      const ws = await wsGet(`https://127.0.0.1:${media.port}/live/${streamId}.live.flv`, 100_000, 5000, { ca: alpha.certPem, servername: "alpha.tls.test" });
+      expect(ws.status).toBe(101);
+      expect(ws.body.subarray(0, 3).toString("latin1")).toBe("FLV");
+      expect(sharded.relay.registry.get(streamId)).toBeUndefined();
+    } finally {
+      subs.forEach((sub) => sub.unsubscribe());
+      cleanups.forEach((c) => c());
+      await sharded.stop();
+    }
+  }, 60_000);
 });
