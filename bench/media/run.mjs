@@ -27,6 +27,7 @@ import { Worker } from "node:worker_threads";
 import { Bus, connectNats, mediaClose, mediaOpen } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
 import { fakeSignaling, firstKeyframeOf, here, relayNodeArgs, rpc, startRelayProcess } from "./harness.mjs";
+import { startZlm } from "./zlm-target.mjs";
 import { benchClip } from "./source.mjs";
 
 const env = (name, fallback) => process.env[name] ?? fallback;
@@ -61,20 +62,36 @@ console.log(`machine: ${availableParallelism()} CPUs; relay in its own processes
 
 const clusterId = randomUUID();
 console.log(`relay node flags: ${[...relayNodeArgs, env("BENCH_MEDIA_RELAY_NODE_ARGS", "")].join(" ").trim() || "(none)"}`);
-const { call: relay, base } = await startRelayProcess({
-  env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS },
-  // The relay's own Node flags, then e.g. BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof"
-  // to see where the relay's time goes.
-  execArgv: [...relayNodeArgs, ...env("BENCH_MEDIA_RELAY_NODE_ARGS", "").split(" ").filter(Boolean)],
-});
-const senderWorker = new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } });
-const viewerWorker = new Worker(here("viewers.mjs"), { workerData: { base } });
-const senders = rpc(senderWorker);
-const viewers = rpc(viewerWorker);
-
 const logger = createLogger("bench-media", "silent");
 const nc = await connectNats({ url: env("NATS_URL", "nats://127.0.0.1:4222"), name: "bench-media", logger });
 const bus = new Bus(nc, logger);
+
+/** Our relay: streams opened the way signaling opens them (media.open), figures from its shards. */
+async function startRelayTarget() {
+  const { call, base } = await startRelayProcess({
+    env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS },
+    // The relay's own Node flags, then e.g. BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof"
+    // to see where the relay's time goes.
+    execArgv: [...relayNodeArgs, ...env("BENCH_MEDIA_RELAY_NODE_ARGS", "").split(" ").filter(Boolean)],
+  });
+  return {
+    name: `our relay (${env("BENCH_MEDIA_WORKERS", String(availableParallelism()))} shard processes)`,
+    base,
+    viewerPrefix: "/live/",
+    open: (streamId) => bus.request(mediaOpen, { clusterId }, { streamId, channelId: streamId, deviceId: DEVICE_ID, kind: "live", transport: "udp" }).then((r) => ({ port: r.port, ssrc: Number(r.ssrc) })),
+    close: (streamId) => bus.request(mediaClose, { clusterId }, { streamId }).catch(() => undefined),
+    sample: () => call("sample"),
+    stop: () => call("close"),
+  };
+}
+const zlmBin = process.env.BENCH_ZLM_BIN;
+const target = zlmBin ? await startZlm({ bin: zlmBin, httpPort: Number(env("BENCH_ZLM_HTTP_PORT", 18080)), rtpPorts: RTP_PORTS }) : await startRelayTarget();
+const base = target.base;
+console.log(`target: ${target.name}`);
+const senderWorker = new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } });
+const viewerWorker = new Worker(here("viewers.mjs"), { workerData: { base, prefix: target.viewerPrefix } });
+const senders = rpc(senderWorker);
+const viewers = rpc(viewerWorker);
 
 const signaling = fakeSignaling(bus, clusterId, senders);
 
@@ -107,7 +124,7 @@ async function stageGaps(streamId) {
 async function measureJoins(count) {
   const times = [];
   for (const streamId of load.slice(0, count)) {
-    const { ms } = await firstKeyframeOf(`${base}/live/${streamId}.live.flv`, FIRST_FRAME_TIMEOUT_MS);
+    const { ms } = await firstKeyframeOf(`${base}${target.viewerPrefix}${streamId}.live.flv`, FIRST_FRAME_TIMEOUT_MS);
     if (ms !== undefined) times.push(ms);
   }
   times.sort((a, b) => a - b);
@@ -138,11 +155,11 @@ async function measureFirstFrames(label) {
 }
 
 const load = [];
-async function growLoad(target) {
+async function growLoad(count) {
   const added = [];
-  for (let i = load.length; i < target; i += 16) {
-    const batch = Array.from({ length: Math.min(16, target - i) }, (_, k) => `bench${String(i + k).padStart(5, "0")}`);
-    const replies = await Promise.all(batch.map((streamId) => bus.request(mediaOpen, { clusterId }, { streamId, channelId: streamId, deviceId: DEVICE_ID, kind: "live", transport: "udp" })));
+  for (let i = load.length; i < count; i += 16) {
+    const batch = Array.from({ length: Math.min(16, count - i) }, (_, k) => `bench${String(i + k).padStart(5, "0")}`);
+    const replies = await Promise.all(batch.map((streamId) => target.open(streamId)));
     await senders("add", replies.map((reply, k) => ({ key: batch[k], port: reply.port, ssrc: Number(reply.ssrc), phase: (i + k) * 7 })));
     await viewers("add", batch);
     added.push(...batch);
@@ -151,15 +168,15 @@ async function growLoad(target) {
   return added;
 }
 
-async function shrinkLoad(target) {
-  const removed = load.splice(target);
+async function shrinkLoad(count) {
+  const removed = load.splice(count);
   await viewers("remove", removed);
   await senders("remove", removed);
-  await Promise.all(removed.map((streamId) => bus.request(mediaClose, { clusterId }, { streamId }).catch(() => undefined)));
+  await Promise.all(removed.map((streamId) => target.close(streamId)));
 }
 
 async function snapshot() {
-  const [r, s, v] = await Promise.all([relay("sample"), senders("stats"), viewers("stats")]);
+  const [r, s, v] = await Promise.all([target.sample(), senders("stats"), viewers("stats")]);
   return {
     relay: r,
     senders: s,
@@ -183,7 +200,11 @@ async function step(n) {
   const relayWallMs = b.relay.at - a.relay.at;
   const cpuMs = (b.relay.cpuMicros - a.relay.cpuMicros) / 1000;
   // The busiest shard process: the first to fall behind.
-  const elu = Math.max(...b.relay.elu.map((e, i) => performance.eventLoopUtilization(e, a.relay.elu[i]).utilization));
+  // The busiest shard process's event loop (ZLMediaKit: its busiest thread's CPU): the first to fall behind.
+  const elu =
+    b.relay.elu !== undefined
+      ? Math.max(...b.relay.elu.map((e, i) => performance.eventLoopUtilization(e, a.relay.elu[i]).utilization))
+      : Math.max(...Object.entries(b.relay.threads).map(([tid, ms]) => (ms - (a.relay.threads[tid] ?? 0)) / relayWallMs));
   const kbps = load.map((id) => (((b.viewers.bytes[id] ?? 0) - (a.viewers.bytes[id] ?? 0)) * 8) / seconds / 1000).sort((x, y) => x - y);
   const row = {
     n,
@@ -226,7 +247,8 @@ const print = (r) =>
   );
 
 try {
-  const idle = await measureFirstFrames("unloaded relay");
+  // ZLMediaKit has no on-demand INVITE of its own (WVP asks openRtpServer first): relay only.
+  const idle = zlmBin ? {} : await measureFirstFrames("unloaded relay");
   console.log(`\nramp: ${WARMUP_MS / 1000} s warm-up + ${WINDOW_MS / 1000} s measured per step, one HTTP-FLV viewer per stream`);
   console.log(header);
   const rows = [];
@@ -248,7 +270,7 @@ try {
   if (best !== undefined) {
     await shrinkLoad(best.n);
     await sleep(2000);
-    loaded = await measureFirstFrames(`${best.n} streams running`);
+    if (!zlmBin) loaded = await measureFirstFrames(`${best.n} streams running`);
     joins = await measureJoins(Math.min(best.n, 100));
   } else {
     await shrinkLoad(0);
@@ -269,6 +291,6 @@ try {
   signaling.forEach((s) => s.unsubscribe());
   await viewers("stop");
   await senders("stop");
-  await relay("close");
+  await target.stop();
   await nc.drain();
 }
