@@ -6,7 +6,7 @@
 //   --test     also what the test suite needs (sipp from sip-tester, chromium and a CJK font for the console test)
 //   (none)     everything
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const runtime = [
   { command: "ffmpeg", pkg: "ffmpeg" },
@@ -17,6 +17,8 @@ const runtime = [
 ];
 const testOnly = [
   { command: "sipp", pkg: "sip-tester" },
+  // Test certificates for the play-domain tests are made at run time (test/support/certificates.ts).
+  { command: "openssl", pkg: "openssl" },
   // The web console's browser test (test/e2e-console.test.ts, playwright-core drives Debian's chromium).
   { command: "chromium", pkg: "chromium" },
   // Chinese glyphs in the console's screenshots.
@@ -29,8 +31,35 @@ const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdi
 const present = (t) => (t.file ? existsSync(t.file) : has(t.command));
 const missing = wanted.filter((t) => !present(t)).map((t) => t.pkg);
 
-if (missing.length === 0) process.exit(0);
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+// The relay asks for 4 MiB receive buffers on its RTP sockets (the keyframes of hundreds of
+// cameras arrive in bursts the event loops drain later); the kernel caps each at
+// net.core.rmem_max, 208 KiB on a stock Debian, which drops datagrams under load.
+const RMEM_WANTED = 4 * 1024 * 1024;
+function ensureReceiveBuffers() {
+  let current;
+  try {
+    current = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+  } catch {
+    return;
+  }
+  if (current >= RMEM_WANTED) return;
+  if (!isRoot) {
+    console.error(`ivc setup: net.core.rmem_max is ${current} bytes; for many cameras run: sudo sysctl -w net.core.rmem_max=${RMEM_WANTED}`);
+    return;
+  }
+  try {
+    writeFileSync("/proc/sys/net/core/rmem_max", String(RMEM_WANTED));
+    writeFileSync("/etc/sysctl.d/60-ivc-gateway.conf", `# ivc gateway: RTP receive buffers of the media relay\nnet.core.rmem_max = ${RMEM_WANTED}\n`);
+    console.error(`ivc setup: net.core.rmem_max raised from ${current} to ${RMEM_WANTED} bytes (kept in /etc/sysctl.d/60-ivc-gateway.conf)`);
+  } catch (err) {
+    console.error(`ivc setup: could not raise net.core.rmem_max (${err.message}); the relay drops RTP bursts sooner under load`);
+  }
+}
+ensureReceiveBuffers();
+
+if (missing.length === 0) process.exit(0);
 if (!isRoot || !has("apt-get")) {
   console.error(`ivc setup: missing ${missing.join(", ")} — install with: sudo apt-get install -y ${missing.join(" ")}`);
   process.exit(0);

@@ -21,7 +21,7 @@ async function scratchEnv(): Promise<NodeJS.ProcessEnv> {
   delete env.DATABASE_URL;
   delete env.IVC_SECRET_ID;
   delete env.IVC_SECRET_KEY;
-  for (const name of ["API_PORT", "SIP_PORT", "SIP_HTTP_PORT", "MEDIA_HTTP_PORT", "RTMP_PORT", "EDGE_HTTP_PORT"]) env[name] = String(await freePort());
+  for (const name of ["API_PORT", "SIP_PORT", "SIP_HTTP_PORT", "MEDIA_HTTP_PORT", "MEDIA_HTTPS_PORT", "RTMP_PORT", "EDGE_HTTP_PORT"]) env[name] = String(await freePort());
   const rtp = 20000 + Math.floor(Math.random() * 20000);
   env.RTP_PORTS = `${rtp}-${rtp + 99}`;
   env.NATS_URL = `nats://127.0.0.1:${await freePort()}`;

@@ -72,7 +72,8 @@ const heldPorts = await Promise.all(
 console.log(`stream churn: ${CYCLES} cycles, ${LANES} at once; camera ${clip.size} H.264 at ${clip.kbps.toFixed(0)} kbit/s; RTP ports ${RTP_PORTS.first}-${RTP_PORTS.last}, ${heldPorts.length} of them held by another socket`);
 console.log(`relay node flags: ${execArgv.join(" ")}`);
 const { call: relay, base } = await startRelayProcess({
-  env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: `${RTP_PORTS.first}-${RTP_PORTS.last}`, BENCH_NO_VIEWER_CLOSE: String(NO_VIEWER_CLOSE) },
+  // One process: the census counts one process's memory, handles and leases.
+  env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: `${RTP_PORTS.first}-${RTP_PORTS.last}`, BENCH_NO_VIEWER_CLOSE: String(NO_VIEWER_CLOSE), BENCH_MEDIA_WORKERS: "1" },
   execArgv,
 });
 const senders = rpc(new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } }));

@@ -1,14 +1,17 @@
 // Child process: the media relay alone (its CPU, event loop and RSS are what the bench measures).
 // Started by run.mjs and churn.mjs with IPC; BENCH_CLUSTER_ID, BENCH_RTP_PORTS, optionally
 // BENCH_NO_VIEWER_CLOSE (s) and the relay's environment come from them. `census` needs --expose-gc.
+// BENCH_MEDIA_WORKERS: the relay's shard processes, this one included (MEDIA_WORKERS; default one
+// per CPU, as `npm start` runs it); sample() adds up all of them.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Bus, connectNats } from "@ivc/bus";
-import { createLogger, loadConfig, Registry } from "@ivc/runtime";
+import { createLogger, createMetricsRegistry, loadConfig } from "@ivc/runtime";
 import { Redis } from "ioredis";
-import { mediaRelayEnv, startMediaRelay } from "../../services/media-relay/dist/index.js";
+import { mediaRelayEnv, ShardPool, startMediaRelay } from "../../services/media-relay/dist/index.js";
 import { socketCensus } from "../process-census.mjs";
 
 const clusterId = process.env.BENCH_CLUSTER_ID;
@@ -18,7 +21,7 @@ const logger = createLogger("media-relay", "silent");
 const nc = await connectNats({ url: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name: "bench-media-relay", logger });
 const bus = new Bus(nc, logger);
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-const config = loadConfig(mediaRelayEnv, {
+const relayEnv = {
   MEDIA_HTTP_PORT: "0",
   MEDIA_BIND: "127.0.0.1",
   RTMP_PORT: "0",
@@ -26,22 +29,38 @@ const config = loadConfig(mediaRelayEnv, {
   RTP_PORTS: process.env.BENCH_RTP_PORTS,
   NO_VIEWER_CLOSE: process.env.BENCH_NO_VIEWER_CLOSE ?? "30",
   IVC_VAR_DIR: varDir,
-});
-const metrics = new Registry();
-const relay = await startMediaRelay({ config, bus, redis, clusterId, instance, logger, metrics, tuning: { portRestMs: 1000 } });
+};
+const config = loadConfig(mediaRelayEnv, relayEnv);
+const metrics = createMetricsRegistry("media-relay");
+const shardCount = Number(process.env.BENCH_MEDIA_WORKERS ?? availableParallelism());
+const shards =
+  shardCount > 1
+    ? new ShardPool({
+        count: shardCount,
+        entry: fileURLToPath(new URL("../../services/media-relay/dist/shards/shard-main.js", import.meta.url)),
+        env: { ...process.env, ...relayEnv, CLUSTER_ID: clusterId, LOG_LEVEL: "silent" },
+        logger,
+      })
+    : undefined;
+const relay = await startMediaRelay({ config, bus, redis, clusterId, instance, logger, metrics, tuning: { portRestMs: 1000 }, ...(shards ? { shards } : {}) });
 
-/** Totals over the running streams, read from their receivers (exact, unlike the 1 s metric flush). */
-function sample() {
-  let lost = 0;
-  let packets = 0;
-  let streams = 0;
-  for (const session of relay.registry.all()) {
-    const { receiver } = session.stats;
-    lost += receiver.reorder.lost + receiver.reorder.late;
-    packets += receiver.packets;
-    streams++;
-  }
-  return { at: performance.now(), cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), rss: process.memoryUsage().rss, lost, packets, streams };
+/**
+ * Totals over the running streams of every shard process, read from their receivers (exact,
+ * unlike the 1 s metric flush); `elu` has each process's event-loop totals, `shards` its streams.
+ */
+async function sample() {
+  const all = [relay.stats(), ...((await shards?.stats()) ?? [])];
+  const sum = (pick) => all.reduce((n, s) => n + pick(s), 0);
+  return {
+    at: performance.now(),
+    cpuMicros: sum((s) => s.cpuMicros),
+    elu: all.map((s) => s.eventLoop),
+    rss: sum((s) => s.rssBytes),
+    lost: sum((s) => s.rtpLost),
+    packets: sum((s) => s.rtpPackets),
+    streams: sum((s) => s.streams),
+    shards: all.map((s) => s.streams),
+  };
 }
 
 /** Port leases this relay holds and ports resting after release (Redis), and the SSRC leases it holds. */
@@ -76,7 +95,7 @@ async function census(channels) {
 }
 
 process.on("message", async ({ id, cmd, args }) => {
-  if (cmd === "sample") process.send({ id, result: sample() });
+  if (cmd === "sample") process.send({ id, result: await sample() });
   if (cmd === "census") process.send({ id, result: await census(args) });
   if (cmd === "close") {
     await relay.close();

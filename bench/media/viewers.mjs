@@ -13,7 +13,7 @@ function add(streamId) {
   const failed = (why) => {
     if (!viewer.closing && viewers.get(streamId) === viewer) failures.push(`${streamId}: ${why}`);
   };
-  viewer.request = get(`${workerData.base}/live/${streamId}.live.flv`, { agent: false }, (res) => {
+  viewer.request = get(`${workerData.base}${workerData.prefix ?? "/live/"}${streamId}.live.flv`, { agent: false }, (res) => {
     if (res.statusCode !== 200) {
       failed(`HTTP ${res.statusCode}`);
       res.resume();

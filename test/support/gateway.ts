@@ -61,7 +61,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
   dbUrl.pathname = `/${dbName}`;
 
   const env: NodeJS.ProcessEnv = { ...process.env, IVC_PRETTY_LOGS: "false", LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn" };
-  for (const name of ["API_PORT", "SIP_PORT", "SIP_HTTP_PORT", "MEDIA_HTTP_PORT", "RTMP_PORT", "EDGE_HTTP_PORT"]) env[name] = String(await freePort());
+  for (const name of ["API_PORT", "SIP_PORT", "SIP_HTTP_PORT", "MEDIA_HTTP_PORT", "MEDIA_HTTPS_PORT", "RTMP_PORT", "EDGE_HTTP_PORT"]) env[name] = String(await freePort());
   const rtp = 20000 + Math.floor(Math.random() * 20000);
   Object.assign(env, {
     RTP_PORTS: `${rtp}-${rtp + 99}`,

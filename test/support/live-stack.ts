@@ -76,6 +76,7 @@ export async function startLiveStack(options: LiveStackOptions): Promise<LiveSta
   const rtpBase = 39_000 + randomInt(0, 80) * 10;
   const relayConfig = loadConfig(mediaRelayEnv, {
     MEDIA_HTTP_PORT: "0",
+    MEDIA_HTTPS_PORT: "0",
     RTMP_PORT: "0",
     PULL_AUTH: "false",
     MEDIA_BIND: "127.0.0.1",

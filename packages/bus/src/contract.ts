@@ -56,3 +56,7 @@ export function clusterOfSubject(subject: string): string | undefined {
   const token = subject.split(".")[1];
   return token !== undefined && TOKEN.test(token) ? token : undefined;
 }
+
+/** The request a contract's handler receives, and the reply it returns. */
+export type RequestOf<C> = C extends RequestContract<never, infer Req, z.ZodType> ? z.output<Req> : never;
+export type ReplyOf<C> = C extends RequestContract<never, z.ZodType, infer Res> ? z.input<Res> : never;

@@ -5,7 +5,7 @@ export { answerPing } from "./ping.js";
 export type { PingIdentity } from "./ping.js";
 export type { ConnectOptions } from "./connection.js";
 export { ANY_CLUSTER, clusterOfSubject, defineEvent, defineRequest, subjectOf } from "./contract.js";
-export type { ClusterScope, EventContract, RequestContract } from "./contract.js";
+export type { ClusterScope, EventContract, ReplyOf, RequestContract, RequestOf } from "./contract.js";
 export { BusError, BusHandlerError, isBusError } from "./errors.js";
 export type { BusErrorKind } from "./errors.js";
 export { ping, serviceNames } from "./contracts/system.js";
@@ -72,3 +72,5 @@ export {
   recordTypes,
 } from "./contracts/control.js";
 export type { PtzAction } from "./contracts/control.js";
+export { domainCertificates, domainChanged } from "./contracts/domain.js";
+export type { DomainCertificatesReply, DomainChange } from "./contracts/domain.js";

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { isLoopbackHost, natsAnswers, redisAnswers, waitFor } from "./probe.js";
-import { restartDelayMs } from "./restart-delay.js";
+import { restartDelayMs } from "@ivc/runtime";
 
 export interface InfraProcess {
   name: "nats-server" | "redis-server" | "postgres";

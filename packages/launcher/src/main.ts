@@ -157,6 +157,7 @@ async function main(): Promise<void> {
   process.stdout.write(renderSummary({
     apiPort: childEnv.API_PORT ?? "8080",
     mediaHttpPort: childEnv.MEDIA_HTTP_PORT ?? "8088",
+    mediaHttpsPort: childEnv.MEDIA_HTTPS_PORT ?? "8443",
     sipId: config.SIP_ID,
     sipDomain: childEnv.SIP_DOMAIN ?? config.SIP_ID.slice(0, 10),
     sipHost,

@@ -14,6 +14,7 @@ export function detectLanAddress(): string {
 export interface SummaryInput {
   apiPort: string;
   mediaHttpPort: string;
+  mediaHttpsPort: string;
   sipId: string;
   sipDomain: string;
   sipHost: string;
@@ -38,7 +39,7 @@ export function renderSummary(s: SummaryInput): string {
     `    SIP server IP      ${s.sipHost}`,
     `    SIP server port    ${s.sipPort} (UDP and TCP)`,
     "    device ID/password: the web console's 添加设备 / Add device, or npm run ivc -w @ivc/api -- device add-gb --name NAME",
-    `  Live media     http://${s.sipHost}:${s.mediaHttpPort}/`,
+    `  Live media     http://${s.sipHost}:${s.mediaHttpPort}/   (HTTPS on bound play domains: port ${s.mediaHttpsPort}, domain/add)`,
     `  Services       ${s.services.map((x) => `${x.name} (pid ${x.pid ?? "?"})`).join(", ")}`,
     `  Infrastructure ${s.infra.join(", ")}`,
     "  Ctrl-C stops everything.",

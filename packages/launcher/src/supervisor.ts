@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
-import { isStartupProgress, type StartupSeenMessage } from "@ivc/runtime";
-import { restartDelayMs } from "./restart-delay.js";
+import { isStartupProgress, restartDelayMs, type StartupSeenMessage } from "@ivc/runtime";
 import type { ServiceEntry } from "./services.js";
 
 /** A service that ran this long before it died is restarted without the back-off of a crash loop. */

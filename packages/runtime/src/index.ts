@@ -14,3 +14,4 @@ export { STARTUP_TICK_MS, isStartupProgress, reportStartupStage } from "./startu
 export type { StartupProgressMessage, StartupSeenMessage } from "./startup-progress.js";
 export { readEmbeddedDatabase, writeEmbeddedDatabase } from "./embedded-database.js";
 export type { EmbeddedDatabaseRecord } from "./embedded-database.js";
+export { restartDelayMs } from "./restart-delay.js";

@@ -23,6 +23,15 @@ export const apiEnv = {
   MEDIA_HOST: env.optionalString(),
   MEDIA_HTTP_PORT: env.port(8088),
   RTMP_PORT: env.port(1935),
+  /** The relay's TLS listener (HTTPS/WSS on bound play domains); the URLs the API hands out use it. */
+  MEDIA_HTTPS_PORT: env.port(8443),
+  /** This node's public host name: the CNAME value of domain/cname (spec 01 §5.2); unset: the media host. */
+  NODE_PUBLIC_HOST: env.optionalString(),
+  /**
+   * domain/add resolves the play domain's CNAME in DNS and refuses it (41606) unless it points at this
+   * node's CNAME; false for LAN installs whose domains live in a local resolver or hosts files.
+   */
+  DOMAIN_CNAME_CHECK: env.bool(true),
   SIGNING_CLOCK_SKEW_SECONDS: env.int(300, 0, 3600),
   SIGNING_MAX_KEY_TIME_SECONDS: env.int(7 * 86_400, 60, 365 * 86_400),
   /** Release bundles live under IVC_VAR_DIR/releases (`ivc release publish`). */
@@ -57,5 +66,7 @@ export function serviceNodeFromConfig(config: ApiConfig, clusterId: string, fall
     mediaHost: config.MEDIA_HOST ?? sipIp,
     mediaHttpPort: config.MEDIA_HTTP_PORT,
     rtmpPort: config.RTMP_PORT,
+    publicHost: config.NODE_PUBLIC_HOST ?? "",
+    mediaHttpsPort: config.MEDIA_HTTPS_PORT,
   };
 }

@@ -1,3 +1,4 @@
+import { resolveCname } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -11,6 +12,7 @@ import { gatewayCommandEnv } from "./cli/gateway-commands.js";
 import { findVerificationKey, seedKey } from "./accounts/keys.js";
 import { loadMasterKey } from "./accounts/master-key.js";
 import { createSecretBox } from "./accounts/secret-box.js";
+import { answerDomainCertificates, createNatsDomainChanges } from "./bus/domain-certificates.js";
 import { subscribeGateways } from "./bus/gateway-subscriptions.js";
 import { createNatsChannelControl } from "./bus/nats-channel-control.js";
 import { createNatsDeviceControl } from "./bus/nats-device-control.js";
@@ -18,6 +20,7 @@ import { createNatsGatewayControl } from "./bus/nats-gateway-control.js";
 import { subscribeDeviceEvents } from "./bus/subscriptions.js";
 import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
+import { uncheckedIcp } from "./domains/icp.js";
 import { buildApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
 import { requestObserver } from "./http/request-metrics.js";
@@ -85,6 +88,8 @@ async function main(): Promise<void> {
     const gatewayControl = createNatsGatewayControl(bus, logger);
     const gatewaySubscriptions = subscribeGateways(bus, database.db, box, gatewayControl, { offlineAfterMs: config.GATEWAY_OFFLINE_AFTER, logger, metrics });
     lifecycle.onClose("gateway subscriptions", () => gatewaySubscriptions.forEach((s) => s.unsubscribe()));
+    const certificateAnswers = answerDomainCertificates(bus, database.db, box, logger, "api");
+    lifecycle.onClose("domain certificates", () => certificateAnswers.unsubscribe());
 
     const app = buildApp({
       routes: allRoutes({
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
         channelControl: createNatsChannelControl(bus),
         now: () => new Date(),
         gateways: { control: gatewayControl, bundleBaseUrl: config.API_PUBLIC_URL ?? `http://${node.sipIp}:${config.API_PORT}` },
+        domains: { resolveCname: config.DOMAIN_CNAME_CHECK ? (name) => resolveCname(name) : undefined, icp: uncheckedIcp, changes: createNatsDomainChanges(bus, logger) },
       }),
       authenticate: createAuthenticator(
         cachedKeyLookup((secretId) => findVerificationKey(keyDeps, secretId), { ttlMs: KEY_CACHE_TTL_MS, maxEntries: 10_000 }),

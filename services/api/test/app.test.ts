@@ -111,6 +111,7 @@ describe("envelope", () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual([
       "DELETE /ivc/cms/device/delete",
+      "DELETE /ivc/cms/domain/delete",
       "DELETE /ivc/cms/gateway/delete",
       "DELETE /ivc/cms/organization/delete",
       "GET /ivc/cms/config/authstream",
@@ -118,6 +119,8 @@ describe("envelope", () => {
       "GET /ivc/cms/config/getuserregion",
       "GET /ivc/cms/device/channel",
       "GET /ivc/cms/device/describe",
+      "GET /ivc/cms/domain/cname",
+      "GET /ivc/cms/domain/query",
       "GET /ivc/cms/gateway/describe",
       "GET /ivc/cms/gateway/devicelist",
       "GET /ivc/cms/gateway/list",
@@ -137,6 +140,9 @@ describe("envelope", () => {
       "POST /ivc/cms/control/timeline",
       "POST /ivc/cms/device/add",
       "POST /ivc/cms/device/refresh",
+      "POST /ivc/cms/domain/add",
+      "POST /ivc/cms/domain/record",
+      "POST /ivc/cms/domain/update",
       "POST /ivc/cms/gateway/upgrade",
       "POST /ivc/cms/organization/add",
       "PUT /ivc/cms/device/update",

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCertificate } from "../../../test/support/certificates.js";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
 import { ErrorCodes } from "../src/errors/codes.js";
 import { rowDifference, snapshotRows } from "./support/db-snapshot.js";
@@ -10,6 +12,7 @@ import { expectationOf } from "./support/hostile-oracle.js";
 import type { Expectation } from "./support/hostile-oracle.js";
 import { applyMutation, endpointsOf, fixedMutations, randomMutations } from "./support/hostile-requests.js";
 import type { BaseRequest, Endpoint, Field, FieldSchema, Mutation, OpenApiDocument, Variant } from "./support/hostile-requests.js";
+import { ensureServiceNode } from "../src/store/service-nodes.js";
 import { createTestDatabase } from "./support/pg.js";
 
 /**
@@ -29,7 +32,10 @@ afterAll(async () => {
   await testDb.drop();
 });
 
-type Kind = "organization" | "device" | "gateway";
+type Kind = "organization" | "device" | "gateway" | "domain";
+
+/** Throwaway play domains are names under this wildcard; each is bound on a node of its own (one domain per node). */
+const DOMAIN_CERT = makeCertificate(["*.hostile.example.com"]);
 
 interface Seeded {
   readonly organizationIds: readonly string[];
@@ -70,6 +76,12 @@ class Throwaways {
   private async make(kind: Kind): Promise<string> {
     if (kind === "organization") return addOrganization(`tmp${++names}`, "0");
     if (kind === "gateway") return (await addGatewayChannel(h, testDb.database.db)).gatewayId;
+    if (kind === "domain") {
+      const node = { ...testNode, id: randomUUID(), name: `tmp${++names}` };
+      await ensureServiceNode(testDb.database.db, node);
+      const body = { PlayDomain: `tmp${++names}.hostile.example.com`, InternalDomain: node.publicHost, ClusterId: node.id, Key: DOMAIN_CERT.keyPem, Cert: DOMAIN_CERT.certPem };
+      return (await h.call<{ Id: string }>(h.alice, "POST", "/ivc/cms/domain/add", body)).env.Data.Id;
+    }
     const body = { Name: `tmp${++names}`, AccessProtocol: 1, Type: 1, OrganizationId: await this.get("organization"), ClusterId: testNode.id };
     return (await h.call<{ Id: string }>(h.alice, "POST", "/ivc/cms/device/add", body)).env.Data.Id;
   }
@@ -80,7 +92,7 @@ const throwaways = new Throwaways();
 /** What an `Id` names, by the route's path; authstream's is the account's config. */
 function idKind(url: string): Kind | "authstream" | undefined {
   if (url.includes("/config/authstream")) return "authstream";
-  return (["organization", "device", "gateway"] as const).find((kind) => url.includes(`/${kind}/`));
+  return (["organization", "device", "gateway", "domain"] as const).find((kind) => url.includes(`/${kind}/`));
 }
 
 /** A value the schema accepts: the first enum value, the default or minimum, the first of `^(a|b)$`. */
@@ -121,6 +133,10 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
       return seeded.gbChannelId;
     case "ClusterId":
       return testNode.id;
+    case "PlayDomain":
+      return `hostile${++names}.hostile.example.com`;
+    case "InternalDomain":
+      return testNode.publicHost;
     case "Start":
       return now - 3600;
     case "End":

@@ -6,6 +6,11 @@ export const mediaRelayEnv = {
   MEDIA_BIND: env.ipv4("0.0.0.0"),
   /** The address devices send RTP to (SDP `c=`); defaults to MEDIA_BIND or the first external IPv4. */
   MEDIA_HOST: env.optionalString(),
+  /**
+   * HTTPS and WSS on the play domains bound to this node (domain/add): one TLS listener choosing the
+   * certificate by server name (SNI); 0 lets the system choose (tests).
+   */
+  MEDIA_HTTPS_PORT: env.portOrZero(8443),
   /** RTMP publish (RTMP devices) and play; 0 lets the system choose (tests). */
   RTMP_PORT: env.portOrZero(1935),
   /**
@@ -18,6 +23,11 @@ export const mediaRelayEnv = {
    * loopback peers (they show SSRCs, device addresses and stage timelines of every stream).
    */
   MEDIA_OPS_PUBLIC: env.bool(false),
+  /**
+   * Processes that own streams (ingest, demux, fan-out), the listening one included: 0 is one per
+   * CPU, 1 keeps everything in one process. docs/architecture.md "Relay shards".
+   */
+  MEDIA_WORKERS: env.int(0, 0, 64),
   RTP_PORTS: env.portRange({ first: 30000, last: 30999 }),
   PLAY_TIMEOUT: env.seconds(18, { min: 1, max: 120 }),
   RTP_SILENCE_TIMEOUT: env.seconds(15, { min: 1, max: 120 }),

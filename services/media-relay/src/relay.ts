@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createTcpServer, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
 import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
+import type { TLSSocket } from "node:tls";
 import { deviceChanged } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
 import { handleOpsRequest, type Logger, type OpsEndpoints, type Registry } from "@ivc/runtime";
 import type { Redis } from "ioredis";
-import { serveBusApi } from "./bus-api.js";
+import { localMediaRequests, serveBusApi, type MediaRequests } from "./bus-api.js";
 import type { MediaRelayConfig } from "./config.js";
 import { MediaRoutes } from "./http-routes.js";
 import { LeaseStore } from "./lease-store.js";
@@ -20,6 +23,15 @@ import { createRelayMetrics } from "./metrics.js";
 import { TimelineStore } from "./play-timeline.js";
 import { ssrcDomainPart } from "./ssrc.js";
 import { StreamRegistry } from "./stream-registry.js";
+import { routeConnection, serveConnection } from "./shards/connection-router.js";
+import { forwardRequest } from "./shards/forward-request.js";
+import { mergeExpositions } from "./shards/metrics-merge.js";
+import { shardOfStream, shardOfTarget } from "./shards/placement.js";
+import { shardedMediaRequests } from "./shards/sharded-requests.js";
+import { pullFromShard } from "./shards/shard-flv-source.js";
+import type { ShardPool } from "./shards/shard-pool.js";
+import type { ShardStats } from "./shards/shard-protocol.js";
+import { startTlsMedia, type TlsMedia } from "./tls/index.js";
 
 /** Knobs that are not operator settings; tests shorten them. */
 export interface MediaRelayTuning {
@@ -51,6 +63,10 @@ export interface MediaRelayDeps {
   /** When given, /healthz and /metrics are answered in front of the media routes. */
   ops?: OpsEndpoints;
   tuning?: Partial<MediaRelayTuning>;
+  /** This process is shard 0 of a sharded relay: it listens, and `shards` own the other shards' streams. */
+  shards?: ShardPool;
+  /** This process is shard `index` (≥ 1) of `count`: loopback HTTP only, connections come from shard 0. */
+  shard?: { index: number; count: number; frontPort: number };
 }
 
 export interface MediaRelay {
@@ -66,6 +82,13 @@ export interface MediaRelay {
   /** Gateway channels this relay asked boxes to push. */
   readonly gateways: GatewayPulls;
   readonly timelines: TimelineStore;
+  /** Signaling's requests answered from this process's streams (shard 0 forwards the others' here). */
+  readonly requests: MediaRequests;
+  /** Serves a connection accepted elsewhere (shard 0 hands viewers to their shard), with the bytes read from it. */
+  accept(socket: Socket, head: Buffer): void;
+  stats(): ShardStats;
+  /** HTTPS/WSS on the node's play domains (MEDIA_HTTPS_PORT); only the listening process has it, not shard processes. */
+  readonly tls: TlsMedia | undefined;
   close(): Promise<void>;
 }
 
@@ -128,7 +151,13 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     },
   });
   const routes = new MediaRoutes({ registry, timelines, playTimeoutMs: config.PLAY_TIMEOUT });
-  const subscriptions = serveBusApi(deps.bus, deps.clusterId, registry, timelines);
+  const self = deps.shard?.index ?? 0;
+  const shardCount = deps.shards?.count ?? deps.shard?.count ?? 1;
+  const pool = deps.shards;
+  const local = localMediaRequests(registry, timelines);
+  // Only the listening process is on the bus for signaling; shard processes hear it through IPC.
+  const requests = pool !== undefined ? shardedMediaRequests(local, pool) : local;
+  const subscriptions = deps.shard === undefined ? serveBusApi(deps.bus, deps.clusterId, requests) : [];
   const authorizer = new StreamAuthorizer(deps.bus, { clusterId: deps.clusterId, cacheMs: tuning.authCacheMs, timeoutMs: tuning.authTimeoutMs, pullAuth: config.PULL_AUTH ? "api" : "off" });
   const pullGuard = new PullGuard(authorizer);
   const pushed = new PushedStreams();
@@ -165,8 +194,23 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     logger,
     metrics,
     rtmpMetrics: createRtmpMetrics(deps.metrics),
+    ...(pool !== undefined
+      ? {
+          otherShard: (streamId: string, query: URLSearchParams, deviceId: string | undefined) => {
+            const shard = shardOfStream(streamId, pool.count);
+            if (shard === 0) return undefined;
+            const port = pool.internalPort(shard);
+            if (port === undefined) return Promise.reject(new Error(`relay shard ${shard} is restarting`));
+            const forwarded = new URLSearchParams(query);
+            if (deviceId !== undefined) forwarded.set("device", deviceId);
+            return pullFromShard(port, streamId, forwarded, tuning.maxViewerBufferBytes);
+          },
+        }
+      : {}),
   });
-  rtmpPort = await rtmp.listen(config.RTMP_PORT, config.MEDIA_BIND);
+  // RTMP (pushes, gateway boxes, players) is parsed by the listening process only.
+  if (deps.shard === undefined) rtmpPort = await rtmp.listen(config.RTMP_PORT, config.MEDIA_BIND);
+  else rtmpPort = 0;
   // Every relay hears every change (no queue group): a disabled or deleted device stops publishing here.
   const deviceChanges = deps.bus.subscribe(deviceChanged, ({ deviceId }) => {
     authorizer.forget(deviceId);
@@ -181,7 +225,25 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
         res.end(JSON.stringify({ error: "operator path", reason: "answered to loopback only; set MEDIA_OPS_PUBLIC=true to expose it" }));
         return;
       }
+      if (pool !== undefined && deps.ops !== undefined && req.url?.split("?")[0] === "/metrics") {
+        // One exposition for the relay, whichever process holds a series.
+        const texts = [await deps.ops.metrics.metrics(), ...(await pool.fromEach<string>("metrics"))];
+        res.writeHead(200, { "content-type": deps.ops.metrics.contentType });
+        res.end(mergeExpositions(texts));
+        return;
+      }
       if (deps.ops !== undefined && (await handleOpsRequest(req, res, deps.ops))) return;
+      if (shardCount > 1) {
+        const owner = shardOfTarget(req.url ?? "/", shardCount, (id) => pushed.get(id) !== undefined);
+        if (owner !== self) {
+          // A kept-alive connection routed by an earlier request for another shard's stream.
+          const port = pool !== undefined ? pool.internalPort(owner) : deps.shard?.frontPort;
+          if (port !== undefined) return forwardRequest(req, res, deps.shard !== undefined ? loopbackOf(config.MEDIA_BIND) : "127.0.0.1", port);
+          res.writeHead(503, { "content-type": "application/json", "retry-after": "2" });
+          res.end(JSON.stringify({ error: "relay shard restarting", stage: "relay", shard: owner }));
+          return;
+        }
+      }
       const verdict = await pullGuard.check(req);
       if (!verdict.ok) {
         const denied = verdict.rejection;
@@ -211,15 +273,36 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       if (!pushedRoutes.handleUpgrade(req, socket) && !routes.handleUpgrade(req, socket, verdict.deviceId)) socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
     })().catch(() => socket.destroy());
   });
+  // Sharded: the public port reads each connection's request line and passes it to its shard.
+  const routed = new Set<Socket>();
+  const listener =
+    pool !== undefined
+      ? createTcpServer({ pauseOnConnect: true }, (socket) => {
+          routed.add(socket);
+          socket.once("close", () => routed.delete(socket));
+          routeConnection(socket, { pool, local: server, isPushed: (id) => pushed.get(id) !== undefined, logger });
+        })
+      : server;
   await new Promise<void>((resolveListen, reject) => {
-    server.once("error", reject);
-    server.listen(config.MEDIA_HTTP_PORT, config.MEDIA_BIND, () => {
-      server.off("error", reject);
+    listener.once("error", reject);
+    const [port, host] = deps.shard !== undefined ? [0, "127.0.0.1"] : [config.MEDIA_HTTP_PORT, config.MEDIA_BIND];
+    listener.listen(port, host, () => {
+      listener.off("error", reject);
       resolveListen();
     });
   });
-  const address = server.address();
+  // TLS viewers are decrypted here: a sharded relay pipes another shard's to it (a TLS descriptor cannot travel).
+  const serveSecure = (socket: TLSSocket): void => {
+    if (pool !== undefined) routeConnection(socket, { pool, local: server, isPushed: (id) => pushed.get(id) !== undefined, logger });
+    else server.emit("connection", socket);
+  };
+  const tls = deps.shard === undefined ? await startTlsMedia({ bus: deps.bus, clusterId: deps.clusterId, port: config.MEDIA_HTTPS_PORT, host: config.MEDIA_BIND, logger, onSecureConnection: serveSecure }) : undefined;
+  const address = listener.address();
   const httpPort = typeof address === "object" && address !== null ? address.port : config.MEDIA_HTTP_PORT;
+  if (pool !== undefined) {
+    deps.ops?.health.register("relay-shards", () => ({ ok: pool.ready === pool.count - 1, detail: `${pool.ready + 1} of ${pool.count} shard processes up` }));
+    await pool.start(httpPort);
+  }
 
   const ticker = setInterval(() => {
     const now = Date.now();
@@ -244,6 +327,10 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     pushed,
     gateways,
     timelines,
+    tls,
+    requests: local,
+    accept: (socket, head) => serveConnection(server, socket, head),
+    stats: () => shardStats(self, registry),
     async close() {
       clearInterval(ticker);
       clearInterval(refresher);
@@ -252,8 +339,15 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       await gateways.stopAll("relay stopping");
       await rtmp.close();
       await registry.endAll("relay stopping");
+      await tls?.close();
       server.closeAllConnections();
+      if (listener !== server) {
+        // Not awaited: the listener counts connections it handed to a shard as its own until they end there.
+        listener.close();
+        for (const socket of routed) socket.destroy();
+      }
       await new Promise<void>((done) => server.close(() => done()));
+      await pool?.close();
     },
   };
 }
@@ -267,4 +361,35 @@ function isOperatorPath(req: IncomingMessage): boolean {
 function isLoopbackPeer(req: IncomingMessage): boolean {
   const address = req.socket.remoteAddress ?? "";
   return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}
+
+/** The address shard 0 listens on, as a shard process reaches it. */
+function loopbackOf(bind: string): string {
+  return bind === "0.0.0.0" ? "127.0.0.1" : bind;
+}
+
+function shardStats(shard: number, registry: StreamRegistry): ShardStats {
+  let streams = 0;
+  let viewers = 0;
+  let rtpPackets = 0;
+  let rtpLost = 0;
+  for (const session of registry.all()) {
+    const { receiver } = session.stats;
+    streams++;
+    viewers += session.viewerCount;
+    rtpPackets += receiver.packets;
+    rtpLost += receiver.reorder.lost + receiver.reorder.late;
+  }
+  const cpu = process.cpuUsage();
+  return {
+    shard,
+    pid: process.pid,
+    streams,
+    viewers,
+    rtpPackets,
+    rtpLost,
+    rssBytes: process.memoryUsage().rss,
+    cpuMicros: cpu.user + cpu.system,
+    eventLoop: { idle: performance.eventLoopUtilization().idle, active: performance.eventLoopUtilization().active },
+  };
 }

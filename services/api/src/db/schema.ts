@@ -1,4 +1,5 @@
-import { bigserial, bigint, boolean, char, index, integer, jsonb, pgTable, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigserial, bigint, boolean, char, index, integer, jsonb, pgTable, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 // Mirrors migrations/*.sql, which are the source of truth applied at start.
 
@@ -35,6 +36,9 @@ export const serviceNodes = pgTable("service_nodes", {
   mediaHost: text("media_host").notNull(),
   mediaHttpPort: integer("media_http_port").notNull(),
   rtmpPort: integer("rtmp_port").notNull(),
+  /** The node's public host name: the CNAME target of bound play domains (spec 01 §5.2). */
+  publicHost: text("public_host").notNull().default(""),
+  mediaHttpsPort: integer("media_https_port").notNull().default(8443),
   createdAt: createdAt(),
 });
 
@@ -191,4 +195,27 @@ export const releases = pgTable("releases", {
   publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const schema = { accounts, apiKeys, serviceNodes, organizations, devices, deviceCodeSequences, channels, streamAuthConfigs, gatewayKeys, gateways, gatewayDevices, releases };
+/** Play domains (spec 01 §5.4); a deleted one keeps its row (41623) with its certificate and key wiped. */
+export const domains = pgTable(
+  "domains",
+  {
+    id: uuid("id").primaryKey(),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    clusterId: uuid("cluster_id").notNull().references(() => serviceNodes.id),
+    playDomain: text("play_domain").notNull(),
+    internalDomain: text("internal_domain").notNull(),
+    certPem: text("cert_pem").notNull(),
+    keyEnc: text("key_enc").notNull(),
+    certNotAfter: timestamp("cert_not_after", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("domains_play_domain_live").on(t.playDomain).where(sql`deleted_at IS NULL`),
+    uniqueIndex("domains_account_node_live").on(t.appId, t.clusterId).where(sql`deleted_at IS NULL`),
+    index("domains_cluster").on(t.clusterId),
+  ],
+);
+
+export const schema = { accounts, apiKeys, serviceNodes, organizations, devices, deviceCodeSequences, channels, streamAuthConfigs, gatewayKeys, gateways, gatewayDevices, releases, domains };

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import multipart from "@fastify/multipart";
 import Fastify, { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCodes } from "../errors/codes.js";
@@ -7,6 +8,7 @@ import { buildOpenApi } from "../openapi/document.js";
 import { splitRequestTarget } from "../signing/request.js";
 import type { Authenticator } from "./authenticate.js";
 import { failureEnvelope, successEnvelope } from "./envelope.js";
+import { readFormFields } from "./form-body.js";
 import { createRawUtf8TolerantServer } from "./raw-utf8-target.js";
 import type { ApiRoute } from "./route.js";
 
@@ -104,19 +106,31 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     request.appId = result.value.appId;
   };
 
-  for (const route of deps.routes) {
-    app.route({
+  const addRoute = (scope: FastifyInstance, route: ApiRoute) =>
+    scope.route({
       method: route.method,
       url: route.url,
       onRequest: authenticate,
       handler: async (request, reply) => {
         const caller = { appId: request.appId ?? "", requestId: request.id };
-        const outcome = await route.run(caller, request.query, request.body);
+        let body: unknown = request.body;
+        if (route.form && request.isMultipart()) {
+          const form = await readFormFields(request);
+          if (!form.ok) return sendFailure(request, reply, form.failure);
+          body = form.value;
+        }
+        const outcome = await route.run(caller, request.query, body);
         if (!outcome.ok) return sendFailure(request, reply, outcome.failure);
         return reply.send(successEnvelope(request.id, outcome.value));
       },
     });
-  }
+
+  for (const route of deps.routes.filter((r) => !r.form)) addRoute(app, route);
+  // Only form routes parse multipart/form-data; every other route keeps refusing it (40001).
+  void app.register(async (scope) => {
+    await scope.register(multipart);
+    for (const route of deps.routes.filter((r) => r.form)) addRoute(scope, route);
+  });
 
   const openApi = buildOpenApi(deps.routes);
   app.get("/openapi.json", async () => openApi);

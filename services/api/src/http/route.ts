@@ -21,6 +21,11 @@ export interface RouteSpec<Q extends Shape, B extends Shape | undefined> {
   readonly tag: string;
   readonly query: Q;
   readonly body?: B;
+  /**
+   * The body may also come as multipart/form-data, each file part read as UTF-8 text into the
+   * field of its name (spec 01 §5.4 `Key`/`Cert` files); JSON with the same fields is accepted too.
+   */
+  readonly form?: boolean;
   readonly data: JsonSchema;
   handle(
     caller: CallerContext,
@@ -36,6 +41,7 @@ export interface ApiRoute {
   readonly tag: string;
   readonly query: Shape;
   readonly body: Shape | undefined;
+  readonly form?: boolean;
   readonly data: JsonSchema;
   run(caller: CallerContext, rawQuery: unknown, rawBody: unknown): Promise<Outcome<unknown>>;
 }
@@ -48,6 +54,7 @@ export function defineRoute<const Q extends Shape, const B extends Shape | undef
     tag: spec.tag,
     query: spec.query,
     body: spec.body,
+    form: spec.form ?? false,
     data: spec.data,
     async run(caller, rawQuery, rawBody) {
       const query = validate(spec.query, rawQuery, "query");

@@ -58,6 +58,11 @@ const errorTable = Object.values(ErrorCodes)
   .map((e) => `${e.statusCode} (HTTP ${e.httpStatus}): ${e.message}`)
   .join("\n");
 
+function bodyContent(body: Shape, form: boolean): Record<string, unknown> {
+  const schema = objectSchema(body);
+  return form ? { "application/json": { schema }, "multipart/form-data": { schema } } : { "application/json": { schema } };
+}
+
 /** OpenAPI 3.0 of every route, derived from the same definitions that validate requests. */
 export function buildOpenApi(routes: readonly ApiRoute[]): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -72,7 +77,7 @@ export function buildOpenApi(routes: readonly ApiRoute[]): JsonSchema {
         required: rule.required,
         schema: fieldSchema(rule),
       })),
-      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: objectSchema(route.body) } } } } : {}),
+      ...(route.body ? { requestBody: { required: true, content: bodyContent(route.body, route.form ?? false) } } : {}),
       responses: {
         "200": {
           description: "Envelope; a refusal has Code 500, a StatusCode from the error table and a detail string in Data",

@@ -108,3 +108,10 @@ export const gatewayProtocolTypeList: JsonSchema = { type: "array", items: objec
 export const gatewayVersions = object({
   Services: { type: "array", items: object({ Name: string, Version: string, LatestVersion: string, IsUpdate: boolean, UpgradeInfo: string }) },
 });
+
+const domainProps = { Id: string, PlayDomain: string, InternalDomain: string, HaveCert: integer, ClusterId: string, ClusterName: string };
+/** domain/add answers the table's fields and the example's `Have_cert` spelling too (spec 01 §5.4). */
+export const addedDomain = object({ ...domainProps, Have_cert: integer, Status: integer });
+export const domainList: JsonSchema = { type: "array", items: object(domainProps) };
+export const cname: JsonSchema = string;
+export const booleanData: JsonSchema = boolean;

@@ -3,6 +3,9 @@ import type { DeviceControl } from "../bus/device-control.js";
 import type { GatewayControl } from "../bus/gateway-control.js";
 import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
+import type { DomainChanges } from "../bus/domain-certificates.js";
+import type { CnameResolver } from "../domains/cname.js";
+import type { IcpChecker } from "../domains/icp.js";
 
 /** What the route handlers need; built by main.ts, faked in tests. */
 export interface RouteDeps {
@@ -14,6 +17,16 @@ export interface RouteDeps {
   readonly channelControl: ChannelControl;
   readonly now: () => Date;
   readonly gateways: GatewayRouteDeps;
+  readonly domains: DomainRouteDeps;
+}
+
+/** Play domains (spec 01 §5.2–5.7). */
+export interface DomainRouteDeps {
+  /** Looks up a play domain's CNAME for 41606; undefined when DOMAIN_CNAME_CHECK is off. */
+  readonly resolveCname: CnameResolver | undefined;
+  readonly icp: IcpChecker;
+  /** Tells the node's relay to reload its certificates. */
+  readonly changes: DomainChanges;
 }
 
 export interface GatewayRouteDeps {

@@ -2,6 +2,7 @@ import type { ApiRoute } from "../http/route.js";
 import { channelRoutes } from "./channels.js";
 import type { RouteDeps } from "./deps.js";
 import { deviceRoutes } from "./devices.js";
+import { domainRoutes } from "./domains.js";
 import { gatewayRoutes } from "./gateways.js";
 import { organizationRoutes } from "./organizations.js";
 import { playRoutes } from "./plays.js";
@@ -12,5 +13,5 @@ import { streamAuthRoutes } from "./stream-auth.js";
 import { streamRoutes } from "./streams.js";
 
 export function allRoutes(deps: RouteDeps): ApiRoute[] {
-  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps), ...playRoutes(deps)];
+  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps), ...domainRoutes(deps), ...playRoutes(deps)];
 }

@@ -11,6 +11,7 @@ import { findChannelByCode } from "../store/channel-by-code.js";
 import { findChannelWithDevice } from "../store/channels.js";
 import { mediaTransport } from "../store/device-enums.js";
 import { findStreamSigning } from "../store/stream-auth.js";
+import { viewerEndpoint } from "../streams/play-domain.js";
 import { recordFlvUrl } from "../streams/stream-urls.js";
 import { RESOLUTION_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
 import { int, num, str } from "../validation/rules.js";
@@ -104,11 +105,13 @@ export function recordRoutes(deps: RouteDeps): ApiRoute[] {
         const found = await findControlChannel(db, caller.appId, body.ChannelId, RECORDING_NEEDS);
         if (!found.ok) return found;
         const { target, device, node } = found.value;
+        const endpoint = await viewerEndpoint(db, caller.appId, node);
+        if (!endpoint.ok) return endpoint;
         const streamId = `${target.channelCode}@${randomUUID()}`;
         const source = { deviceCode: device.code, transport: mediaTransport(device.transportProtocol) };
         const options = { streamType: body.StreamType, resolution: body.Resolution };
         const signing = await findStreamSigning(db, caller.appId);
-        return succeed({ Flv: recordFlvUrl(node, streamId, source, { start: body.Start, end: body.End }, options, signing.pull, now) });
+        return succeed({ Flv: recordFlvUrl(endpoint.value, streamId, source, { start: body.Start, end: body.End }, options, signing.pull, now) });
       },
     }),
     defineRoute({

@@ -13,6 +13,7 @@ import { findOwningGateway } from "../store/gateway-channels.js";
 import { GatewayStatus } from "../store/gateways.js";
 import type { ServiceNode } from "../store/service-nodes.js";
 import { findStreamSigning } from "../store/stream-auth.js";
+import { viewerEndpoint } from "../streams/play-domain.js";
 import { playUrls } from "../streams/stream-urls.js";
 import type { StreamSource } from "../streams/stream-urls.js";
 import { RESOLUTION_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
@@ -115,9 +116,11 @@ export function streamRoutes(deps: RouteDeps): ApiRoute[] {
         const refused = refusePlay(target.value);
         if (refused) return refused;
         const { node, streamId, source } = target.value;
+        const endpoint = await viewerEndpoint(db, caller.appId, node);
+        if (!endpoint.ok) return endpoint;
         const signing = await findStreamSigning(db, caller.appId);
         const options = { streamType: body.StreamType, resolution: body.Resolution };
-        return succeed(playUrls(node, streamId, source, options, signing.pull, Math.floor(deps.now().getTime() / 1000)));
+        return succeed(playUrls(endpoint.value, streamId, source, options, signing.pull, Math.floor(deps.now().getTime() / 1000)));
       },
     }),
   ];

@@ -13,6 +13,10 @@ export interface ServiceNodeConfig {
   readonly mediaHost: string;
   readonly mediaHttpPort: number;
   readonly rtmpPort: number;
+  /** NODE_PUBLIC_HOST: the CNAME play domains point at (spec 01 §5.2); "" when unset (mediaHost is used). */
+  readonly publicHost: string;
+  /** MEDIA_HTTPS_PORT: the relay's TLS listener, where bound play domains are served. */
+  readonly mediaHttpsPort: number;
 }
 
 export type ServiceNode = ServiceNodeConfig;

@@ -6,6 +6,8 @@ export interface MediaEndpoint {
   readonly mediaHost: string;
   readonly mediaHttpPort: number;
   readonly rtmpPort: number;
+  /** The play domain bound to the node for this account (domain/add): viewers get `https://<domain>:<port>`. */
+  readonly https?: { readonly domain: string; readonly port: number } | undefined;
 }
 
 /** What the relay needs to start a GB live stream without asking anyone: the device and the transport to INVITE. */
@@ -36,6 +38,11 @@ export interface PlayUrls {
 
 function authority(host: string, port: number): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** Where viewers reach the relay: the bound play domain over TLS, else the media host over plain HTTP. */
+function viewerBase(node: MediaEndpoint): string {
+  return node.https ? `https://${authority(node.https.domain, node.https.port)}` : `http://${authority(node.mediaHost, node.mediaHttpPort)}`;
 }
 
 /** The relay's one application: pushes go to `/live/<code>`, live and playback streams play under `/live/`. */
@@ -94,7 +101,7 @@ export function playUrls(
   nowSeconds: number,
 ): PlayUrls {
   const query = signedQuery(streamId, setSteering(new URLSearchParams(), source, options), signing, nowSeconds);
-  const base = `http://${authority(node.mediaHost, node.mediaHttpPort)}`;
+  const base = viewerBase(node);
   return { Flv: `${base}${flvPath(streamId)}${query}`, Hls: `${base}${hlsPath(streamId)}${query}` };
 }
 
@@ -113,5 +120,5 @@ export function recordFlvUrl(
   nowSeconds: number,
 ): string {
   const params = setSteering(new URLSearchParams({ start: String(range.start), end: String(range.end) }), source, options);
-  return `http://${authority(node.mediaHost, node.mediaHttpPort)}${flvPath(streamId)}${signedQuery(streamId, params, signing, nowSeconds)}`;
+  return `${viewerBase(node)}${flvPath(streamId)}${signedQuery(streamId, params, signing, nowSeconds)}`;
 }

@@ -15,3 +15,8 @@ export const DESCRIPTION_PATTERN = { regex: /^[\p{Script=Han}A-Za-z0-9_-]*$/u, t
 export const STREAM_SECRET_PATTERN = { regex: /^[A-Za-z0-9]*$/, text: "letters and digits" };
 /** control/stream `Resolution` (spec 02 §18): QCIF … 1080P/I, GB codes "1"–"6" or run-together digits like 19201080. */
 export const RESOLUTION_PATTERN = { regex: /^[A-Za-z0-9/]+$/, text: "a resolution name (QCIF, CIF, 4CIF, D1, 720P, 1080P/I) or code" };
+/** Play domains (spec 01 §5.4) and CNAME values: a DNS host name of at least two labels, no wildcard. */
+export const HOST_NAME_PATTERN = {
+  regex: /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+  text: "a host name such as play.example.com",
+};

@@ -1,10 +1,16 @@
 import { randomBytes } from "node:crypto";
+import type { DomainChange } from "@ivc/bus";
 import type { FastifyInstance } from "fastify";
 import type { LightMyRequestResponse } from "fastify";
 import { createAccount } from "../../src/accounts/accounts.js";
 import { createKey, findVerificationKey } from "../../src/accounts/keys.js";
 import type { IssuedKey, KeyStoreDeps } from "../../src/accounts/keys.js";
 import { createSecretBox } from "../../src/accounts/secret-box.js";
+import type { SecretBox } from "../../src/accounts/secret-box.js";
+import type { DomainChanges } from "../../src/bus/domain-certificates.js";
+import type { CnameResolver } from "../../src/domains/cname.js";
+import { uncheckedIcp } from "../../src/domains/icp.js";
+import type { IcpChecker } from "../../src/domains/icp.js";
 import type { ControlResult, DeviceControl } from "../../src/bus/device-control.js";
 import type { Database } from "../../src/db/database.js";
 import { buildApp } from "../../src/http/app.js";
@@ -32,6 +38,8 @@ export const testNode: ServiceNodeConfig = {
   mediaHost: "192.0.2.10",
   mediaHttpPort: 8088,
   rtmpPort: 1935,
+  publicHost: "node1.media.example.net",
+  mediaHttpsPort: 8443,
 };
 
 /** Records what routes ask of the bus and answers what the test scripts. */
@@ -57,6 +65,9 @@ export interface Harness {
   readonly control: FakeDeviceControl;
   readonly gatewayControl: FakeGatewayControl;
   readonly channelControl: FakeChannelControl;
+  readonly domainChanges: FakeDomainChanges;
+  /** The master key's box the app seals with. */
+  readonly box: SecretBox;
   readonly alice: IssuedKey;
   readonly bob: IssuedKey;
   readonly keyDeps: KeyStoreDeps;
@@ -97,8 +108,23 @@ export interface StreamAuth {
 
 export const STREAM_AUTH_OFF = { PushState: 0, PushSecret: "", PushExpired: 0, PullState: 0, PullSecret: "", PullExpired: 0 };
 
+/** Records the domain.changed notices routes publish. */
+export class FakeDomainChanges implements DomainChanges {
+  readonly notices: Array<Omit<DomainChange, "at">> = [];
+  changed(change: Omit<DomainChange, "at">): void {
+    this.notices.push(change);
+  }
+}
+
+export interface HarnessOptions {
+  /** The CNAME lookup of domain/add; unset: the check is off (DOMAIN_CNAME_CHECK=false). */
+  readonly resolveCname?: CnameResolver;
+  readonly icp?: IcpChecker;
+  readonly now?: () => Date;
+}
+
 /** Builds the app on `database` with two accounts (alice, bob), one key each, and the test node. */
-export async function createHarness(database: Database): Promise<Harness> {
+export async function createHarness(database: Database, options: HarnessOptions = {}): Promise<Harness> {
   const box = createSecretBox(randomBytes(32));
   const deps = { db: database.db, box };
   await ensureServiceNode(database.db, testNode);
@@ -107,8 +133,17 @@ export async function createHarness(database: Database): Promise<Harness> {
   const control = new FakeDeviceControl();
   const gatewayControl = new FakeGatewayControl();
   const channelControl = new FakeChannelControl();
+  const domainChanges = new FakeDomainChanges();
   const app = buildApp({
-    routes: allRoutes({ db: database.db, box, control, channelControl, now: () => new Date(), gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL } }),
+    routes: allRoutes({
+      db: database.db,
+      box,
+      control,
+      channelControl,
+      now: options.now ?? (() => new Date()),
+      gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL },
+      domains: { resolveCname: options.resolveCname, icp: options.icp ?? uncheckedIcp, changes: domainChanges },
+    }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });
   await app.ready();
@@ -117,6 +152,8 @@ export async function createHarness(database: Database): Promise<Harness> {
     control,
     gatewayControl,
     channelControl,
+    domainChanges,
+    box,
     alice,
     bob,
     keyDeps: deps,

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { rtmpPushEnded, rtmpPushStarted, type Bus } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
 import type { RelayMetrics } from "../metrics.js";
+import type { ShardFlvSource } from "../shards/shard-flv-source.js";
 import { viewedStream, type StreamRegistry } from "../stream-registry.js";
 import type { GatewayPulls } from "./gateway-pulls.js";
 import { PushedStream, type PushedStreamSettings } from "./pushed-stream.js";
@@ -24,6 +25,11 @@ export interface RtmpServerDeps {
   logger: Logger;
   metrics: RelayMetrics;
   rtmpMetrics: RtmpMetrics;
+  /**
+   * A sharded relay: a GB stream another shard process owns, fed to a player here; undefined when
+   * the stream is this process's own.
+   */
+  otherShard?: (streamId: string, query: URLSearchParams, deviceId: string | undefined) => Promise<ShardFlvSource> | undefined;
 }
 
 /** The application name of every stream path (`/live/<streamId>`), as in the HTTP-FLV URLs. */
@@ -156,6 +162,11 @@ export class RtmpServer {
       if (stream !== undefined) {
         await stream.whenReady(playTimeoutMs);
         return { ok: true, attach: (viewer) => stream.addViewer(viewer) };
+      }
+      const remote = this.deps.otherShard?.(viewed.streamId, name.query, viewed.deviceId);
+      if (remote !== undefined) {
+        const source = await remote;
+        return { ok: true, attach: (viewer) => source.attach(viewer) };
       }
       const session = await registry.forViewer({ streamId: viewed.streamId, transport: "udp", ...(viewed.deviceId !== undefined ? { deviceId: viewed.deviceId } : {}) });
       const release = session.holdForViewer();

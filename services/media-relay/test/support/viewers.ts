@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { request } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,12 +48,14 @@ export function httpGet(url: string, maxBytes: number, maxMs: number): Promise<H
   });
 }
 
-/** A WebSocket client (masked frames as RFC 6455 §5.3 requires); collects binary payloads and the server's close code. */
-export function wsGet(url: string, maxBytes: number, maxMs: number): Promise<{ status: number; body: Buffer; closeCode?: number }> {
+/**
+ * A WebSocket client (masked frames as RFC 6455 §5.3 requires); collects binary payloads and the
+ * server's close code. With `tls`, `url` is https: (WSS) and the server must present a certificate for `servername` that `ca` signed.
+ */
+export function wsGet(url: string, maxBytes: number, maxMs: number, tls?: { ca: string; servername: string }): Promise<{ status: number; body: Buffer; closeCode?: number }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {
-      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64") },
-    });
+    const headers = { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64") };
+    const req = tls ? httpsRequest(url, { headers, ...tls }) : request(url, { headers });
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
