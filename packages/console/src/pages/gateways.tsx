@@ -47,7 +47,7 @@ function GatewayRow(props: { api: Api; gateway: Gateway; tick: number }) {
       <td>
         {monitor ? (
           <>
-            {t("Upstream")} {monitor.UpFlow} · {t("Device online / total")} {monitor.DeviceOnline}/{monitor.DeviceTotal} · {t("Channel online / total")} {monitor.ChannelOnline}/
+            {t("Upstream")} {monitor.UpFlow} kbit/s · {t("Device online / total")} {monitor.DeviceOnline}/{monitor.DeviceTotal} · {t("Channel online / total")} {monitor.ChannelOnline}/
             {monitor.ChannelTotal}
           </>
         ) : (
