@@ -1,0 +1,73 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import type { Db } from "../db/database.js";
+import { channels, devices, organizations, recordPlanChannels, recordPlanOrganizations } from "../db/schema.js";
+
+/**
+ * The live-to-cloud plan a channel is in, evaluated at every read: its own row when it was added by
+ * id (`member`), else the plan of its device's organization unless that plan took it out (a
+ * `member = false` row for that plan). So a channel added to a plan's organization later is in the
+ * plan, and a channel is never in two plans (one row per channel, one plan per organization).
+ */
+export const effectivePlanId = sql<string | null>`(case when ${recordPlanChannels.member} then ${recordPlanChannels.planId} when ${recordPlanChannels.planId} = ${recordPlanOrganizations.planId} then null else ${recordPlanOrganizations.planId} end)`;
+
+const memberFields = {
+  channelId: channels.id,
+  channelCode: channels.code,
+  channelName: channels.name,
+  deviceId: devices.id,
+  deviceCode: devices.code,
+  deviceName: devices.name,
+  accessProtocol: devices.accessProtocol,
+  disabled: devices.disabled,
+  clusterId: devices.clusterId,
+  organizationId: devices.organizationId,
+  /** "" for the root organization, which has no row. */
+  organizationName: sql<string>`coalesce(${organizations.name}, '')`,
+  planId: effectivePlanId,
+  /** Rows of the whole query, before limit/offset. */
+  total: sql<number>`count(*) over ()`.mapWith(Number),
+};
+
+/** Channels with their device, organization and effective plan, ordered by device then channel code. */
+function selectMembers(db: Db, where: SQL | undefined) {
+  return db
+    .select(memberFields)
+    .from(channels)
+    .innerJoin(devices, eq(devices.id, channels.deviceId))
+    .leftJoin(organizations, and(eq(organizations.appId, devices.appId), eq(organizations.id, devices.organizationId)))
+    .leftJoin(recordPlanChannels, eq(recordPlanChannels.channelId, channels.id))
+    .leftJoin(recordPlanOrganizations, and(eq(recordPlanOrganizations.appId, channels.appId), eq(recordPlanOrganizations.organizationId, devices.organizationId)))
+    .where(where)
+    .orderBy(asc(devices.createdAt), asc(devices.id), asc(channels.code))
+    .$dynamic();
+}
+
+export type MemberRow = Awaited<ReturnType<typeof selectMembers>>[number];
+
+export interface MemberQuery {
+  readonly where: SQL | undefined;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export async function queryMembers(db: Db, query: MemberQuery): Promise<MemberRow[]> {
+  const base = selectMembers(db, query.where);
+  return query.limit === undefined ? base : base.limit(query.limit).offset(query.offset ?? 0);
+}
+
+export interface Page<T> {
+  PageNumber: number;
+  PageSize: number;
+  TotalCount: number;
+  List: T[];
+}
+
+/** One page of `where`; the total comes with the rows (a window count), or from a second look past the end. */
+export async function queryMemberPage(db: Db, where: SQL | undefined, pageNumber: number, pageSize: number): Promise<{ total: number; rows: MemberRow[] }> {
+  const offset = (pageNumber - 1) * pageSize;
+  const rows = await queryMembers(db, { where, limit: pageSize, offset });
+  if (rows.length > 0 || offset === 0) return { total: rows[0]?.total ?? 0, rows };
+  const first = await queryMembers(db, { where, limit: 1, offset: 0 });
+  return { total: first[0]?.total ?? 0, rows };
+}
