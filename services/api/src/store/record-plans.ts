@@ -128,11 +128,14 @@ async function applyAdditions(tx: Tx, appId: string, planId: string, additions: 
       .values(organizationIds.map((organizationId) => ({ planId, appId, organizationId })))
       .onConflictDoNothing();
     // An organization added again brings back the channels the plan had taken out of it.
-    await tx.execute(
-      sql`delete from ${recordPlanChannels} pc using ${channels} c, ${devices} d
-          where pc.channel_id = c.id and d.id = c.device_id and pc.plan_id = ${planId} and not pc.member
-            and d.organization_id = any(${organizationIds}::bigint[])`,
-    );
+    const organizationChannels = tx
+      .select({ id: channels.id })
+      .from(channels)
+      .innerJoin(devices, eq(devices.id, channels.deviceId))
+      .where(and(eq(channels.appId, appId), inArray(devices.organizationId, organizationIds)));
+    await tx
+      .delete(recordPlanChannels)
+      .where(and(eq(recordPlanChannels.planId, planId), eq(recordPlanChannels.member, false), inArray(recordPlanChannels.channelId, organizationChannels)));
   }
 }
 
