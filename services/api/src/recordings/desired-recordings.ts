@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { devices, recordPlans, recordTemplates } from "../db/schema.js";
 import { effectivePlanId, queryMembers } from "../store/plan-membership.js";
@@ -50,8 +50,7 @@ export async function listDesiredRecordings(
   if (active.size === 0) return [];
   const members = await queryMembers(db, {
     where: and(
-      isNotNull(effectivePlanId),
-      sql`${effectivePlanId} = any(${[...active.keys()]}::text[])`,
+      inArray(effectivePlanId, [...active.keys()]),
       eq(devices.disabled, false),
       clusterId === undefined ? undefined : eq(devices.clusterId, clusterId),
     ),
