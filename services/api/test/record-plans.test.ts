@@ -208,6 +208,11 @@ describe("channels of plans", () => {
     const planned = await allPlanned();
     expect(planned.filter((id) => device.channels.includes(id)).sort()).toEqual([...device.channels].sort());
     expect(new Set(planned).size).toBe(planned.length);
+    // Leaving its plan does not move it into the organization's plan: it is in none.
+    expect((await call("POST", P.modify, { PlanId: first, Mod: { Del: [device.channels[0]] } })).code).toBe(200);
+    expect(await planChannelIds(first)).toEqual([]);
+    expect(await planChannelIds(byOrg)).toEqual([device.channels[1]]);
+    expect((await inPlanOf(org)).map((c) => c.InPlan)).toEqual([false, true]);
   });
 
   it("evaluates organization membership: later channels join, moved devices leave, Del takes one out", async () => {

@@ -25,6 +25,8 @@ const memberFields = {
   /** "" for the root organization, which has no row. */
   organizationName: sql<string>`coalesce(${organizations.name}, '')`,
   planId: effectivePlanId,
+  /** The plan of the device's organization, whether or not the channel is in it. */
+  organizationPlanId: recordPlanOrganizations.planId,
   /** Rows of the whole query, before limit/offset. */
   total: sql<number>`count(*) over ()`.mapWith(Number),
 };

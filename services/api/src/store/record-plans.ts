@@ -139,7 +139,11 @@ async function applyAdditions(tx: Tx, appId: string, planId: string, additions: 
   }
 }
 
-/** Mod.Del: channels of this plan leave it; one in by organization stays out through an exclusion row. Others are ignored. */
+/**
+ * Mod.Del: channels of this plan leave it and are then in no plan. One whose organization is in a
+ * plan (this one or, for a channel added by id, another) stays out of it through an exclusion row,
+ * so leaving never moves a channel into another plan. Ids not in this plan are ignored.
+ */
 async function removeChannels(tx: Tx, appId: string, planId: string, channelIds: readonly string[]): Promise<Outcome<null>> {
   const unique = [...new Set(channelIds)];
   if (unique.length === 0) return succeed(null);
@@ -147,18 +151,15 @@ async function removeChannels(tx: Tx, appId: string, planId: string, channelIds:
   const known = new Set(rows.map((r) => r.channelId));
   const missing = unique.find((id) => !known.has(id));
   if (missing !== undefined) return refuse(ErrorCodes.ChannelNotFound, `Del ${missing} is not a channel`);
-  const planOrganizations = new Set(
-    (await tx.select({ id: recordPlanOrganizations.organizationId }).from(recordPlanOrganizations).where(eq(recordPlanOrganizations.planId, planId))).map((o) => o.id),
-  );
   const leaving = rows.filter((r) => r.planId === planId);
-  const excluded = leaving.filter((r) => planOrganizations.has(r.organizationId)).map((r) => r.channelId);
-  const dropped = leaving.filter((r) => !planOrganizations.has(r.organizationId)).map((r) => r.channelId);
+  const dropped = leaving.filter((r) => r.organizationPlanId === null).map((r) => r.channelId);
+  const excluded = leaving.flatMap((r) => (r.organizationPlanId === null ? [] : [{ channelId: r.channelId, planId: r.organizationPlanId, appId, member: false }]));
   if (dropped.length > 0) await tx.delete(recordPlanChannels).where(inArray(recordPlanChannels.channelId, dropped));
   if (excluded.length > 0) {
     await tx
       .insert(recordPlanChannels)
-      .values(excluded.map((channelId) => ({ channelId, planId, appId, member: false })))
-      .onConflictDoUpdate({ target: recordPlanChannels.channelId, set: { planId, member: false } });
+      .values(excluded)
+      .onConflictDoUpdate({ target: recordPlanChannels.channelId, set: { planId: sql`excluded.plan_id`, member: false } });
   }
   return succeed(null);
 }
