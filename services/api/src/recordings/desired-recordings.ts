@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { devices, recordPlans, recordTemplates } from "../db/schema.js";
-import { effectivePlanId, queryMembers } from "../store/plan-membership.js";
+import { effectivePlanId, membersSubquery } from "../store/plan-membership.js";
 import { liveStreamId } from "../streams/live-stream-id.js";
 import { DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES, scheduleAt } from "./schedule.js";
 
@@ -48,14 +48,22 @@ export async function listDesiredRecordings(
     if (state.active) active.set(plan.id, { plan, until: state.nextChange });
   }
   if (active.size === 0) return [];
-  const members = await queryMembers(db, {
-    where: and(
-      inArray(effectivePlanId, [...active.keys()]),
-      eq(devices.disabled, false),
-      clusterId === undefined ? undefined : eq(devices.clusterId, clusterId),
-    ),
-  });
-  return members.flatMap((m) => {
+  const members = membersSubquery(
+    db,
+    and(inArray(effectivePlanId, [...active.keys()]), eq(devices.disabled, false), clusterId === undefined ? undefined : eq(devices.clusterId, clusterId)),
+  );
+  const rows = await db
+    .select({
+      deviceId: members.deviceId,
+      channelId: members.channelId,
+      deviceCode: members.deviceCode,
+      channelCode: members.channelCode,
+      accessProtocol: members.accessProtocol,
+      clusterId: members.clusterId,
+      planId: members.planId,
+    })
+    .from(members);
+  return rows.flatMap((m) => {
     const entry = m.planId === null ? undefined : active.get(m.planId);
     if (!entry) return [];
     return [

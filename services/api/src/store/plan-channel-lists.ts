@@ -7,7 +7,7 @@ import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { likePattern } from "./devices.js";
 import { organizationExists } from "./organizations.js";
-import { effectivePlanId, queryMemberPage, queryMembers } from "./plan-membership.js";
+import { countMembers, effectivePlanId, queryMemberPage } from "./plan-membership.js";
 import type { MemberRow, Page } from "./plan-membership.js";
 import { planExists } from "./record-plans.js";
 
@@ -79,6 +79,6 @@ export async function countOrganizationChannels(db: Db, appId: string, organizat
   for (const id of ids) {
     if (!(await organizationExists(db, appId, id))) return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${id} is not an organization`);
   }
-  const rows = await queryMembers(db, { where: and(eq(channels.appId, appId), inArray(devices.organizationId, ids)) });
-  return succeed({ TotalCount: rows.length, NotInPlanCount: rows.filter((r) => r.planId === null).length });
+  const counted = await countMembers(db, and(eq(channels.appId, appId), inArray(devices.organizationId, ids)));
+  return succeed({ TotalCount: counted.total, NotInPlanCount: counted.notInPlan });
 }

@@ -15,20 +15,21 @@ const memberFields = {
   channelId: channels.id,
   channelCode: channels.code,
   channelName: channels.name,
-  deviceId: devices.id,
-  deviceCode: devices.code,
-  deviceName: devices.name,
+  // Aliased: the subquery's column names must differ from the channel's own id, code and name.
+  deviceId: sql<string>`${devices.id}`.as("device_id"),
+  deviceCode: sql<string>`${devices.code}`.as("device_code"),
+  deviceName: sql<string>`${devices.name}`.as("device_name"),
   accessProtocol: devices.accessProtocol,
   disabled: devices.disabled,
   clusterId: devices.clusterId,
   organizationId: devices.organizationId,
   /** "" for the root organization, which has no row. */
-  organizationName: sql<string>`coalesce(${organizations.name}, '')`,
-  planId: effectivePlanId,
+  organizationName: sql<string>`coalesce(${organizations.name}, '')`.as("organization_name"),
+  planId: sql<string | null>`${effectivePlanId}`.as("plan_id"),
   /** The plan of the device's organization, whether or not the channel is in it. */
-  organizationPlanId: recordPlanOrganizations.planId,
+  organizationPlanId: sql<string | null>`${recordPlanOrganizations.planId}`.as("organization_plan_id"),
   /** Rows of the whole query, before limit/offset. */
-  total: sql<number>`count(*) over ()`.mapWith(Number),
+  total: sql<number>`count(*) over ()`.mapWith(Number).as("total"),
 };
 
 /** Channels with their device, organization and effective plan, ordered by device then channel code. */
@@ -47,6 +48,11 @@ function selectMembers(db: Db, where: SQL | undefined) {
 
 export type MemberRow = Awaited<ReturnType<typeof selectMembers>>[number];
 
+/** `where` as a subquery, for callers that read a few columns of many rows (the recorder's poll). */
+export function membersSubquery(db: Db, where: SQL | undefined) {
+  return selectMembers(db, where).as("members");
+}
+
 export interface MemberQuery {
   readonly where: SQL | undefined;
   readonly limit?: number;
@@ -56,6 +62,15 @@ export interface MemberQuery {
 export async function queryMembers(db: Db, query: MemberQuery): Promise<MemberRow[]> {
   const base = selectMembers(db, query.where);
   return query.limit === undefined ? base : base.limit(query.limit).offset(query.offset ?? 0);
+}
+
+/** How many channels match `where`, and how many of them are in no plan. */
+export async function countMembers(db: Db, where: SQL | undefined): Promise<{ total: number; notInPlan: number }> {
+  const members = membersSubquery(db, where);
+  const [row] = await db
+    .select({ total: sql<number>`count(*)`.mapWith(Number), notInPlan: sql<number>`count(*) filter (where ${members.planId} is null)`.mapWith(Number) })
+    .from(members);
+  return { total: row?.total ?? 0, notInPlan: row?.notInPlan ?? 0 };
 }
 
 export interface Page<T> {
