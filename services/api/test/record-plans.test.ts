@@ -181,6 +181,9 @@ describe("live-to-cloud plans: add, read, modify, delete", () => {
       [{ Del: ["00000000-0000-4000-8000-000000000000"] }, 42207],
       [{ PlanName: "x y", Add: refs(device) }, 41624],
       [{ Describe: "ok", Add: refs(device), OrganizationId: ["999999999"] }, 40006],
+      // Del is applied first; the refusal that follows undoes it.
+      [{ Del: [device.channels[0]], Add: [{ DeviceId: device.id, ChannelId: "00000000-0000-4000-8000-000000000000" }] }, 42207],
+      [{ Del: [device.channels[0]], OrganizationId: ["999999999"] }, 40006],
     ];
     for (const [mod, code] of bad) expect((await call("POST", P.modify, { PlanId: planId, Mod: mod })).code, JSON.stringify(mod)).toBe(code);
     expect((await call("POST", P.modify, { PlanId: planId })).code).toBe(40001);

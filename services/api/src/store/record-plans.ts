@@ -3,7 +3,7 @@ import type { Db } from "../db/database.js";
 import { channels, devices, recordPlanChannels, recordPlanOrganizations, recordPlans } from "../db/schema.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { Outcome } from "../errors/outcome.js";
+import type { Failure, Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { listOrganizationRows, ROOT_ORGANIZATION_ID } from "./organizations.js";
 import { effectivePlanId, queryMembers } from "./plan-membership.js";
@@ -112,14 +112,24 @@ async function checkAdditions(tx: Tx, appId: string, planId: string | undefined,
   return succeed(null);
 }
 
-/** Stores checked additions: channels by id become members (replacing any exclusion), organizations join with all their channels. */
-async function applyAdditions(tx: Tx, appId: string, planId: string, additions: Additions): Promise<void> {
+/**
+ * Stores checked additions: channels by id become members (replacing any exclusion), organizations
+ * join with all their channels. A member row of another plan is never replaced: one written since
+ * the check (a concurrent call) refuses the call.
+ */
+async function applyAdditions(tx: Tx, appId: string, planId: string, additions: Additions): Promise<Outcome<null>> {
   const channelIds = [...new Set(additions.channels.map((c) => c.ChannelId))];
   if (channelIds.length > 0) {
-    await tx
+    const written = await tx
       .insert(recordPlanChannels)
       .values(channelIds.map((channelId) => ({ channelId, planId, appId, member: true })))
-      .onConflictDoUpdate({ target: recordPlanChannels.channelId, set: { planId, member: true } });
+      .onConflictDoUpdate({
+        target: recordPlanChannels.channelId,
+        set: { planId, member: true },
+        setWhere: sql`not ${recordPlanChannels.member} or ${recordPlanChannels.planId} = ${planId}`,
+      })
+      .returning({ channelId: recordPlanChannels.channelId });
+    if (written.length < channelIds.length) return refuse(ErrorCodes.ResourceInUse, "a channel was added to another plan meanwhile");
   }
   const organizationIds = [...new Set(additions.organizationIds.map(Number))];
   if (organizationIds.length > 0) {
@@ -137,6 +147,7 @@ async function applyAdditions(tx: Tx, appId: string, planId: string, additions: 
       .delete(recordPlanChannels)
       .where(and(eq(recordPlanChannels.planId, planId), eq(recordPlanChannels.member, false), inArray(recordPlanChannels.channelId, organizationChannels)));
   }
+  return succeed(null);
 }
 
 /**
@@ -174,10 +185,23 @@ export interface NewPlan {
   OrganizationId: readonly string[] | undefined;
 }
 
-async function withNameCheck<T>(name: string | undefined, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+/** A refusal decided inside a transaction: thrown so that the transaction rolls back whatever it wrote. */
+class Refusal extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.detail);
+  }
+}
+
+/** Runs `work` in a transaction that commits only when it succeeds; a duplicate plan name is 43411. */
+async function planTransaction<T>(db: Db, name: string | undefined, work: (tx: Tx) => Promise<Outcome<T>>): Promise<Outcome<T>> {
   try {
-    return await work();
+    return await db.transaction(async (tx) => {
+      const outcome = await work(tx);
+      if (!outcome.ok) throw new Refusal(outcome.failure);
+      return outcome;
+    });
   } catch (err) {
+    if (err instanceof Refusal) return { ok: false, failure: err.failure };
     if (name !== undefined && isUniqueViolation(err)) return duplicateName(name);
     throw err;
   }
@@ -185,31 +209,29 @@ async function withNameCheck<T>(name: string | undefined, work: () => Promise<Ou
 
 export async function addPlan(db: Db, appId: string, input: NewPlan): Promise<Outcome<PlanSummary>> {
   const additions = { channels: input.Channels ?? [], organizationIds: input.OrganizationId ?? [] };
-  return withNameCheck(input.PlanName, () =>
-    db.transaction(async (tx) => {
-      if (!(await findTemplate(tx, appId, input.TemplateId))) return refuse(ErrorCodes.RecordNotFound, `TemplateId ${input.TemplateId} is not a template`);
-      const checked = await checkAdditions(tx, appId, undefined, additions);
-      if (!checked.ok) return checked;
-      const rows = await tx
-        .insert(recordPlans)
-        .values({
-          id: newRecordId(),
-          appId,
-          name: input.PlanName,
-          templateId: input.TemplateId,
-          describe: input.Describe ?? "",
-          streamType: input.StreamType ?? DEFAULT_STREAM_TYPE,
-          transitionDays: input.LifeCycle.Transition,
-          expirationDays: input.LifeCycle.Expiration,
-        })
-        .onConflictDoNothing()
-        .returning();
-      const row = rows[0];
-      if (!row) return duplicateName(input.PlanName);
-      await applyAdditions(tx, appId, row.id, additions);
-      return succeed(summary(row));
-    }),
-  );
+  return planTransaction(db, input.PlanName, async (tx) => {
+    if (!(await findTemplate(tx, appId, input.TemplateId))) return refuse(ErrorCodes.RecordNotFound, `TemplateId ${input.TemplateId} is not a template`);
+    const checked = await checkAdditions(tx, appId, undefined, additions);
+    if (!checked.ok) return checked;
+    const rows = await tx
+      .insert(recordPlans)
+      .values({
+        id: newRecordId(),
+        appId,
+        name: input.PlanName,
+        templateId: input.TemplateId,
+        describe: input.Describe ?? "",
+        streamType: input.StreamType ?? DEFAULT_STREAM_TYPE,
+        transitionDays: input.LifeCycle.Transition,
+        expirationDays: input.LifeCycle.Expiration,
+      })
+      .onConflictDoNothing()
+      .returning();
+    const row = rows[0];
+    if (!row) return duplicateName(input.PlanName);
+    const applied = await applyAdditions(tx, appId, row.id, additions);
+    return applied.ok ? succeed(summary(row)) : applied;
+  });
 }
 
 export interface PlanChanges {
@@ -226,31 +248,30 @@ export interface PlanChanges {
 /** Fields present change; `Del` is applied before `Add` and `OrganizationId`, all in one transaction. */
 export async function modifyPlan(db: Db, appId: string, id: string, mod: PlanChanges): Promise<Outcome<PlanSummary>> {
   const additions = { channels: mod.Add ?? [], organizationIds: mod.OrganizationId ?? [] };
-  return withNameCheck(mod.PlanName, () =>
-    db.transaction(async (tx) => {
-      const found = (await tx.select().from(recordPlans).where(and(eq(recordPlans.appId, appId), eq(recordPlans.id, id))).for("update"))[0];
-      if (!found) return unknownPlan(id);
-      if (mod.TemplateId !== undefined && !(await findTemplate(tx, appId, mod.TemplateId))) {
-        return refuse(ErrorCodes.RecordNotFound, `TemplateId ${mod.TemplateId} is not a template`);
-      }
-      const removed = await removeChannels(tx, appId, id, mod.Del ?? []);
-      if (!removed.ok) return removed;
-      const checked = await checkAdditions(tx, appId, id, additions);
-      if (!checked.ok) return checked;
-      const set: Partial<typeof recordPlans.$inferInsert> = { updatedAt: new Date() };
-      if (mod.PlanName !== undefined) set.name = mod.PlanName;
-      if (mod.TemplateId !== undefined) set.templateId = mod.TemplateId;
-      if (mod.Describe !== undefined) set.describe = mod.Describe;
-      if (mod.StreamType !== undefined) set.streamType = mod.StreamType;
-      if (mod.LifeCycle !== undefined) {
-        set.transitionDays = mod.LifeCycle.Transition;
-        set.expirationDays = mod.LifeCycle.Expiration;
-      }
-      const [row] = await tx.update(recordPlans).set(set).where(eq(recordPlans.id, id)).returning();
-      await applyAdditions(tx, appId, id, additions);
-      return row ? succeed(summary(row)) : unknownPlan(id);
-    }),
-  );
+  return planTransaction(db, mod.PlanName, async (tx) => {
+    const found = (await tx.select().from(recordPlans).where(and(eq(recordPlans.appId, appId), eq(recordPlans.id, id))).for("update"))[0];
+    if (!found) return unknownPlan(id);
+    if (mod.TemplateId !== undefined && !(await findTemplate(tx, appId, mod.TemplateId))) {
+      return refuse(ErrorCodes.RecordNotFound, `TemplateId ${mod.TemplateId} is not a template`);
+    }
+    const removed = await removeChannels(tx, appId, id, mod.Del ?? []);
+    if (!removed.ok) return removed;
+    const checked = await checkAdditions(tx, appId, id, additions);
+    if (!checked.ok) return checked;
+    const set: Partial<typeof recordPlans.$inferInsert> = { updatedAt: new Date() };
+    if (mod.PlanName !== undefined) set.name = mod.PlanName;
+    if (mod.TemplateId !== undefined) set.templateId = mod.TemplateId;
+    if (mod.Describe !== undefined) set.describe = mod.Describe;
+    if (mod.StreamType !== undefined) set.streamType = mod.StreamType;
+    if (mod.LifeCycle !== undefined) {
+      set.transitionDays = mod.LifeCycle.Transition;
+      set.expirationDays = mod.LifeCycle.Expiration;
+    }
+    const [row] = await tx.update(recordPlans).set(set).where(eq(recordPlans.id, id)).returning();
+    const applied = await applyAdditions(tx, appId, id, additions);
+    if (!applied.ok) return applied;
+    return row ? succeed(summary(row)) : unknownPlan(id);
+  });
 }
 
 /** Immediate: the plan, its organizations and channel rows go; recordings already made are the recorder's. */
