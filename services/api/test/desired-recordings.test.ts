@@ -92,6 +92,16 @@ describe("listDesiredRecordings over stored plans", () => {
     // The zone decides: 09:30 at UTC+8 is 01:30 UTC, before the section in a UTC site.
     expect(await listDesiredRecordings(db, testNode.id, at("09:30:00"), 0)).toEqual([]);
 
+    // A template or plan changed while recording is what the next poll sees.
+    await h.call(h.alice, "POST", "/ivc/record/template/modify", { TemplateId: mornings.TemplateId, Mod: { TimeSections: [{ DayOfWeek: 1, StartTime: "08:00:00", EndTime: "09:30:00" }] } });
+    expect(await listDesiredRecordings(db, testNode.id, at("09:30:00"))).toEqual([]);
+    expect((await listDesiredRecordings(db, testNode.id, at("09:00:00")))[0]?.until).toEqual(at("09:30:00"));
+    await h.call(h.alice, "POST", P.modify, { PlanId: morningPlan, Mod: { StreamType: "main", LifeCycle: { Transition: 3, Expiration: 0 }, Del: [explicit.channelId] } });
+    const changed = await listDesiredRecordings(db, testNode.id, at("09:00:00"));
+    expect(changed.map((d) => d.channelId)).not.toContain(explicit.channelId);
+    expect(changed[0]).toMatchObject({ streamType: "main", transitionDays: 3, expirationDays: 0 });
+    await h.call(h.alice, "POST", "/ivc/record/template/modify", { TemplateId: mornings.TemplateId, Mod: { TimeSections: [{ DayOfWeek: 1, StartTime: "08:00:00", EndTime: "12:00:00" }] } });
+
     // A channel added to the organization later is desired too; a deleted plan's channels are not.
     const later = await addGbChannel(h, events);
     await h.call(h.alice, "PUT", "/ivc/cms/device/updateorg", { Ids: [later.deviceId], OrganizationId: org });
