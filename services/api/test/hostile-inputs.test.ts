@@ -14,6 +14,7 @@ import { applyMutation, endpointsOf, fixedMutations, randomMutations } from "./s
 import type { BaseRequest, Endpoint, Field, FieldSchema, Mutation, OpenApiDocument, Variant } from "./support/hostile-requests.js";
 import { ensureServiceNode } from "../src/store/service-nodes.js";
 import { createTestDatabase } from "./support/pg.js";
+import { addTemplate } from "./support/record-plans.js";
 
 /**
  * A property sweep over every route of the served OpenAPI document (a new route is swept without
@@ -32,7 +33,7 @@ afterAll(async () => {
   await testDb.drop();
 });
 
-type Kind = "organization" | "device" | "gateway" | "domain";
+type Kind = "organization" | "device" | "gateway" | "domain" | "template" | "plan";
 
 /** Throwaway play domains are names under this wildcard; each is bound on a node of its own (one domain per node). */
 const DOMAIN_CERT = makeCertificate(["*.hostile.example.com"]);
@@ -44,11 +45,18 @@ interface Seeded {
   readonly gbDeviceId: string;
   readonly gbChannelId: string;
   readonly streamAuthId: string;
+  readonly templateId: string;
+  readonly planId: string;
 }
 
 let seeded: Seeded;
 let seededBefore: unknown;
 let names = 0;
+
+async function addPlan(name: string, templateId: string): Promise<string> {
+  const body = { PlanName: name, TemplateId: templateId, LifeCycle: { Transition: 1, Expiration: 0 } };
+  return (await h.call<{ PlanId: string }>(h.alice, "POST", "/ivc/record/plan/add", body)).env.Data.PlanId;
+}
 
 async function addOrganization(name: string, parentId: string): Promise<string> {
   return (await h.call<{ Id: string }>(h.alice, "POST", "/ivc/cms/organization/add", { Name: name, ParentId: parentId })).env.Data.Id;
@@ -82,6 +90,8 @@ class Throwaways {
       const body = { PlayDomain: `tmp${++names}.hostile.example.com`, InternalDomain: node.publicHost, ClusterId: node.id, Key: DOMAIN_CERT.keyPem, Cert: DOMAIN_CERT.certPem };
       return (await h.call<{ Id: string }>(h.alice, "POST", "/ivc/cms/domain/add", body)).env.Data.Id;
     }
+    if (kind === "template") return (await addTemplate(h, h.alice, `tmp${++names}`)).TemplateId;
+    if (kind === "plan") return addPlan(`tmp${++names}`, await this.get("template"));
     const body = { Name: `tmp${++names}`, AccessProtocol: 1, Type: 1, OrganizationId: await this.get("organization"), ClusterId: testNode.id };
     return (await h.call<{ Id: string }>(h.alice, "POST", "/ivc/cms/device/add", body)).env.Data.Id;
   }
@@ -95,10 +105,15 @@ function idKind(url: string): Kind | "authstream" | undefined {
   return (["organization", "device", "gateway", "domain"] as const).find((kind) => url.includes(`/${kind}/`));
 }
 
-/** A value the schema accepts: the first enum value, the default or minimum, the first of `^(a|b)$`. */
+/** Nested fields whose pattern the generic sample cannot satisfy (template sections). */
+const NESTED_SAMPLES: Readonly<Record<string, unknown>> = { StartTime: "00:00:00", EndTime: "23:59:59" };
+
+/** A value the schema accepts: the first enum value, the default or minimum, the first of `^(a|b)$`; objects get their required fields. */
 function schemaSample(schema: FieldSchema): unknown {
   if (schema.enum && schema.enum.length > 0) return schema.enum[0];
   switch (schema.type) {
+    case "object":
+      return Object.fromEntries((schema.required ?? []).map((name) => [name, NESTED_SAMPLES[name] ?? schemaSample(schema.properties?.[name] ?? {})]));
     case "integer":
     case "number":
       return schema.default ?? schema.minimum ?? 1;
@@ -125,8 +140,14 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
     case "Ids":
       return [await throwaways.get("device")];
     case "OrganizationId":
-    case "ParentId":
-      return mutating ? throwaways.get("organization") : seeded.organizationIds[0];
+    case "ParentId": {
+      const id = mutating ? await throwaways.get("organization") : seeded.organizationIds[0];
+      return field.schema.type === "array" ? [id] : id;
+    }
+    case "TemplateId":
+      return mutating ? throwaways.get("template") : seeded.templateId;
+    case "PlanId":
+      return mutating ? throwaways.get("plan") : seeded.planId;
     case "DeviceId":
       return seeded.gbDeviceId;
     case "ChannelId":
@@ -220,7 +241,7 @@ async function sweep(runs: ReadonlyArray<{ endpoint: Endpoint; mutation: Mutatio
     const accepted = res.statusCode === 200 && (res.json<{ StatusCode?: number }>().StatusCode ?? 0) === 200;
     const changed = rowDifference(rows, after);
     if (!accepted && changed.length > 0) problems.push(`${where}: refused, yet stored rows changed: ${changed.join(" | ")}`);
-    if (accepted && endpoint.method === "DELETE") throwaways.forget();
+    if (accepted && (endpoint.method === "DELETE" || endpoint.url.endsWith("/delete"))) throwaways.forget();
     rows = after;
   }
   return problems;
@@ -250,6 +271,7 @@ beforeAll(async () => {
   await h.call(h.alice, "PUT", "/ivc/cms/device/updateorg", { Ids: [gb.deviceId], OrganizationId: sub });
   const gateway = await addGatewayChannel(h, testDb.database.db);
   const streamAuthId = (await h.call<{ Id: string }>(h.alice, "GET", "/ivc/cms/config/authstream")).env.Data.Id;
+  const templateId = (await addTemplate(h, h.alice, "seed-template")).TemplateId;
   seeded = {
     organizationIds: [top, sub],
     deviceIds: [gb.deviceId, rtmpId, gateway.deviceId],
@@ -257,6 +279,8 @@ beforeAll(async () => {
     gbDeviceId: gb.deviceId,
     gbChannelId: gb.channelId,
     streamAuthId,
+    templateId,
+    planId: await addPlan("seed-plan", templateId),
   };
   seededBefore = await seededView();
 });

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { bigserial, bigint, boolean, char, index, integer, jsonb, pgTable, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, bigint, boolean, char, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { TimeSection } from "../recordings/schedule.js";
 
 // Mirrors migrations/*.sql, which are the source of truth applied at start.
 
@@ -218,4 +219,74 @@ export const domains = pgTable(
   ],
 );
 
-export const schema = { accounts, apiKeys, serviceNodes, organizations, devices, deviceCodeSequences, channels, streamAuthConfigs, gatewayKeys, gateways, gatewayDevices, releases, domains };
+export const recordTemplates = pgTable(
+  "record_templates",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    name: text("name").notNull(),
+    timeSections: jsonb("time_sections").$type<TimeSection[]>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("record_templates_name").on(t.appId, t.name)],
+);
+
+export const recordPlans = pgTable(
+  "record_plans",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    name: text("name").notNull(),
+    templateId: text("template_id").notNull().references(() => recordTemplates.id, { onDelete: "restrict" }),
+    describe: text("describe").notNull().default(""),
+    streamType: text("stream_type").notNull().default("default"),
+    transitionDays: integer("transition_days").notNull(),
+    expirationDays: integer("expiration_days").notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("record_plans_name").on(t.appId, t.name), index("record_plans_template").on(t.templateId)],
+);
+
+export const recordPlanOrganizations = pgTable(
+  "record_plan_organizations",
+  {
+    planId: text("plan_id").notNull().references(() => recordPlans.id, { onDelete: "cascade" }),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    organizationId: bigint("organization_id", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.planId, t.organizationId] }), unique("record_plan_organizations_one_plan").on(t.appId, t.organizationId)],
+);
+
+export const recordPlanChannels = pgTable(
+  "record_plan_channels",
+  {
+    channelId: uuid("channel_id").primaryKey().references(() => channels.id, { onDelete: "cascade" }),
+    planId: text("plan_id").notNull().references(() => recordPlans.id, { onDelete: "cascade" }),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    /** true: in plan_id whatever the organization; false: taken out of plan_id's organizations. */
+    member: boolean("member").notNull(),
+  },
+  (t) => [index("record_plan_channels_plan").on(t.planId)],
+);
+
+export const schema = {
+  accounts,
+  apiKeys,
+  serviceNodes,
+  organizations,
+  devices,
+  deviceCodeSequences,
+  channels,
+  streamAuthConfigs,
+  gatewayKeys,
+  gateways,
+  gatewayDevices,
+  releases,
+  recordTemplates,
+  recordPlans,
+  recordPlanOrganizations,
+  recordPlanChannels,
+  domains,
+};

@@ -27,7 +27,11 @@ function fieldSchema(rule: FieldRule): JsonSchema {
     case "bool":
       return { ...base, type: "boolean", ...(rule.default !== undefined ? { default: rule.default } : {}) };
     case "stringArray":
-      return { ...base, type: "array", minItems: 1, maxItems: rule.maxItems, items: fieldSchema(rule.item) };
+      return { ...base, type: "array", minItems: rule.allowEmpty ? 0 : 1, maxItems: rule.maxItems, items: fieldSchema(rule.item) };
+    case "object":
+      return { ...base, ...objectSchema(rule.shape) };
+    case "objectArray":
+      return { ...base, type: "array", minItems: rule.allowEmpty ? 0 : 1, maxItems: rule.maxItems, items: objectSchema(rule.item) };
   }
 }
 

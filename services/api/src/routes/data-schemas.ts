@@ -115,3 +115,23 @@ export const addedDomain = object({ ...domainProps, Have_cert: integer, Status: 
 export const domainList: JsonSchema = { type: "array", items: object(domainProps) };
 export const cname: JsonSchema = string;
 export const booleanData: JsonSchema = boolean;
+export const emptyObject: JsonSchema = { type: "object", properties: {} };
+const timeSections: JsonSchema = { type: "array", items: object({ DayOfWeek: integer, StartTime: string, EndTime: string }) };
+export const recordTemplate = object({ TemplateId: string, TemplateName: string, TimeSections: timeSections });
+export const recordTemplateList: JsonSchema = { type: "array", items: recordTemplate };
+export const recordPlanSummary = object({ PlanId: string, PlanName: string, TemplateId: string, Describe: string });
+export const recordPlan = object({
+  PlanId: string,
+  PlanName: string,
+  TemplateId: string,
+  Describe: string,
+  StreamType: string,
+  LifeCycle: object({ Transition: integer, Expiration: integer }),
+  Status: integer,
+});
+export const recordPlanList: JsonSchema = { type: "array", items: recordPlan };
+const channelPage = (item: Record<string, JsonSchema>) => object({ PageNumber: integer, PageSize: integer, TotalCount: integer, List: { type: "array", items: object(item) } });
+export const recordPlanChannelPage = channelPage({ DeviceId: string, DeviceName: string, ChannelId: string, ChannelName: string, OrganizationName: string });
+export const recordOrganizationChannelPage = channelPage({ DeviceId: string, DeviceName: string, ChannelId: string, ChannelName: string, InPlan: boolean });
+export const recordChannelIds = object({ List: { type: "array", items: string } });
+export const recordChannelCount = object({ TotalCount: integer, NotInPlanCount: integer });

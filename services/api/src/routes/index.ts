@@ -7,11 +7,27 @@ import { gatewayRoutes } from "./gateways.js";
 import { organizationRoutes } from "./organizations.js";
 import { playRoutes } from "./plays.js";
 import { ptzRoutes } from "./ptz.js";
+import { recordPlanRoutes } from "./record-plans.js";
+import { recordTemplateRoutes } from "./record-templates.js";
 import { recordRoutes } from "./records.js";
 import { regionRoutes } from "./regions.js";
 import { streamAuthRoutes } from "./stream-auth.js";
 import { streamRoutes } from "./streams.js";
 
 export function allRoutes(deps: RouteDeps): ApiRoute[] {
-  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps), ...domainRoutes(deps), ...playRoutes(deps)];
+  return [
+    ...regionRoutes(deps),
+    ...organizationRoutes(deps),
+    ...deviceRoutes(deps),
+    ...channelRoutes(deps),
+    ...streamAuthRoutes(deps),
+    ...streamRoutes(deps),
+    ...gatewayRoutes(deps),
+    ...ptzRoutes(deps),
+    ...recordRoutes(deps),
+    ...recordTemplateRoutes(deps),
+    ...recordPlanRoutes(deps),
+    ...domainRoutes(deps),
+    ...playRoutes(deps),
+  ];
 }

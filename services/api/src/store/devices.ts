@@ -217,7 +217,8 @@ export interface DeviceFilter {
   PageSize: number;
 }
 
-function likePattern(keyword: string): string {
+/** A case-insensitive substring match for ILIKE, its metacharacters escaped. */
+export function likePattern(keyword: string): string {
   return `%${keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 

@@ -39,13 +39,42 @@ export interface BoolRule extends RuleBase {
 export interface StringArrayRule extends RuleBase {
   readonly kind: "stringArray";
   readonly maxItems: number;
+  /** An empty array is refused unless this is set (spec 03 `OrganizationId`: "可以为空"). */
+  readonly allowEmpty?: boolean;
+  /** Code for more than `maxItems` when it differs from `invalid` (spec 03 §1.9: 43406). */
+  readonly tooManyError?: ErrorDef;
   readonly item: StringRule;
 }
 
-export type FieldRule = StringRule | IntRule | NumberRule | BoolRule | StringArrayRule;
-export type Shape = Readonly<Record<string, FieldRule>>;
+/** A nested JSON object (spec 03 `LifeCycle`); a failure names `Outer.Inner`. */
+export interface ObjectRule extends RuleBase {
+  readonly kind: "object";
+  readonly shape: Shape;
+}
 
-type ValueOf<R> = R extends IntRule | NumberRule ? number : R extends BoolRule ? boolean : R extends StringArrayRule ? string[] : string;
+/** An array of nested objects (spec 03 `Channels`, `TimeSections`); a failure names `Outer[i].Inner`. */
+export interface ObjectArrayRule extends RuleBase {
+  readonly kind: "objectArray";
+  readonly maxItems: number;
+  readonly allowEmpty?: boolean;
+  readonly tooManyError?: ErrorDef;
+  readonly item: Shape;
+}
+
+export type FieldRule = StringRule | IntRule | NumberRule | BoolRule | StringArrayRule | ObjectRule | ObjectArrayRule;
+export type Shape = Readonly<{ [field: string]: FieldRule }>;
+
+type ValueOf<R> = R extends IntRule | NumberRule
+  ? number
+  : R extends BoolRule
+    ? boolean
+    : R extends StringArrayRule
+      ? string[]
+      : R extends { kind: "object"; shape: infer S extends Shape }
+        ? Infer<S>
+        : R extends { kind: "objectArray"; item: infer S extends Shape }
+          ? Array<Infer<S>>
+          : string;
 
 /** The validated object: required or defaulted fields are present, the others may be undefined. */
 export type Infer<S extends Shape> = {
@@ -70,4 +99,12 @@ export function bool<const R extends Omit<BoolRule, "kind">>(rule: R): R & { kin
 
 export function strArray<const R extends Omit<StringArrayRule, "kind">>(rule: R): R & { kind: "stringArray" } {
   return { ...rule, kind: "stringArray" };
+}
+
+export function obj<const R extends Omit<ObjectRule, "kind">>(rule: R): R & { kind: "object" } {
+  return { ...rule, kind: "object" };
+}
+
+export function objArray<const R extends Omit<ObjectArrayRule, "kind">>(rule: R): R & { kind: "objectArray" } {
+  return { ...rule, kind: "objectArray" };
 }

@@ -1,7 +1,7 @@
 import { ErrorCodes } from "../errors/codes.js";
 import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
-import type { FieldRule, Infer, Shape, StringRule } from "./rules.js";
+import type { FieldRule, Infer, ObjectArrayRule, Shape, StringArrayRule, StringRule } from "./rules.js";
 
 /** Query values are text and get coerced; body values must already have their JSON type. */
 export type Source = "query" | "body";
@@ -77,15 +77,59 @@ function checkField(field: string, rule: FieldRule, raw: unknown, source: Source
     }
     case "stringArray": {
       if (!Array.isArray(raw)) return wrongType(field, "an array of strings");
-      if (raw.length === 0) return refuse(invalid, `${field} must not be empty`);
-      if (raw.length > rule.maxItems) return refuse(invalid, `${field} must have at most ${rule.maxItems} items`);
+      const counted = checkCount(field, rule, raw.length);
+      if (counted) return counted;
       for (const [i, item] of raw.entries()) {
         const checked = typeof item === "string" ? checkString(`${field}[${i}]`, rule.item, item) : wrongType(`${field}[${i}]`, "a string");
         if (!checked.ok) return checked;
       }
       return { ok: true, value: raw };
     }
+    case "object":
+      return checkObject(rule.shape, raw, field);
+    case "objectArray": {
+      if (!Array.isArray(raw)) return wrongType(field, "an array of objects");
+      const counted = checkCount(field, rule, raw.length);
+      if (counted) return counted;
+      const items: unknown[] = [];
+      for (const [i, item] of raw.entries()) {
+        const checked = checkObject(rule.item, item, `${field}[${i}]`);
+        if (!checked.ok) return checked;
+        items.push(checked.value);
+      }
+      return { ok: true, value: items };
+    }
   }
+}
+
+function checkCount(field: string, rule: StringArrayRule | ObjectArrayRule, length: number): FieldResult | undefined {
+  const invalid = rule.invalid ?? ErrorCodes.ParameterValidationFailed;
+  if (length === 0 && !rule.allowEmpty) return refuse(invalid, `${field} must not be empty`);
+  if (length > rule.maxItems) return refuse(rule.tooManyError ?? invalid, `${field} must have at most ${rule.maxItems} items`);
+  return undefined;
+}
+
+/** Nested objects are body-only (JSON types); fields are named `outer.inner` in failures. */
+function checkObject(shape: Shape, raw: unknown, field: string): FieldResult {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return wrongType(field, "an object");
+  return checkFields(shape, raw as Record<string, unknown>, "body", `${field}.`);
+}
+
+function checkFields(shape: Shape, record: Record<string, unknown>, source: Source, prefix: string): FieldResult {
+  const out: Record<string, unknown> = {};
+  for (const [name, rule] of Object.entries(shape)) {
+    const field = `${prefix}${name}`;
+    const raw = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;
+    if (raw === undefined || raw === null) {
+      if (rule.required) return refuse(rule.invalid ?? ErrorCodes.InvalidParameter, `${field} is required`);
+      if ((rule.kind === "int" || rule.kind === "bool") && rule.default !== undefined) out[name] = rule.default;
+      continue;
+    }
+    const checked = checkField(field, rule, raw, source);
+    if (!checked.ok) return checked;
+    out[name] = checked.value;
+  }
+  return { ok: true, value: out };
 }
 
 /** Validates `input` against `shape`; the failure names the first failing field. Unknown fields are ignored. */
@@ -94,18 +138,6 @@ export function validate<S extends Shape>(shape: S, input: unknown, source: Sour
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return refuse(ErrorCodes.InvalidParameter, source === "body" ? "request body must be a JSON object" : "query string is malformed");
   }
-  const record = input as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [field, rule] of Object.entries(shape)) {
-    const raw = Object.prototype.hasOwnProperty.call(record, field) ? record[field] : undefined;
-    if (raw === undefined || raw === null) {
-      if (rule.required) return refuse(rule.invalid ?? ErrorCodes.InvalidParameter, `${field} is required`);
-      if ((rule.kind === "int" || rule.kind === "bool") && rule.default !== undefined) out[field] = rule.default;
-      continue;
-    }
-    const checked = checkField(field, rule, raw, source);
-    if (!checked.ok) return checked;
-    out[field] = checked.value;
-  }
-  return succeed(out as Infer<S>);
+  const checked = checkFields(shape, input as Record<string, unknown>, source, "");
+  return checked.ok ? succeed(checked.value as Infer<S>) : checked;
 }

@@ -50,6 +50,13 @@ export function violates(schema: FieldSchema, value: unknown): boolean {
       if (!Array.isArray(value)) return true;
       if (value.length < (schema.minItems ?? 0) || value.length > (schema.maxItems ?? Infinity)) return true;
       return schema.items !== undefined && value.some((item) => violates(schema.items as FieldSchema, item));
+    case "object": {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) return true;
+      const record = value as Record<string, unknown>;
+      const present = (name: string) => Object.hasOwn(record, name) && record[name] !== null;
+      if ((schema.required ?? []).some((name) => !present(name))) return true;
+      return Object.entries(schema.properties ?? {}).some(([name, inner]) => present(name) && violates(inner, record[name]));
+    }
     default:
       return false;
   }

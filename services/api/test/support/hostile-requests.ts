@@ -15,6 +15,8 @@ export interface FieldSchema {
   readonly minItems?: number;
   readonly maxItems?: number;
   readonly items?: FieldSchema;
+  readonly properties?: Readonly<Record<string, FieldSchema>>;
+  readonly required?: readonly string[];
 }
 
 export interface Field {
