@@ -20,9 +20,10 @@ import { createRelayMetrics } from "./metrics.js";
 import { TimelineStore } from "./play-timeline.js";
 import { ssrcDomainPart } from "./ssrc.js";
 import { StreamRegistry } from "./stream-registry.js";
+import { recorderTuningDefaults, startRecorder, type RecorderTuning } from "./recording/start-recorder.js";
 
 /** Knobs that are not operator settings; tests shorten them. */
-export interface MediaRelayTuning {
+export interface MediaRelayTuning extends RecorderTuning {
   leaseTtlMs: number;
   portRestMs: number;
   maxViewerBufferBytes: number;
@@ -80,6 +81,7 @@ const defaults: MediaRelayTuning = {
   authTimeoutMs: 3000,
   rtmpIdleMs: 15_000,
   gatewayPushSignSeconds: 24 * 3600,
+  ...recorderTuningDefaults,
 };
 
 /** MEDIA_HOST, else MEDIA_BIND when it names one interface, else the first external IPv4. */
@@ -127,6 +129,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       ...(tuning.ffmpegBinary !== undefined ? { ffmpegBinary: tuning.ffmpegBinary } : {}),
     },
   });
+  const recorder = await startRecorder({ config, bus: deps.bus, clusterId: deps.clusterId, registry, logger, metrics: deps.metrics, tuning });
   const routes = new MediaRoutes({ registry, timelines, playTimeoutMs: config.PLAY_TIMEOUT });
   const subscriptions = serveBusApi(deps.bus, deps.clusterId, registry, timelines);
   const authorizer = new StreamAuthorizer(deps.bus, { clusterId: deps.clusterId, cacheMs: tuning.authCacheMs, timeoutMs: tuning.authTimeoutMs, pullAuth: config.PULL_AUTH ? "api" : "off" });
@@ -190,7 +193,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
         res.end(JSON.stringify(denied.body));
         return;
       }
-      if (pushedRoutes.handle(req, res)) return;
+      if (pushedRoutes.handle(req, res) || recorder.handle(req, res)) return;
       if (routes.handle(req, res, verdict.deviceId)) return;
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not found", paths: ["/live/<streamId>.live.flv", "/hls/<streamId>/index.m3u8", "/api/plays/<device>_<channel>", "/healthz", "/metrics"] }));
@@ -251,6 +254,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       deviceChanges.unsubscribe();
       await gateways.stopAll("relay stopping");
       await rtmp.close();
+      await recorder.stop();
       await registry.endAll("relay stopping");
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

@@ -1,0 +1,65 @@
+import type { StoredSegment } from "@ivc/bus";
+import { and, asc, eq, gt, lt } from "drizzle-orm";
+import type { Db } from "../db/database.js";
+import { recordingSegments } from "../db/schema.js";
+
+const DAY_MS = 86_400_000;
+
+export interface IndexedSegment {
+  startMs: number;
+  endMs: number;
+  bytes: number;
+  storageClass: "standard" | "cold";
+  objectKey: string;
+}
+
+/**
+ * Adds a durable segment's row; a report of a key already indexed (a retry, a journal replay after
+ * a crash) changes nothing. Its lifecycle dates are fixed now from the plan's LifeCycle.
+ */
+export async function indexSegment(db: Db, segment: StoredSegment): Promise<void> {
+  await db
+    .insert(recordingSegments)
+    .values({
+      deviceCode: segment.deviceId,
+      channelCode: segment.channelId,
+      planId: segment.planId,
+      startAt: new Date(segment.startMs),
+      endAt: new Date(segment.endMs),
+      bytes: segment.bytes,
+      storage: segment.storage,
+      objectKey: segment.objectKey,
+      transitionAt: new Date(segment.endMs + segment.transitionDays * DAY_MS),
+      expireAt: new Date(segment.endMs + (segment.transitionDays + segment.expirationDays) * DAY_MS),
+    })
+    .onConflictDoNothing({ target: recordingSegments.objectKey });
+}
+
+/** The channel's segments overlapping [startMs, endMs), in time order. */
+export async function segmentsInRange(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number): Promise<IndexedSegment[]> {
+  const rows = await db
+    .select({
+      startAt: recordingSegments.startAt,
+      endAt: recordingSegments.endAt,
+      bytes: recordingSegments.bytes,
+      storageClass: recordingSegments.storageClass,
+      objectKey: recordingSegments.objectKey,
+    })
+    .from(recordingSegments)
+    .where(
+      and(
+        eq(recordingSegments.deviceCode, deviceCode),
+        eq(recordingSegments.channelCode, channelCode),
+        lt(recordingSegments.startAt, new Date(endMs)),
+        gt(recordingSegments.endAt, new Date(startMs)),
+      ),
+    )
+    .orderBy(asc(recordingSegments.startAt));
+  return rows.map((row) => ({
+    startMs: row.startAt.getTime(),
+    endMs: row.endAt.getTime(),
+    bytes: row.bytes,
+    storageClass: row.storageClass === "cold" ? "cold" : "standard",
+    objectKey: row.objectKey,
+  }));
+}

@@ -1,0 +1,151 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { recordingDesired, recordingSegmentStored, sipBye, sipInvite, type DesiredRecording, type StoredSegment } from "@ivc/bus";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DiskSegmentStorage } from "../../src/recording/storage/disk-storage.js";
+import { ssrcToNumber } from "../../src/ssrc.js";
+import { streamPs, testH264, udpSender, type TestDevice } from "../support/device.js";
+import { portRange, startTestRelay, type TestRelay } from "../support/relay.js";
+import { httpGet } from "../support/viewers.js";
+
+// The recorder in a real relay: NATS, Redis, UDP PS/RTP from a simulated camera, segments on disk,
+// read back with ffprobe. The API's side (what to record, index rows) and signaling are answered
+// by this test on the relay's cluster subjects.
+
+const DEVICE = "34020000001320000001";
+const CHANNEL = "34020000001310000001";
+const STREAM = `${DEVICE}_${CHANNEL}`;
+const desired: DesiredRecording = { deviceId: DEVICE, channelId: CHANNEL, streamId: STREAM, planId: "plan-1", transitionDays: 7, expirationDays: 30 };
+
+let t: TestRelay;
+let recordingDir: string;
+let wanted: DesiredRecording[] = [];
+const indexed: StoredSegment[] = [];
+const invites: string[] = [];
+const byes: string[] = [];
+let device: TestDevice | undefined;
+let deviceSocket: ReturnType<typeof udpSender> | undefined;
+let subs: Array<{ unsubscribe(): void }> = [];
+
+function stopDevice(): void {
+  device?.stop();
+  deviceSocket?.close();
+  device = undefined;
+  deviceSocket = undefined;
+}
+
+beforeAll(async () => {
+  testH264();
+  recordingDir = mkdtempSync(join(tmpdir(), "ivc-recorder-"));
+  t = await startTestRelay(
+    { RTP_PORTS: portRange(45100), PLAY_TIMEOUT: "4", RTP_SILENCE_TIMEOUT: "1", NO_VIEWER_CLOSE: "1", RECORDING_DIR: recordingDir, RECORDING_SEGMENT_SECONDS: "1" },
+    { recordingPollMs: 300, recordingRetryFirstMs: 300, recordingRetryMaxMs: 1000, recordingStoreRetryMs: 200 },
+  );
+  const scope = { clusterId: t.clusterId };
+  subs = [
+    t.bus.reply(recordingDesired, scope, () => ({ recordings: wanted })),
+    t.bus.reply(recordingSegmentStored, scope, (segment) => {
+      if (!indexed.some((s) => s.objectKey === segment.objectKey)) indexed.push(segment);
+      return { indexed: true };
+    }),
+    t.bus.reply(sipInvite, scope, (req) => {
+      invites.push(req.streamId);
+      stopDevice();
+      deviceSocket = udpSender("127.0.0.1", req.mediaPort);
+      device = streamPs(ssrcToNumber(req.ssrc), deviceSocket.send);
+      return { callId: `call-${invites.length}` };
+    }),
+    t.bus.reply(sipBye, scope, (req) => {
+      byes.push(req.callId);
+      stopDevice();
+      return { sent: true };
+    }),
+  ];
+});
+afterAll(async () => {
+  stopDevice();
+  subs.forEach((s) => s.unsubscribe());
+  await t?.stop();
+  rmSync(recordingDir, { recursive: true, force: true });
+});
+
+function probeDuration(data: Buffer): number {
+  const path = join(recordingDir, "probe.ts");
+  writeFileSync(path, data);
+  const r = spawnSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path], { encoding: "utf8" });
+  return Number(r.stdout.trim());
+}
+
+interface Status {
+  state: string;
+  reason?: string;
+  segmentsStored: number;
+}
+
+async function statuses(): Promise<Status[]> {
+  const res = await httpGet(`http://127.0.0.1:${t.relay.httpPort}/api/recordings`, 100_000, 2000);
+  return (JSON.parse(res.body.toString()) as { recordings: Status[] }).recordings;
+}
+
+describe("recorder", () => {
+  it("pulls a scheduled channel with no viewer, writes ffprobe-readable segments and indexes them after they are durable", async () => {
+    wanted = [desired];
+    await expect.poll(() => indexed.length, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(3);
+    // NO_VIEWER_CLOSE is 1 s and nobody watches: the recorder alone keeps the stream.
+    expect(t.relay.registry.get(STREAM)?.state).toBe("playing");
+    expect(invites).toEqual([STREAM]);
+    const storage = new DiskSegmentStorage({ root: recordingDir });
+    for (const segment of indexed.slice(0, 3)) {
+      const data = await storage.read(segment.objectKey, "standard");
+      expect(data.length).toBe(segment.bytes);
+      expect(probeDuration(data)).toBeCloseTo((segment.endMs - segment.startMs) / 1000, 1);
+      expect(segment).toMatchObject({ deviceId: DEVICE, channelId: CHANNEL, planId: "plan-1", storage: "disk", transitionDays: 7, expirationDays: 30 });
+    }
+    for (let i = 1; i < 3; i++) expect(indexed[i]!.startMs).toBe(indexed[i - 1]!.endMs);
+    const [status] = await statuses();
+    expect(status).toMatchObject({ state: "recording" });
+    expect(status!.segmentsStored).toBeGreaterThanOrEqual(3);
+  });
+
+  it("retries a dropped device with back-off, and the gap stays a gap", async () => {
+    const before = indexed.length;
+    stopDevice();
+    await expect.poll(async () => (await statuses())[0]?.state, { timeout: 5000, interval: 100 }).toBe("retrying");
+    await expect.poll(() => invites.length, { timeout: 8000, interval: 100 }).toBe(2);
+    await expect.poll(() => indexed.length, { timeout: 10_000, interval: 100 }).toBeGreaterThan(before + 2);
+    const lastOfFirst = indexed.slice(0, before + 1).reduce((a, b) => (b.endMs > a.endMs ? b : a));
+    const after = indexed.filter((s) => s.startMs >= lastOfFirst.endMs && s !== lastOfFirst);
+    // The device was silent for RTP_SILENCE_TIMEOUT (1 s) plus the retry delay at least.
+    expect(after[0]!.startMs - lastOfFirst.endMs).toBeGreaterThanOrEqual(1000);
+    expect((await statuses())[0]?.state).toBe("recording");
+  });
+
+  it("keeps the stream and buffers while storage fails, then resumes", async () => {
+    const dayFolder = join(recordingDir, "standard", DEVICE, CHANNEL);
+    const blocked = join(dayFolder, new Date().toISOString().slice(0, 10).replaceAll("-", ""));
+    rmSync(blocked, { recursive: true, force: true });
+    writeFileSync(blocked, "not a folder"); // every write below it fails (ENOTDIR)
+    const failures = () => t.metrics.getSingleMetric("ivc_recording_failures_total")?.get();
+    await expect.poll(async () => (await statuses())[0]?.reason ?? "", { timeout: 5000, interval: 100 }).toMatch(/storage write/);
+    const during = indexed.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(indexed.length).toBe(during);
+    expect(t.relay.registry.get(STREAM)?.state).toBe("playing");
+    expect(JSON.stringify(await failures())).toContain("storage write");
+    rmSync(blocked);
+    await expect.poll(() => indexed.length, { timeout: 8000, interval: 100 }).toBeGreaterThan(during + 2);
+    const resumed = indexed.slice(during);
+    // The buffered segments were stored in order, with no hole where storage failed.
+    for (let i = 1; i < resumed.length; i++) expect(resumed[i]!.startMs).toBe(resumed[i - 1]!.endMs);
+    expect(readFileSync(join(recordingDir, "standard", ...resumed[0]!.objectKey.split("/"))).length).toBe(resumed[0]!.bytes);
+  });
+
+  it("stops when the schedule no longer names the channel: the stream closes and the device gets its BYE", async () => {
+    wanted = [];
+    await expect.poll(() => t.relay.registry.get(STREAM), { timeout: 6000, interval: 100 }).toBeUndefined();
+    expect(byes.length).toBeGreaterThanOrEqual(1);
+    expect(await statuses()).toEqual([]);
+  });
+});
