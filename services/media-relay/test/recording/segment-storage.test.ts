@@ -58,7 +58,7 @@ describe("disk segment storage after a crash", () => {
 });
 
 let s3: TestS3Server;
-let clients: S3SegmentStorage[] = [];
+const clients: S3SegmentStorage[] = [];
 beforeAll(async () => {
   s3 = await startS3Server();
 });
