@@ -63,3 +63,9 @@ export async function segmentsInRange(db: Db, deviceCode: string, channelCode: s
     objectKey: row.objectKey,
   }));
 }
+
+/** The cloud timeline of [startMs, endMs): the spans of standard segments, and whether cold (archived) ones exist there. */
+export async function cloudTimeline(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number): Promise<{ spans: IndexedSegment[]; archived: boolean }> {
+  const segments = await segmentsInRange(db, deviceCode, channelCode, startMs, endMs);
+  return { spans: segments.filter((s) => s.storageClass === "standard"), archived: segments.some((s) => s.storageClass === "cold") };
+}

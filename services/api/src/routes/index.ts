@@ -6,10 +6,11 @@ import { gatewayRoutes } from "./gateways.js";
 import { organizationRoutes } from "./organizations.js";
 import { ptzRoutes } from "./ptz.js";
 import { recordRoutes } from "./records.js";
+import { cloudRecordRoutes } from "./cloud-records.js";
 import { regionRoutes } from "./regions.js";
 import { streamAuthRoutes } from "./stream-auth.js";
 import { streamRoutes } from "./streams.js";
 
 export function allRoutes(deps: RouteDeps): ApiRoute[] {
-  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps)];
+  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps), ...cloudRecordRoutes(deps)];
 }

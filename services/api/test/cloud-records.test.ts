@@ -1,0 +1,91 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeviceEventHandlers, type DeviceEventHandlers } from "../src/bus/device-events.js";
+import { recordingSegments } from "../src/db/schema.js";
+import { indexSegment } from "../src/recordings/segment-index.js";
+import { addGbChannel, type GbChannel } from "./support/gb-channels.js";
+import { createHarness, type Harness } from "./support/harness.js";
+import { createTestDatabase, type TestDatabase } from "./support/pg.js";
+
+// GET /ivc/record/filelist/query over the segment index (migration 0007), through the signed API.
+
+let testDb: TestDatabase;
+let h: Harness;
+let events: DeviceEventHandlers;
+let cam: GbChannel;
+let bobCam: GbChannel;
+/** An hour boundary two hours ago, epoch seconds. */
+const base = Math.floor(Date.now() / 1000 / 3600) * 3600 - 2 * 3600;
+
+async function stored(channel: GbChannel, startS: number, endS: number): Promise<string> {
+  const objectKey = `${channel.deviceCode}/${channel.channelCode}/${startS}-${endS}.ts`;
+  await indexSegment(testDb.database.db, {
+    deviceId: channel.deviceCode,
+    channelId: channel.channelCode,
+    planId: "p",
+    startMs: startS * 1000,
+    endMs: endS * 1000,
+    bytes: 1000,
+    storage: "disk",
+    objectKey,
+    transitionDays: 1,
+    expirationDays: 1,
+  });
+  return objectKey;
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  h = await createHarness(testDb.database);
+  events = createDeviceEventHandlers(testDb.database.db);
+  cam = await addGbChannel(h, events);
+  bobCam = await addGbChannel(h, events, { key: h.bob });
+  // Two runs of 4-second segments with a 60 s gap (a device drop), then one cold segment.
+  for (let t = base; t < base + 40; t += 4) await stored(cam, t, t + 4);
+  for (let t = base + 100; t < base + 120; t += 4) await stored(cam, t, t + 4);
+  const cold = await stored(cam, base - 600, base - 596);
+  await testDb.database.db.update(recordingSegments).set({ storageClass: "cold" }).where(eq(recordingSegments.objectKey, cold));
+  await stored(bobCam, base, base + 4);
+});
+afterAll(async () => {
+  await h?.app.close();
+  await testDb?.drop();
+});
+
+type Timeline = { Tips: number; List: Array<{ Begin: number; End: number }> };
+const query = (q: Record<string, string | number>, key = h.alice) =>
+  h.call<Timeline>(key, "GET", `/ivc/record/filelist/query?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString()}`);
+
+describe("GET /ivc/record/filelist/query", () => {
+  it("answers the recorded spans, merged across segments, clipped to the range, the gap kept", async () => {
+    const { env } = await query({ DeviceId: cam.deviceId, ChannelId: cam.channelId, StartTime: base - 10, EndTime: base + 110 });
+    expect(env.Code).toBe(0);
+    expect(env.Data).toEqual({ Tips: 0, List: [{ Begin: base, End: base + 40 }, { Begin: base + 100, End: base + 110 }] });
+  });
+
+  it("says archived (cold) recordings exist in the range with Tips 1; they are not on the timeline", async () => {
+    const { env } = await query({ DeviceId: cam.deviceId, ChannelId: cam.channelId, StartTime: base - 3600, EndTime: base + 20 });
+    expect(env.Data).toEqual({ Tips: 1, List: [{ Begin: base, End: base + 20 }] });
+  });
+
+  it("answers an empty List when nothing was recorded", async () => {
+    const { env } = await query({ DeviceId: cam.deviceId, ChannelId: cam.channelId, StartTime: base + 200, EndTime: base + 300 });
+    expect(env.Data).toEqual({ Tips: 0, List: [] });
+  });
+
+  it("refuses bad ranges with their codes", async () => {
+    const ids = { DeviceId: cam.deviceId, ChannelId: cam.channelId };
+    expect((await query({ ...ids, StartTime: base + 10, EndTime: base })).env.StatusCode).toBe(41611);
+    expect((await query({ ...ids, StartTime: base + 86_400 * 2, EndTime: base + 86_400 * 2 + 10 })).env.StatusCode).toBe(41612);
+    expect((await query({ ...ids, StartTime: base - 86_401, EndTime: base })).env.StatusCode).toBe(40005);
+    expect((await query({ ...ids, StartTime: "yesterday", EndTime: base })).env.StatusCode).toBe(40005);
+    expect((await query({ DeviceId: "x", ChannelId: cam.channelId, StartTime: base, EndTime: base + 1 })).env.StatusCode).toBe(41638);
+  });
+
+  it("keeps accounts apart: another account's channel, or a channel under the wrong device, is not found", async () => {
+    expect((await query({ DeviceId: bobCam.deviceId, ChannelId: bobCam.channelId, StartTime: base - 10, EndTime: base + 10 })).env.StatusCode).toBe(42207);
+    const own = await query({ DeviceId: bobCam.deviceId, ChannelId: bobCam.channelId, StartTime: base - 10, EndTime: base + 10 }, h.bob);
+    expect(own.env.Data).toEqual({ Tips: 0, List: [{ Begin: base, End: base + 4 }] });
+    expect((await query({ DeviceId: bobCam.deviceId, ChannelId: cam.channelId, StartTime: base, EndTime: base + 10 })).env.StatusCode).toBe(42207);
+  });
+});
