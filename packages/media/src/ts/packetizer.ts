@@ -20,33 +20,36 @@ export class TsPacketizer {
   /** `psi`: the payload is a section; a pointer_field precedes it. */
   packetize(pid: number, payload: Buffer, options: TsPayloadOptions = {}, psi = false): Buffer {
     const data = psi ? Buffer.concat([Buffer.of(0), payload]) : payload;
-    const packets: Buffer[] = [];
+    const adaptation = this.adaptationField(options);
+    const firstRoom = TS_PACKET_SIZE - HEADER - (adaptation?.length ?? 0);
+    const count = data.length <= firstRoom ? 1 : 1 + Math.ceil((data.length - firstRoom) / (TS_PACKET_SIZE - HEADER));
+    // One allocation per payload: this runs for every frame of every recorded stream.
+    const out = Buffer.allocUnsafe(count * TS_PACKET_SIZE);
     let offset = 0;
-    let first = true;
-    while (offset < data.length || first) {
-      const packet = Buffer.alloc(TS_PACKET_SIZE, 0xff);
-      const counter = this.next(pid);
-      packet[0] = 0x47;
-      packet[1] = (first ? 0x40 : 0) | ((pid >> 8) & 0x1f);
-      packet[2] = pid & 0xff;
-      const adaptation = first ? this.adaptationField(options) : undefined;
-      const room = TS_PACKET_SIZE - HEADER - (adaptation?.length ?? 0);
+    for (let i = 0; i < count; i++) {
+      const packet = out.subarray(i * TS_PACKET_SIZE, (i + 1) * TS_PACKET_SIZE);
+      const field = i === 0 ? adaptation : undefined;
+      const room = TS_PACKET_SIZE - HEADER - (field?.length ?? 0);
       const take = Math.min(room, data.length - offset);
+      packet[0] = 0x47;
+      packet[1] = (i === 0 ? 0x40 : 0) | ((pid >> 8) & 0x1f);
+      packet[2] = pid & 0xff;
+      const counter = this.next(pid);
       let cursor = HEADER;
-      if (adaptation !== undefined || (take < room && !psi)) {
-        const field = this.stuffed(adaptation, room - take);
+      if (field !== undefined || (take < room && !psi)) {
+        const stuffed = this.stuffed(field, room - take);
         packet[3] = 0x30 | counter;
-        field.copy(packet, cursor);
-        cursor += field.length;
+        stuffed.copy(packet, cursor);
+        cursor += stuffed.length;
       } else {
         packet[3] = 0x10 | counter;
       }
       data.copy(packet, cursor, offset, offset + take);
       offset += take;
-      first = false;
-      packets.push(packet);
+      // PSI is padded after the section with 0xFF (allowed there, not in PES).
+      if (cursor + take < TS_PACKET_SIZE) packet.fill(0xff, cursor + take);
     }
-    return packets.length === 1 ? packets[0]! : Buffer.concat(packets);
+    return out;
   }
 
   private next(pid: number): number {

@@ -1,5 +1,5 @@
 import { videoCodecTraits } from "../codec/video-codec.js";
-import { joinAnnexB, splitAnnexB } from "../codec/nal.js";
+import { splitAnnexB } from "../codec/nal.js";
 import type { AudioFrame, Frame, VideoCodec, VideoFrame } from "../frame.js";
 import { wrapPts } from "../frame.js";
 import { writePesTimestamp } from "../ps/timestamp.js";
@@ -60,14 +60,13 @@ export class TsMuxer {
     const missing = frame.keyframe ? [...this.parameterSets].filter(([kind]) => !present.has(kind)).map(([, nal]) => nal) : [];
     const body = nals.filter((nal) => !traits.isAccessUnitDelimiter(nal));
     const delimiter = frame.codec === "H264" ? H264_AUD : H265_AUD;
-    const payload = Buffer.concat([delimiter, joinAnnexB([...missing, ...body])]);
-    const pes = pesPacket(VIDEO_STREAM_ID, payload, frame.pts, frame.dts, true);
+    const pes = pesPacket(VIDEO_STREAM_ID, [delimiter, ...annexB([...missing, ...body])], frame.pts, frame.dts, true);
     return this.packetizer.packetize(TsPid.Video, pes, { pcr: wrapPts(frame.dts - PCR_LEAD_TICKS), randomAccess: frame.keyframe });
   }
 
   private audio(frame: AudioFrame): Buffer {
     if (this.options.audio === undefined || frame.codec !== "AAC") return Buffer.alloc(0);
-    return this.packetizer.packetize(TsPid.Audio, pesPacket(AUDIO_STREAM_ID, frame.data, frame.pts, frame.pts, false));
+    return this.packetizer.packetize(TsPid.Audio, pesPacket(AUDIO_STREAM_ID, [frame.data], frame.pts, frame.pts, false));
   }
 }
 
@@ -75,17 +74,29 @@ export class TsMuxer {
  * A PES packet for TS. Video PES may be longer than 65535 bytes: its PES_packet_length is then 0
  * (unbounded, allowed for video in a TS, ISO 13818-1 §2.4.3.7), which `buildPes` does not write.
  */
-function pesPacket(streamId: number, payload: Buffer, pts: number, dts: number, unbounded: boolean): Buffer {
+function pesPacket(streamId: number, parts: readonly Buffer[], pts: number, dts: number, unbounded: boolean): Buffer {
   const withDts = dts !== pts;
   const headerData = withDts ? 10 : 5;
-  const header = Buffer.alloc(9 + headerData);
+  const payloadLength = parts.reduce((sum, part) => sum + part.length, 0);
+  const header = Buffer.allocUnsafe(9 + headerData + payloadLength);
   header.writeUInt32BE(0x00000100 | streamId, 0);
-  const length = 3 + headerData + payload.length;
+  const length = 3 + headerData + payloadLength;
   header.writeUInt16BE(unbounded || length > 0xffff ? 0 : length, 4);
   header[6] = 0x84; // '10', data_alignment_indicator: the payload starts an access unit
   header[7] = withDts ? 0xc0 : 0x80;
   header[8] = headerData;
   writePesTimestamp(header, 9, withDts ? 0b0011 : 0b0010, wrapPts(pts));
   if (withDts) writePesTimestamp(header, 14, 0b0001, wrapPts(dts));
-  return Buffer.concat([header, payload]);
+  let offset = 9 + headerData;
+  for (const part of parts) offset += part.copy(header, offset);
+  return header;
+}
+
+const START_CODE = Buffer.of(0, 0, 0, 1);
+
+/** NAL units as Annex-B parts (start code, NAL, …), to be copied once into the PES. */
+function annexB(nals: readonly Buffer[]): Buffer[] {
+  const parts: Buffer[] = [];
+  for (const nal of nals) parts.push(START_CODE, nal);
+  return parts;
 }
