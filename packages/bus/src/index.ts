@@ -72,5 +72,5 @@ export {
   recordTypes,
 } from "./contracts/control.js";
 export type { PtzAction } from "./contracts/control.js";
-export { desiredRecording, recordingDesired, recordingSegmentsQuery, recordingSegmentStored, segmentStorageClasses } from "./contracts/recording.js";
+export { desiredRecording, recordingDesired, recordingLifecycleDone, recordingLifecycleDue, recordingSegmentsQuery, recordingSegmentStored, segmentStorageClasses } from "./contracts/recording.js";
 export type { DesiredRecording, StoredSegment } from "./contracts/recording.js";

@@ -6,6 +6,8 @@
 -- the next pass deletes again, never bytes nobody can find).
 CREATE TABLE recording_segments (
   id bigserial PRIMARY KEY,
+  -- The relay cluster that stored it: the lifecycle pass of that cluster moves and deletes its bytes.
+  cluster_id text NOT NULL,
   device_code text NOT NULL,
   channel_code text NOT NULL,
   plan_id text NOT NULL,
@@ -20,5 +22,5 @@ CREATE TABLE recording_segments (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX recording_segments_channel_time ON recording_segments (device_code, channel_code, start_at);
-CREATE INDEX recording_segments_transition ON recording_segments (storage_class, transition_at);
-CREATE INDEX recording_segments_expire ON recording_segments (expire_at);
+CREATE INDEX recording_segments_transition ON recording_segments (cluster_id, storage_class, transition_at);
+CREATE INDEX recording_segments_expire ON recording_segments (cluster_id, expire_at);

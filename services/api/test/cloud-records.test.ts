@@ -19,7 +19,7 @@ const base = Math.floor(Date.now() / 1000 / 3600) * 3600 - 2 * 3600;
 
 async function stored(channel: GbChannel, startS: number, endS: number): Promise<string> {
   const objectKey = `${channel.deviceCode}/${channel.channelCode}/${startS}-${endS}.ts`;
-  await indexSegment(testDb.database.db, {
+  await indexSegment(testDb.database.db, "test-cluster", {
     deviceId: channel.deviceCode,
     channelId: channel.channelCode,
     planId: "p",

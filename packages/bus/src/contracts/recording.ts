@@ -64,3 +64,26 @@ export const recordingSegmentsQuery = defineRequest(
     segments: z.array(z.object({ startMs: epochMs, endMs: epochMs, bytes: z.number().int(), storageClass: z.enum(segmentStorageClasses), objectKey: z.string() })),
   }),
 );
+
+/**
+ * Lifecycle, run by each relay cluster over the segments it stored (the API keeps no storage
+ * credentials): segments past their Transition go cold, past Transition + Expiration are deleted.
+ * `now` is the relay's clock (tests inject one). The relay moves or deletes the bytes first, then
+ * reports it; a crash in between leaves the row due, and the next pass repeats the idempotent step.
+ */
+export const recordingLifecycleDue = defineRequest(
+  "api.recording.lifecycle-due",
+  (p: { clusterId: ClusterScope }) => subjectOf(p.clusterId, "api", "recording", "lifecycle-due"),
+  z.object({ now: epochMs, limit: z.number().int().min(1).max(10_000) }),
+  z.object({
+    toCold: z.array(z.object({ objectKey: z.string() })),
+    toDelete: z.array(z.object({ objectKey: z.string(), storageClass: z.enum(segmentStorageClasses) })),
+  }),
+);
+
+export const recordingLifecycleDone = defineRequest(
+  "api.recording.lifecycle-done",
+  (p: { clusterId: ClusterScope }) => subjectOf(p.clusterId, "api", "recording", "lifecycle-done"),
+  z.object({ objectKey: z.string().min(1).max(512), action: z.enum(["cold", "deleted"]) }),
+  z.object({ updated: z.boolean() }),
+);

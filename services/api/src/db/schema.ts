@@ -194,6 +194,7 @@ export const releases = pgTable("releases", {
 /** Cloud recording segments (migration 0007), one row per durable segment. */
 export const recordingSegments = pgTable("recording_segments", {
   id: bigserial("id", { mode: "number" }).primaryKey(),
+  clusterId: text("cluster_id").notNull(),
   deviceCode: text("device_code").notNull(),
   channelCode: text("channel_code").notNull(),
   planId: text("plan_id").notNull(),

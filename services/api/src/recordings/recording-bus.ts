@@ -1,6 +1,6 @@
-import { ANY_CLUSTER, clusterOfSubject, recordingDesired, recordingSegmentsQuery, recordingSegmentStored, type Bus, type DesiredRecording } from "@ivc/bus";
+import { ANY_CLUSTER, BusHandlerError, clusterOfSubject, recordingDesired, recordingLifecycleDone, recordingLifecycleDue, recordingSegmentsQuery, recordingSegmentStored, type Bus, type DesiredRecording, type RequestMeta } from "@ivc/bus";
 import type { Db } from "../db/database.js";
-import { indexSegment, segmentsInRange } from "./segment-index.js";
+import { indexSegment, lifecycleDone, lifecycleDue, segmentsInRange } from "./segment-index.js";
 
 /** What the record plans say a cluster should be recording at `now` (services/api/src/recordings/desired-recordings.ts). */
 export type ListDesiredRecordings = (clusterId: string, now: Date) => Promise<DesiredRecording[]>;
@@ -22,17 +22,14 @@ export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ uns
     bus.reply(
       recordingDesired,
       { clusterId: ANY_CLUSTER },
-      async (_request, meta) => {
-        const clusterId = clusterOfSubject(meta.subject);
-        return { recordings: clusterId === undefined ? [] : await deps.listDesiredRecordings(clusterId, now()) };
-      },
+      async (_request, meta) => ({ recordings: await deps.listDesiredRecordings(clusterOf(meta), now()) }),
       options,
     ),
     bus.reply(
       recordingSegmentStored,
       { clusterId: ANY_CLUSTER },
-      async (segment) => {
-        await indexSegment(deps.db, segment);
+      async (segment, meta) => {
+        await indexSegment(deps.db, clusterOf(meta), segment);
         return { indexed: true };
       },
       options,
@@ -43,5 +40,19 @@ export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ uns
       async (query) => ({ segments: await segmentsInRange(deps.db, query.deviceId, query.channelId, query.startMs, query.endMs) }),
       options,
     ),
+    bus.reply(recordingLifecycleDue, { clusterId: ANY_CLUSTER }, (request, meta) => lifecycleDue(deps.db, clusterOf(meta), new Date(request.now), request.limit), options),
+    bus.reply(
+      recordingLifecycleDone,
+      { clusterId: ANY_CLUSTER },
+      async (request, meta) => ({ updated: await lifecycleDone(deps.db, clusterOf(meta), request.objectKey, request.action) }),
+      options,
+    ),
   ];
+}
+
+/** The cluster a request was sent on (`ANY_CLUSTER` subscriptions hear every cluster's). */
+function clusterOf(meta: RequestMeta): string {
+  const clusterId = clusterOfSubject(meta.subject);
+  if (clusterId === undefined) throw new BusHandlerError("bad_subject", `no cluster id in ${meta.subject}`);
+  return clusterId;
 }

@@ -4,6 +4,7 @@ import type { Logger } from "@ivc/runtime";
 import type { StreamRegistry } from "../stream-registry.js";
 import type { StreamSession } from "../stream-session.js";
 import { ChannelRecording, type RecordingStatus } from "./channel-recording.js";
+import type { RecordingLifecycle } from "./lifecycle.js";
 import type { RecordingMetrics } from "./recording-metrics.js";
 import type { SegmentSink } from "./segment-sink.js";
 import type { SegmentStorage } from "./storage/segment-storage.js";
@@ -22,6 +23,8 @@ export interface RecorderDeps {
   /** Back-off after a stream fails or drops: doubles from the first delay up to the last. */
   retryFirstMs: number;
   retryMaxMs: number;
+  lifecycle: RecordingLifecycle;
+  lifecycleMs: number;
   now?: () => number;
 }
 
@@ -49,6 +52,7 @@ export class Recorder {
   private readonly channels = new Map<string, RecordedChannel>();
   private pollTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
+  private lifecycleTimer: NodeJS.Timeout | undefined;
   private polling = false;
   private stopped = false;
   private readonly now: () => number;
@@ -64,6 +68,18 @@ export class Recorder {
     void this.poll();
     this.pollTimer = setInterval(() => void this.poll(), this.deps.pollMs);
     this.tickTimer = setInterval(() => this.tick(), 250);
+    this.lifecycleTimer = setInterval(() => void this.runLifecycle(), this.deps.lifecycleMs);
+  }
+
+  /** One lifecycle pass now (also run on its timer); failures are logged, the next pass retries. */
+  async runLifecycle(): Promise<{ cold: number; deleted: number }> {
+    try {
+      return await this.deps.lifecycle.runOnce();
+    } catch (err) {
+      this.deps.metrics.failures.inc({ stage: "lifecycle query" });
+      this.deps.logger.warn({ stage: "lifecycle query", err: (err as Error).message }, "recording lifecycle pass failed");
+      return { cold: 0, deleted: 0 };
+    }
   }
 
   get statuses(): RecordingStatus[] {
@@ -82,6 +98,7 @@ export class Recorder {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearInterval(this.tickTimer);
+    clearInterval(this.lifecycleTimer);
     for (const channel of this.channels.values()) this.detach(channel);
     this.channels.clear();
     // The segments just closed get a few seconds to reach storage; a journal covers their index rows.

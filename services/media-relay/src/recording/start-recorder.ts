@@ -4,6 +4,7 @@ import type { Logger, Registry } from "@ivc/runtime";
 import type { MediaRelayConfig } from "../config.js";
 import type { StreamRegistry } from "../stream-registry.js";
 import { IndexJournal } from "./index-journal.js";
+import { RecordingLifecycle } from "./lifecycle.js";
 import { segmentStorageFrom } from "./recording-config.js";
 import { createRecordingMetrics } from "./recording-metrics.js";
 import { Recorder } from "./recorder.js";
@@ -14,9 +15,11 @@ export interface RecorderTuning {
   recordingRetryFirstMs: number;
   recordingRetryMaxMs: number;
   recordingStoreRetryMs: number;
+  /** How often the lifecycle pass runs. */
+  recordingLifecycleMs: number;
 }
 
-export const recorderTuningDefaults: RecorderTuning = { recordingPollMs: 10_000, recordingRetryFirstMs: 2000, recordingRetryMaxMs: 60_000, recordingStoreRetryMs: 2000 };
+export const recorderTuningDefaults: RecorderTuning = { recordingPollMs: 10_000, recordingRetryFirstMs: 2000, recordingRetryMaxMs: 60_000, recordingStoreRetryMs: 2000, recordingLifecycleMs: 10 * 60_000 };
 
 /** The relay's recorder: storage from the settings, a journal under IVC_VAR_DIR, recovery, then the schedule poll. */
 export async function startRecorder(deps: { config: MediaRelayConfig; bus: Bus; clusterId: string; registry: StreamRegistry; logger: Logger; metrics: Registry; tuning: RecorderTuning }): Promise<Recorder> {
@@ -46,6 +49,8 @@ export async function startRecorder(deps: { config: MediaRelayConfig; bus: Bus; 
     segmentMs: config.RECORDING_SEGMENT_SECONDS * 1000,
     retryFirstMs: tuning.recordingRetryFirstMs,
     retryMaxMs: tuning.recordingRetryMaxMs,
+    lifecycle: new RecordingLifecycle({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger, metrics, now: Date.now, batch: 1000 }),
+    lifecycleMs: tuning.recordingLifecycleMs,
   });
   await recorder.start();
   return recorder;
