@@ -125,6 +125,7 @@ describe("envelope", () => {
       "GET /ivc/cms/gateway/protocoltype",
       "GET /ivc/cms/gateway/version",
       "GET /ivc/cms/organization/query",
+      "GET /ivc/record/filelist/query",
       "GET /ivc/urm/resource/getUserResources",
       "POST /ivc/cms/config/authstream",
       "POST /ivc/cms/control/preset/get",
