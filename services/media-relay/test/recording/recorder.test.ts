@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { recordingDesired, recordingSegmentStored, sipBye, sipInvite, type DesiredRecording, type StoredSegment } from "@ivc/bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IndexJournal } from "../../src/recording/index-journal.js";
+import { createRecordingMetrics } from "../../src/recording/recording-metrics.js";
+import { SegmentSink } from "../../src/recording/segment-sink.js";
 import { DiskSegmentStorage } from "../../src/recording/storage/disk-storage.js";
+import { segmentKey } from "../../src/recording/storage/segment-storage.js";
+import { createLogger, Registry } from "@ivc/runtime";
 import { ssrcToNumber } from "../../src/ssrc.js";
 import { streamPs, testH264, udpSender, type TestDevice } from "../support/device.js";
 import { portRange, startTestRelay, type TestRelay } from "../support/relay.js";
@@ -147,5 +152,28 @@ describe("recorder", () => {
     await expect.poll(() => t.relay.registry.get(STREAM), { timeout: 6000, interval: 100 }).toBeUndefined();
     expect(byes.length).toBeGreaterThanOrEqual(1);
     expect(await statuses()).toEqual([]);
+  });
+
+  it("after a crash: a half-written segment is discarded, a durable but unindexed one is indexed from the journal", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ivc-recorder-crash-"));
+    const storage = new DiskSegmentStorage({ root });
+    const journal = new IndexJournal(join(root, "journal"));
+    const startMs = Date.UTC(2026, 11, 7, 8, 0, 0);
+    const durable: StoredSegment = { deviceId: DEVICE, channelId: "34020000001310000009", planId: "plan-1", startMs, endMs: startMs + 4000, bytes: 188, storage: "disk", objectKey: segmentKey(DEVICE, "34020000001310000009", startMs, startMs + 4000), transitionDays: 7, expirationDays: 30 };
+    // What the killed relay left: one segment durable and journaled (its index report never answered), one mid-write.
+    await storage.put(durable.objectKey, Buffer.alloc(188, 0x47));
+    await journal.add(durable);
+    const halfKey = segmentKey(DEVICE, "34020000001310000009", startMs + 4000, startMs + 8000);
+    writeFileSync(join(root, "standard", ...halfKey.split("/")) + ".part", Buffer.alloc(100));
+    writeFileSync(join(root, "journal", "torn.json.part"), "{");
+
+    expect(await storage.recover()).toBe(1);
+    const sink = new SegmentSink({ bus: t.bus, clusterId: t.clusterId, storage, journal, logger: createLogger("media-relay", "silent"), metrics: createRecordingMetrics(new Registry()), maxBufferedBytes: 1 << 20, retryMs: 100, indexTimeoutMs: 2000 });
+    expect(await sink.replayJournal()).toBe(1);
+    await expect.poll(() => indexed.some((s) => s.objectKey === durable.objectKey), { timeout: 5000, interval: 50 }).toBe(true);
+    expect(indexed.some((s) => s.objectKey === halfKey)).toBe(false);
+    await expect.poll(async () => (await journal.pending()).length, { timeout: 2000, interval: 50 }).toBe(0);
+    await sink.stop();
+    rmSync(root, { recursive: true, force: true });
   });
 });
