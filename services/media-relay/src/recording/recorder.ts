@@ -5,6 +5,7 @@ import type { StreamRegistry } from "../stream-registry.js";
 import type { StreamSession } from "../stream-session.js";
 import { ChannelRecording, type RecordingStatus } from "./channel-recording.js";
 import type { RecordingLifecycle } from "./lifecycle.js";
+import type { RecordedPlayback } from "./recorded-playback.js";
 import type { RecordingMetrics } from "./recording-metrics.js";
 import type { SegmentSink } from "./segment-sink.js";
 import type { SegmentStorage } from "./storage/segment-storage.js";
@@ -25,6 +26,7 @@ export interface RecorderDeps {
   retryMaxMs: number;
   lifecycle: RecordingLifecycle;
   lifecycleMs: number;
+  playback: RecordedPlayback;
   now?: () => number;
 }
 
@@ -86,9 +88,9 @@ export class Recorder {
     return [...this.channels.values()].map((c) => ({ ...c.recording.status }));
   }
 
-  /** Answers the operator path; false for other paths. */
+  /** Answers the operator path and recorded playback; false for other paths. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    if ((req.url ?? "").split("?")[0] !== RECORDINGS_PATH) return false;
+    if ((req.url ?? "").split("?")[0] !== RECORDINGS_PATH) return this.deps.playback.handle(req, res);
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
     res.end(JSON.stringify({ recordings: this.statuses }));
     return true;

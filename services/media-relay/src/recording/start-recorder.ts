@@ -5,6 +5,7 @@ import type { MediaRelayConfig } from "../config.js";
 import type { StreamRegistry } from "../stream-registry.js";
 import { IndexJournal } from "./index-journal.js";
 import { RecordingLifecycle } from "./lifecycle.js";
+import { RecordedPlayback } from "./recorded-playback.js";
 import { segmentStorageFrom } from "./recording-config.js";
 import { createRecordingMetrics } from "./recording-metrics.js";
 import { Recorder } from "./recorder.js";
@@ -51,6 +52,7 @@ export async function startRecorder(deps: { config: MediaRelayConfig; bus: Bus; 
     retryMaxMs: tuning.recordingRetryMaxMs,
     lifecycle: new RecordingLifecycle({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger, metrics, now: Date.now, batch: 1000 }),
     lifecycleMs: tuning.recordingLifecycleMs,
+    playback: new RecordedPlayback({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger }),
   });
   await recorder.start();
   return recorder;

@@ -1,8 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recordingDesired, recordingSegmentStored, sipBye, sipInvite, type DesiredRecording, type StoredSegment } from "@ivc/bus";
+import { recordingDesired, recordingSegmentsQuery, recordingSegmentStored, sipBye, sipInvite, type DesiredRecording, type StoredSegment } from "@ivc/bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IndexJournal } from "../../src/recording/index-journal.js";
 import { createRecordingMetrics } from "../../src/recording/recording-metrics.js";
@@ -19,6 +20,7 @@ import { httpGet } from "../support/viewers.js";
 // read back with ffprobe. The API's side (what to record, index rows) and signaling are answered
 // by this test on the relay's cluster subjects.
 
+const execFileAsync = promisify(execFile);
 const DEVICE = "34020000001320000001";
 const CHANNEL = "34020000001310000001";
 const STREAM = `${DEVICE}_${CHANNEL}`;
@@ -55,6 +57,12 @@ beforeAll(async () => {
       if (!indexed.some((s) => s.objectKey === segment.objectKey)) indexed.push(segment);
       return { indexed: true };
     }),
+    t.bus.reply(recordingSegmentsQuery, scope, (q) => ({
+      segments: indexed
+        .filter((s) => s.deviceId === q.deviceId && s.channelId === q.channelId && s.startMs < q.endMs && s.endMs > q.startMs)
+        .sort((a, b) => a.startMs - b.startMs)
+        .map((s) => ({ startMs: s.startMs, endMs: s.endMs, bytes: s.bytes, storageClass: "standard" as const, objectKey: s.objectKey })),
+    })),
     t.bus.reply(sipInvite, scope, (req) => {
       invites.push(req.streamId);
       stopDevice();
@@ -112,6 +120,31 @@ describe("recorder", () => {
     const [status] = await statuses();
     expect(status).toMatchObject({ state: "recording" });
     expect(status!.segmentsStored).toBeGreaterThanOrEqual(3);
+  });
+
+  it("plays the recorded range back as HLS over the stored segments (ffprobe reads every frame)", async () => {
+    const first = indexed[0]!;
+    const third = indexed[2]!;
+    const starttime = Math.floor(first.startMs / 1000);
+    const endtime = Math.ceil(third.endMs / 1000);
+    const covered = indexed.filter((s) => s.startMs < endtime * 1000 && s.endMs > starttime * 1000);
+    const seconds = covered.reduce((sum, s) => sum + (s.endMs - s.startMs) / 1000, 0);
+    const url = `http://127.0.0.1:${t.relay.httpPort}/record/${STREAM}/hls.m3u8?starttime=${starttime}&endtime=${endtime}`;
+    const playlist = await httpGet(url, 100_000, 2000);
+    expect(playlist.status).toBe(200);
+    expect(playlist.body.toString()).toContain("#EXT-X-ENDLIST");
+    // Not spawnSync: the relay answering ffprobe runs in this process.
+    const { stdout } = await execFileAsync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames:format=duration", "-of", "json", url]);
+    const probed = JSON.parse(stdout) as { streams: Array<{ nb_read_frames: string }>; format: { duration: string } };
+    expect(Number(probed.format.duration)).toBeCloseTo(seconds, 0);
+    expect(Math.abs(Number(probed.streams[0]!.nb_read_frames) - seconds * 25)).toBeLessThanOrEqual(2);
+    const outside = await httpGet(`http://127.0.0.1:${t.relay.httpPort}/record/${STREAM}/hls.m3u8?starttime=1000&endtime=2000`, 100_000, 2000);
+    expect(outside.status).toBe(404);
+    const bad = await httpGet(`http://127.0.0.1:${t.relay.httpPort}/record/${STREAM}/hls.m3u8?starttime=5&endtime=1`, 100_000, 2000);
+    expect(bad.status).toBe(400);
+    // A segment outside the playlist's range is not served under that range's query.
+    const foreign = await httpGet(`http://127.0.0.1:${t.relay.httpPort}/record/${STREAM}/seg-${indexed.at(-1)!.startMs + 1}.ts?starttime=${starttime}&endtime=${endtime}`, 100_000, 2000);
+    expect(foreign.status).toBe(404);
   });
 
   it("retries a dropped device with back-off, and the gap stays a gap", async () => {
