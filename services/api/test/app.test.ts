@@ -126,6 +126,7 @@ describe("envelope", () => {
       "GET /ivc/cms/gateway/version",
       "GET /ivc/cms/organization/query",
       "GET /ivc/record/filelist/query",
+      "GET /ivc/record/playback/url",
       "GET /ivc/urm/resource/getUserResources",
       "POST /ivc/cms/config/authstream",
       "POST /ivc/cms/control/preset/get",

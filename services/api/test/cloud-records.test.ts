@@ -1,3 +1,4 @@
+import { verifyStreamSignature } from "@ivc/media";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeviceEventHandlers, type DeviceEventHandlers } from "../src/bus/device-events.js";
@@ -87,5 +88,35 @@ describe("GET /ivc/record/filelist/query", () => {
     const own = await query({ DeviceId: bobCam.deviceId, ChannelId: bobCam.channelId, StartTime: base - 10, EndTime: base + 10 }, h.bob);
     expect(own.env.Data).toEqual({ Tips: 0, List: [{ Begin: base, End: base + 4 }] });
     expect((await query({ DeviceId: bobCam.deviceId, ChannelId: cam.channelId, StartTime: base, EndTime: base + 10 })).env.StatusCode).toBe(42207);
+  });
+});
+
+const playback = (q: Record<string, string | number>, key = h.alice) =>
+  h.call<{ Hls: string }>(key, "GET", `/ivc/record/playback/url?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString()}`);
+
+describe("GET /ivc/record/playback/url", () => {
+  it("hands out the relay's HLS URL of the range, signed like live URLs when pull signing is on", async () => {
+    const open = await playback({ ChannelId: cam.channelId, StartTime: base, EndTime: base + 30 });
+    expect(open.env.StatusCode).toBe(200);
+    const url = new URL(open.env.Data.Hls);
+    expect(url.pathname).toBe(`/record/${cam.deviceCode}_${cam.channelCode}/hls.m3u8`);
+    expect(url.searchParams.get("starttime")).toBe(String(base));
+    expect(url.searchParams.get("endtime")).toBe(String(base + 30));
+    expect(url.searchParams.get("sign")).toBeNull();
+    expect((await h.setStreamAuth(h.alice, { PullState: 1, PullSecret: "pull42", PullExpired: 10 })).StatusCode).toBe(200);
+    const signed = new URL((await playback({ ChannelId: cam.channelId, StartTime: base, EndTime: base + 30 })).env.Data.Hls);
+    const check = verifyStreamSignature(`/live/${cam.deviceCode}_${cam.channelCode}`, signed.searchParams, "pull42", Math.floor(Date.now() / 1000));
+    expect(check).toMatchObject({ ok: true });
+    await h.setStreamAuth(h.alice, {});
+  });
+
+  it("refuses ranges with nothing playable, bad ranges and other accounts' channels", async () => {
+    expect((await playback({ ChannelId: cam.channelId, StartTime: base + 200, EndTime: base + 300 })).env.StatusCode).toBe(41627);
+    expect((await playback({ ChannelId: cam.channelId, StartTime: base - 600, EndTime: base - 590 })).env.StatusCode).toBe(42506);
+    expect((await playback({ ChannelId: cam.channelId, StartTime: base + 10, EndTime: base })).env.StatusCode).toBe(41611);
+    expect((await playback({ ChannelId: cam.channelId, StartTime: base, EndTime: base })).env.StatusCode).toBe(41611);
+    expect((await playback({ ChannelId: cam.channelId, StartTime: base - 86_401, EndTime: base })).env.StatusCode).toBe(40005);
+    expect((await playback({ ChannelId: bobCam.channelId, StartTime: base, EndTime: base + 4 })).env.StatusCode).toBe(42207);
+    expect((await playback({ ChannelId: bobCam.channelId, StartTime: base, EndTime: base + 4 }, h.bob)).env.StatusCode).toBe(200);
   });
 });
