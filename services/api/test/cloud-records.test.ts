@@ -53,9 +53,10 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
+const queryString = (q: Record<string, string | number>) => new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString();
 type Timeline = { Tips: number; List: Array<{ Begin: number; End: number }> };
 const query = (q: Record<string, string | number>, key = h.alice) =>
-  h.call<Timeline>(key, "GET", `/ivc/record/filelist/query?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString()}`);
+  h.call<Timeline>(key, "GET", `/ivc/record/filelist/query?${queryString(q)}`);
 
 describe("GET /ivc/record/filelist/query", () => {
   it("answers the recorded spans, merged across segments, clipped to the range, the gap kept", async () => {
@@ -92,7 +93,7 @@ describe("GET /ivc/record/filelist/query", () => {
 });
 
 const playback = (q: Record<string, string | number>, key = h.alice) =>
-  h.call<{ Hls: string }>(key, "GET", `/ivc/record/playback/url?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString()}`);
+  h.call<{ Hls: string }>(key, "GET", `/ivc/record/playback/url?${queryString(q)}`);
 
 describe("GET /ivc/record/playback/url", () => {
   it("hands out the relay's HLS URL of the range, signed like live URLs when pull signing is on", async () => {
