@@ -117,6 +117,11 @@ describe("recorder", () => {
       expect(segment).toMatchObject({ deviceId: DEVICE, channelId: CHANNEL, planId: "plan-1", storage: "disk", transitionDays: 7, expirationDays: 30 });
     }
     for (let i = 1; i < 3; i++) expect(indexed[i]!.startMs).toBe(indexed[i - 1]!.endMs);
+    // A viewer joins the recorder's stream: no second INVITE.
+    const viewer = await httpGet(`http://127.0.0.1:${t.relay.httpPort}/live/${STREAM}.live.flv`, 50_000, 4000);
+    expect(viewer.status).toBe(200);
+    expect(viewer.body.subarray(0, 3).toString()).toBe("FLV");
+    expect(invites).toEqual([STREAM]);
     const [status] = await statuses();
     expect(status).toMatchObject({ state: "recording" });
     expect(status!.segmentsStored).toBeGreaterThanOrEqual(3);
