@@ -4,7 +4,9 @@ import { defineConfig } from "vitest/config";
 // so tests run against src/ without a build step.
 export default defineConfig({
   resolve: { conditions: ["source", "module", "node", "default"] },
-  ssr: { resolve: { conditions: ["source", "module", "node", "default"], externalConditions: ["source"] } },
+  // No "module" for server code: packages such as the AWS SDK publish a bundler build under it
+  // whose imports lack file extensions, which Node cannot load.
+  ssr: { resolve: { conditions: ["source", "node", "default"], externalConditions: ["source"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "services/*/test/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],

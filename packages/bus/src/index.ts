@@ -74,3 +74,5 @@ export {
 export type { PtzAction } from "./contracts/control.js";
 export { domainCertificates, domainChanged } from "./contracts/domain.js";
 export type { DomainCertificatesReply, DomainChange } from "./contracts/domain.js";
+export { desiredRecording, recordingDesired, recordingLifecycleDone, recordingLifecycleDue, recordingSegmentsQuery, recordingSegmentStored, segmentStorageClasses } from "./contracts/recording.js";
+export type { DesiredRecording, StoredSegment } from "./contracts/recording.js";

@@ -84,3 +84,9 @@ export {
 export type { StreamSignatureCheck, StreamSignatureFailure } from "./auth/stream-sign.js";
 export { signStreamPath, verifyStreamSignature } from "./auth/stream-sign.js";
 export { deviceChannelStreamId, splitDeviceChannel } from "./stream-id.js";
+
+export type { TsMuxerOptions } from "./ts/ts-muxer.js";
+export { TsMuxer } from "./ts/ts-muxer.js";
+export type { TsSegment, TsSegmenterOptions } from "./ts/segmenter.js";
+export { TsSegmenter } from "./ts/segmenter.js";
+export { TS_PACKET_SIZE } from "./ts/packetizer.js";

@@ -18,6 +18,8 @@ import { createNatsChannelControl } from "./bus/nats-channel-control.js";
 import { createNatsDeviceControl } from "./bus/nats-device-control.js";
 import { createNatsGatewayControl } from "./bus/nats-gateway-control.js";
 import { subscribeDeviceEvents } from "./bus/subscriptions.js";
+import { forRelayRecorder, listDesiredRecordings } from "./recordings/desired-recordings.js";
+import { serveRecordingBus } from "./recordings/recording-bus.js";
 import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import { uncheckedIcp } from "./domains/icp.js";
@@ -90,6 +92,11 @@ async function main(): Promise<void> {
     lifecycle.onClose("gateway subscriptions", () => gatewaySubscriptions.forEach((s) => s.unsubscribe()));
     const certificateAnswers = answerDomainCertificates(bus, database.db, box, logger, "api");
     lifecycle.onClose("domain certificates", () => certificateAnswers.unsubscribe());
+    const recordingAnswers = serveRecordingBus(bus, {
+      db: database.db,
+      listDesiredRecordings: async (clusterId, now) => (await listDesiredRecordings(database.db, clusterId, now)).flatMap(forRelayRecorder),
+    });
+    lifecycle.onClose("recording requests", () => recordingAnswers.forEach((s) => s.unsubscribe()));
 
     const app = buildApp({
       routes: allRoutes({

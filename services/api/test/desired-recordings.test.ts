@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
 import type { DeviceEventHandlers } from "../src/bus/device-events.js";
-import { listDesiredRecordings } from "../src/recordings/desired-recordings.js";
+import { forRelayRecorder, listDesiredRecordings } from "../src/recordings/desired-recordings.js";
 import { ensureServiceNode } from "../src/store/service-nodes.js";
 import { addGatewayChannel } from "./support/gateway-channels.js";
 import { addGbChannel } from "./support/gb-channels.js";
@@ -79,6 +79,11 @@ describe("listDesiredRecordings over stored plans", () => {
     // Offline devices stay desired (the recorder retries); gateway channels use their own stream id.
     expect(byChannel(byOrganization.channelId)).toMatchObject({ ...common, streamId: `${byOrganization.deviceCode}_${byOrganization.channelCode}` });
     expect(byChannel(gateway.channelId)).toMatchObject({ ...common, streamId: gateway.channelCode });
+    // What the relay's recorder is told: GB channels by their codes; the gateway channel is not sent.
+    expect(local.flatMap(forRelayRecorder).map((r) => r.channelId).sort()).toEqual([explicit.channelCode, byOrganization.channelCode].sort());
+    expect(forRelayRecorder(byChannel(explicit.channelId)!)).toEqual([
+      { deviceId: explicit.deviceCode, channelId: explicit.channelCode, streamId: `${explicit.deviceCode}_${explicit.channelCode}`, planId: expect.any(String), transitionDays: expect.any(Number), expirationDays: expect.any(Number) },
+    ]);
 
     const everywhere = await listDesiredRecordings(db, undefined, at("09:30:00"));
     expect(everywhere.find((d) => d.channelId === remote.channelId)).toMatchObject({ ...common, clusterId: otherNode.id });

@@ -1,4 +1,5 @@
 import { env, type ConfigOf } from "@ivc/runtime";
+import { recordingEnv } from "./recording/recording-config.js";
 
 /** media-relay settings (README "Configuration" lists them with their defaults). */
 export const mediaRelayEnv = {
@@ -36,6 +37,7 @@ export const mediaRelayEnv = {
   SIP_DOMAIN: env.gbCode("3402000000", 10),
   /** HLS segments are written under IVC_VAR_DIR/hls/<streamId>. */
   IVC_VAR_DIR: env.string("./var"),
+  ...recordingEnv,
 };
 
 export type MediaRelayConfig = ConfigOf<typeof mediaRelayEnv>;

@@ -32,9 +32,10 @@ import { pullFromShard } from "./shards/shard-flv-source.js";
 import type { ShardPool } from "./shards/shard-pool.js";
 import type { ShardStats } from "./shards/shard-protocol.js";
 import { startTlsMedia, type TlsMedia } from "./tls/index.js";
+import { recorderTuningDefaults, startRecorder, type RecorderTuning } from "./recording/start-recorder.js";
 
 /** Knobs that are not operator settings; tests shorten them. */
-export interface MediaRelayTuning {
+export interface MediaRelayTuning extends RecorderTuning {
   leaseTtlMs: number;
   portRestMs: number;
   maxViewerBufferBytes: number;
@@ -103,6 +104,7 @@ const defaults: MediaRelayTuning = {
   authTimeoutMs: 3000,
   rtmpIdleMs: 15_000,
   gatewayPushSignSeconds: 24 * 3600,
+  ...recorderTuningDefaults,
 };
 
 /** MEDIA_HOST, else MEDIA_BIND when it names one interface, else the first external IPv4. */
@@ -153,6 +155,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
   const routes = new MediaRoutes({ registry, timelines, playTimeoutMs: config.PLAY_TIMEOUT });
   const self = deps.shard?.index ?? 0;
   const shardCount = deps.shards?.count ?? deps.shard?.count ?? 1;
+  const recorder = await startRecorder({ config, bus: deps.bus, clusterId: deps.clusterId, registry, logger, metrics: deps.metrics, tuning, shard: { index: self, count: shardCount } });
   const pool = deps.shards;
   const local = localMediaRequests(registry, timelines);
   // Only the listening process is on the bus for signaling; shard processes hear it through IPC.
@@ -252,7 +255,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
         res.end(JSON.stringify(denied.body));
         return;
       }
-      if (pushedRoutes.handle(req, res)) return;
+      if (pushedRoutes.handle(req, res) || recorder.handle(req, res)) return;
       if (routes.handle(req, res, verdict.deviceId)) return;
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not found", paths: ["/live/<streamId>.live.flv", "/hls/<streamId>/index.m3u8", "/api/plays/<device>_<channel>", "/healthz", "/metrics"] }));
@@ -338,6 +341,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       deviceChanges.unsubscribe();
       await gateways.stopAll("relay stopping");
       await rtmp.close();
+      await recorder.stop();
       await registry.endAll("relay stopping");
       await tls?.close();
       server.closeAllConnections();

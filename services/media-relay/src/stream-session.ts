@@ -101,6 +101,8 @@ export class StreamSession {
   /** A poll of the reorder buffer at its own deadline, so a held stream start or gap does not wait for the tick. */
   private pollTimer: NodeJS.Timeout | undefined;
   private pollTimerDueAt = 0;
+  /** Frame consumers beside the FLV fan-out (the recorder), after timestamp rebasing. */
+  private readonly frameTaps = new Set<(frame: Frame) => void>();
 
   private constructor(private readonly init: StreamSessionInit) {
     this.streamId = init.streamId;
@@ -210,6 +212,12 @@ export class StreamSession {
       this.waitingViewers--;
       this.lastAudienceAt = Date.now();
     };
+  }
+
+  /** Every frame from now on, as viewers get it; returns the detach. */
+  tapFrames(tap: (frame: Frame) => void): () => void {
+    this.frameTaps.add(tap);
+    return () => this.frameTaps.delete(tap);
   }
 
   addViewer(viewer: FlvViewer): boolean {
@@ -333,6 +341,7 @@ export class StreamSession {
       if (this.ended) return;
       const frame = this.rebaser.push(source, now);
       if (frame === undefined) continue;
+      for (const tap of this.frameTaps) tap(frame);
       if (frame.kind === "video") this.videoCodec = frame.codec;
       else this.audioCodec = frame.codec;
       if (this.fanout === undefined) {

@@ -270,6 +270,23 @@ export const recordPlanChannels = pgTable(
   },
   (t) => [index("record_plan_channels_plan").on(t.planId)],
 );
+/** Cloud recording segments (migration 0007), one row per durable segment. */
+export const recordingSegments = pgTable("recording_segments", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  clusterId: text("cluster_id").notNull(),
+  deviceCode: text("device_code").notNull(),
+  channelCode: text("channel_code").notNull(),
+  planId: text("plan_id").notNull(),
+  startAt: timestamp("start_at", { withTimezone: true }).notNull(),
+  endAt: timestamp("end_at", { withTimezone: true }).notNull(),
+  bytes: bigint("bytes", { mode: "number" }).notNull(),
+  storage: text("storage").notNull(),
+  storageClass: text("storage_class").notNull().default("standard"),
+  objectKey: text("object_key").notNull().unique(),
+  transitionAt: timestamp("transition_at", { withTimezone: true }).notNull(),
+  expireAt: timestamp("expire_at", { withTimezone: true }).notNull(),
+  createdAt: createdAt(),
+});
 
 export const schema = {
   accounts,
@@ -289,4 +306,5 @@ export const schema = {
   recordPlanOrganizations,
   recordPlanChannels,
   domains,
+  recordingSegments,
 };

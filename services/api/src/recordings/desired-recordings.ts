@@ -1,3 +1,5 @@
+import type { DesiredRecording as RelayDesiredRecording } from "@ivc/bus";
+import { deviceChannelStreamId } from "@ivc/media";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { devices, recordPlans, recordTemplates } from "../db/schema.js";
@@ -82,4 +84,16 @@ export async function listDesiredRecordings(
       },
     ];
   });
+}
+
+/**
+ * A desired recording as the relay's recorder takes it (packages/bus `recording.desired`): device
+ * and channel codes and the live stream. Only GB channels (`<device>_<channel>` streams the relay
+ * INVITEs itself); RTMP and gateway channels are not recorded yet, so they are left out here
+ * rather than sent to a recorder that would INVITE a device that is not GB.
+ */
+export function forRelayRecorder(desired: DesiredRecording): RelayDesiredRecording[] {
+  if (desired.streamId !== deviceChannelStreamId(desired.deviceCode, desired.channelCode)) return [];
+  const { streamId, planId, transitionDays, expirationDays } = desired;
+  return [{ deviceId: desired.deviceCode, channelId: desired.channelCode, streamId, planId, transitionDays, expirationDays }];
 }

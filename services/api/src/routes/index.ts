@@ -10,6 +10,7 @@ import { ptzRoutes } from "./ptz.js";
 import { recordPlanRoutes } from "./record-plans.js";
 import { recordTemplateRoutes } from "./record-templates.js";
 import { recordRoutes } from "./records.js";
+import { cloudRecordRoutes } from "./cloud-records.js";
 import { regionRoutes } from "./regions.js";
 import { streamAuthRoutes } from "./stream-auth.js";
 import { streamRoutes } from "./streams.js";
@@ -27,6 +28,7 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...recordRoutes(deps),
     ...recordTemplateRoutes(deps),
     ...recordPlanRoutes(deps),
+    ...cloudRecordRoutes(deps),
     ...domainRoutes(deps),
     ...playRoutes(deps),
   ];

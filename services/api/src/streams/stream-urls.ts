@@ -122,3 +122,12 @@ export function recordFlvUrl(
   const params = setSteering(new URLSearchParams({ start: String(range.start), end: String(range.end) }), source, options);
   return `${viewerBase(node)}${flvPath(streamId)}${signedQuery(streamId, params, signing, nowSeconds)}`;
 }
+
+/**
+ * Spec 02 §21 cloud playback: `http://<media host>/record/<device>_<channel>/hls.m3u8?starttime=&endtime=&sign=`,
+ * served by the relay from stored segments; `sign` covers `/live/<streamId>` like every pull.
+ */
+export function cloudPlaybackUrl(node: MediaEndpoint, streamId: string, range: { readonly start: number; readonly end: number }, signing: UrlSigning | undefined, nowSeconds: number): string {
+  const params = new URLSearchParams({ starttime: String(range.start), endtime: String(range.end) });
+  return `http://${authority(node.mediaHost, node.mediaHttpPort)}/record/${streamId}/hls.m3u8${signedQuery(streamId, params, signing, nowSeconds)}`;
+}

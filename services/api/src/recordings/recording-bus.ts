@@ -1,0 +1,58 @@
+import { ANY_CLUSTER, BusHandlerError, clusterOfSubject, recordingDesired, recordingLifecycleDone, recordingLifecycleDue, recordingSegmentsQuery, recordingSegmentStored, type Bus, type DesiredRecording, type RequestMeta } from "@ivc/bus";
+import type { Db } from "../db/database.js";
+import { indexSegment, lifecycleDone, lifecycleDue, segmentsInRange } from "./segment-index.js";
+
+/** What the record plans say a cluster should be recording at `now` (services/api/src/recordings/desired-recordings.ts). */
+export type ListDesiredRecordings = (clusterId: string, now: Date) => Promise<DesiredRecording[]>;
+
+export interface RecordingBusDeps {
+  db: Db;
+  listDesiredRecordings: ListDesiredRecordings;
+  now?: () => Date;
+}
+
+/** API instances share the relays' recording requests through one queue group. */
+const QUEUE = "api";
+
+/** The relays' recording questions: what to record, index this durable segment, which segments cover a range. */
+export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ unsubscribe(): void }> {
+  const now = deps.now ?? (() => new Date());
+  const options = { queue: QUEUE };
+  return [
+    bus.reply(
+      recordingDesired,
+      { clusterId: ANY_CLUSTER },
+      async (_request, meta) => ({ recordings: await deps.listDesiredRecordings(clusterOf(meta), now()) }),
+      options,
+    ),
+    bus.reply(
+      recordingSegmentStored,
+      { clusterId: ANY_CLUSTER },
+      async (segment, meta) => {
+        await indexSegment(deps.db, clusterOf(meta), segment);
+        return { indexed: true };
+      },
+      options,
+    ),
+    bus.reply(
+      recordingSegmentsQuery,
+      { clusterId: ANY_CLUSTER },
+      async (query) => ({ segments: await segmentsInRange(deps.db, query.deviceId, query.channelId, query.startMs, query.endMs) }),
+      options,
+    ),
+    bus.reply(recordingLifecycleDue, { clusterId: ANY_CLUSTER }, (request, meta) => lifecycleDue(deps.db, clusterOf(meta), new Date(request.now), request.limit), options),
+    bus.reply(
+      recordingLifecycleDone,
+      { clusterId: ANY_CLUSTER },
+      async (request, meta) => ({ updated: await lifecycleDone(deps.db, clusterOf(meta), request.objectKey, request.action) }),
+      options,
+    ),
+  ];
+}
+
+/** The cluster a request was sent on (`ANY_CLUSTER` subscriptions hear every cluster's). */
+function clusterOf(meta: RequestMeta): string {
+  const clusterId = clusterOfSubject(meta.subject);
+  if (clusterId === undefined) throw new BusHandlerError("bad_subject", `no cluster id in ${meta.subject}`);
+  return clusterId;
+}

@@ -1,0 +1,120 @@
+import type { DesiredRecording } from "@ivc/bus";
+import { TsSegmenter, type Frame, type TsSegment } from "@ivc/media";
+import type { Logger } from "@ivc/runtime";
+import type { SegmentSink } from "./segment-sink.js";
+import { segmentKey, type SegmentStorage } from "./storage/segment-storage.js";
+
+export type RecordingState = "scheduled" | "recording" | "retrying";
+
+/** One recorded channel's state, as the operator endpoint shows it. */
+export interface RecordingStatus {
+  deviceId: string;
+  channelId: string;
+  streamId: string;
+  planId: string;
+  state: RecordingState;
+  /** Why it is retrying, or the last storage failure while recording. */
+  reason?: string;
+  lastSegmentEndMs?: number;
+  segmentsStored: number;
+  bytesToday: number;
+}
+
+export interface ChannelRecordingDeps {
+  sink: SegmentSink;
+  storage: SegmentStorage;
+  segmentMs: number;
+  logger: Logger;
+  now(): number;
+}
+
+const TICKS_PER_MS = 90;
+
+/**
+ * Frames of one channel's live stream → MPEG-TS segments → the sink. Segment times are wall time
+ * at the stream's first keyframe plus the frames' own timestamps since; each new stream (after a
+ * device drop) is anchored anew, so a gap shows as a gap.
+ */
+export class ChannelRecording {
+  private segmenter: TsSegmenter | undefined;
+  private anchor: { ticks: number; wallMs: number } | undefined;
+  private wantAudio = false;
+  private segmenterHasAudio = false;
+  private day = "";
+  readonly status: RecordingStatus;
+
+  constructor(
+    public desired: DesiredRecording,
+    private readonly deps: ChannelRecordingDeps,
+  ) {
+    const { deviceId, channelId, streamId, planId } = desired;
+    this.status = { deviceId, channelId, streamId, planId, state: "scheduled", segmentsStored: 0, bytesToday: 0 };
+  }
+
+  /** A new stream starts: segments restart at its first keyframe. */
+  begin(): void {
+    this.end();
+    this.anchor = undefined;
+    this.segmenter = undefined;
+    this.status.state = "recording";
+    delete this.status.reason;
+  }
+
+  push(frame: Frame): void {
+    if (frame.kind === "audio" && frame.codec === "AAC" && !this.wantAudio) this.wantAudio = true;
+    if (frame.kind === "video" && frame.keyframe && this.segmenter !== undefined && this.wantAudio && !this.segmenterHasAudio) {
+      // AAC showed up after the first segment began: start carrying it from this keyframe.
+      this.close(this.segmenter.flush());
+      this.segmenter = undefined;
+    }
+    if (this.segmenter === undefined) {
+      if (frame.kind !== "video" || !frame.keyframe) return;
+      this.segmenter = new TsSegmenter({ targetDurationMs: this.deps.segmentMs, ...(this.wantAudio ? { audio: "AAC" as const } : {}) });
+      this.segmenterHasAudio = this.wantAudio;
+    }
+    const closed = this.segmenter.push(frame);
+    if (this.anchor === undefined && this.segmenter.lastTicks !== undefined) this.anchor = { ticks: this.segmenter.lastTicks, wallMs: this.deps.now() };
+    if (closed !== undefined) this.close(closed);
+  }
+
+  /** The stream ended (device drop, schedule over, relay stopping): the open segment is stored. */
+  end(): void {
+    const last = this.segmenter?.flush();
+    this.segmenter = undefined;
+    if (last !== undefined) this.close(last);
+  }
+
+  retrying(reason: string): void {
+    this.status.state = "retrying";
+    this.status.reason = reason;
+  }
+
+  private close(segment: TsSegment | undefined): void {
+    if (segment === undefined || this.anchor === undefined) return;
+    const startMs = Math.round(this.anchor.wallMs + (segment.startTicks - this.anchor.ticks) / TICKS_PER_MS);
+    const endMs = Math.round(this.anchor.wallMs + (segment.endTicks - this.anchor.ticks) / TICKS_PER_MS);
+    if (endMs <= startMs) return;
+    const { deviceId, channelId, planId, transitionDays, expirationDays } = this.desired;
+    const objectKey = segmentKey(deviceId, channelId, startMs, endMs);
+    const report = { deviceId, channelId, planId, startMs, endMs, bytes: segment.data.length, storage: this.deps.storage.kind, objectKey, transitionDays, expirationDays };
+    this.deps.sink.enqueue(
+      { report, data: segment.data },
+      {
+        stored: (stored) => {
+          const day = new Date(stored.startMs).toISOString().slice(0, 10);
+          if (day !== this.day) {
+            this.day = day;
+            this.status.bytesToday = 0;
+          }
+          this.status.bytesToday += stored.bytes;
+          this.status.segmentsStored++;
+          this.status.lastSegmentEndMs = stored.endMs;
+          if (this.status.state === "recording") delete this.status.reason;
+        },
+        failed: (_report, stage, message) => {
+          this.status.reason = `${stage}: ${message}`;
+        },
+      },
+    );
+  }
+}

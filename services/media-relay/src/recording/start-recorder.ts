@@ -1,0 +1,73 @@
+import { join, resolve } from "node:path";
+import type { Bus } from "@ivc/bus";
+import type { Logger, Registry } from "@ivc/runtime";
+import type { MediaRelayConfig } from "../config.js";
+import type { StreamRegistry } from "../stream-registry.js";
+import { IndexJournal } from "./index-journal.js";
+import { RecordingLifecycle } from "./lifecycle.js";
+import { RecordedPlayback } from "./recorded-playback.js";
+import { segmentStorageFrom } from "./recording-config.js";
+import { createRecordingMetrics } from "./recording-metrics.js";
+import { Recorder } from "./recorder.js";
+import { SegmentSink } from "./segment-sink.js";
+import { shardOfStream } from "../shards/placement.js";
+
+export interface RecorderTuning {
+  recordingPollMs: number;
+  recordingRetryFirstMs: number;
+  recordingRetryMaxMs: number;
+  recordingStoreRetryMs: number;
+  /** How often the lifecycle pass runs. */
+  recordingLifecycleMs: number;
+}
+
+export const recorderTuningDefaults: RecorderTuning = { recordingPollMs: 10_000, recordingRetryFirstMs: 2000, recordingRetryMaxMs: 60_000, recordingStoreRetryMs: 2000, recordingLifecycleMs: 10 * 60_000 };
+
+/** The relay's recorder: storage from the settings, a journal under IVC_VAR_DIR, recovery, then the schedule poll. */
+export async function startRecorder(deps: {
+  config: MediaRelayConfig;
+  bus: Bus;
+  clusterId: string;
+  registry: StreamRegistry;
+  logger: Logger;
+  metrics: Registry;
+  tuning: RecorderTuning;
+  /** In a sharded relay: this process's shard; it records the streams it owns. */
+  shard: { index: number; count: number };
+}): Promise<Recorder> {
+  const { config, tuning } = deps;
+  const storage = segmentStorageFrom(config);
+  const metrics = createRecordingMetrics(deps.metrics);
+  const sink = new SegmentSink({
+    bus: deps.bus,
+    clusterId: deps.clusterId,
+    storage,
+    // One journal per process: shards write their own segments.
+    journal: new IndexJournal(resolve(join(config.IVC_VAR_DIR, "recording-journal", deps.clusterId, `shard-${deps.shard.index}`))),
+    logger: deps.logger,
+    metrics,
+    maxBufferedBytes: config.RECORDING_BUFFER_MB * 1024 * 1024,
+    retryMs: tuning.recordingStoreRetryMs,
+    indexTimeoutMs: 5000,
+  });
+  const recorder = new Recorder({
+    bus: deps.bus,
+    clusterId: deps.clusterId,
+    registry: deps.registry,
+    sink,
+    storage,
+    logger: deps.logger,
+    metrics,
+    pollMs: tuning.recordingPollMs,
+    segmentMs: config.RECORDING_SEGMENT_SECONDS * 1000,
+    retryFirstMs: tuning.recordingRetryFirstMs,
+    retryMaxMs: tuning.recordingRetryMaxMs,
+    lifecycle: new RecordingLifecycle({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger, metrics, now: Date.now, batch: 1000 }),
+    lifecycleMs: tuning.recordingLifecycleMs,
+    ...(deps.shard.count > 1 ? { owns: (streamId: string) => shardOfStream(streamId, deps.shard.count) === deps.shard.index } : {}),
+    runsLifecycle: deps.shard.index === 0,
+    playback: new RecordedPlayback({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger }),
+  });
+  await recorder.start();
+  return recorder;
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { Bus, connectNats, recordingSegmentStored, type StoredSegment } from "@ivc/bus";
+import { createLogger, Registry } from "@ivc/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveRecordingBus } from "../services/api/src/recordings/recording-bus.js";
+import { createTestDatabase, type TestDatabase } from "../services/api/test/support/pg.js";
+import { RecordingLifecycle } from "../services/media-relay/src/recording/lifecycle.js";
+import { createRecordingMetrics } from "../services/media-relay/src/recording/recording-metrics.js";
+import { DiskSegmentStorage } from "../services/media-relay/src/recording/storage/disk-storage.js";
+import { segmentKey, StorageMissingError } from "../services/media-relay/src/recording/storage/segment-storage.js";
+import { startPrivateNats, type PrivateNats } from "./support/private-nats.js";
+
+// Lifecycle across both sides: the API's index (real PostgreSQL, migration 0007) names what is due
+// by the relay's injected clock; the relay's pass moves bytes on disk to cold, then deletes them,
+// and the rows follow. Another cluster's segments are not touched.
+
+const DAY = 86_400_000;
+let testDb: TestDatabase;
+let nats: PrivateNats;
+let nc: Awaited<ReturnType<typeof connectNats>>;
+let bus: Bus;
+let subs: Array<{ unsubscribe(): void }>;
+let root: string;
+const cluster = randomUUID();
+const otherCluster = randomUUID();
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  const logger = createLogger("lifecycle-test", "silent");
+  nats = await startPrivateNats(logger);
+  nc = await connectNats({ url: nats.url, name: "lifecycle-test", logger });
+  bus = new Bus(nc, logger);
+  subs = serveRecordingBus(bus, { db: testDb.database.db, listDesiredRecordings: () => Promise.resolve([]) });
+  root = mkdtempSync(join(tmpdir(), "ivc-lifecycle-"));
+});
+afterAll(async () => {
+  subs?.forEach((s) => s.unsubscribe());
+  await nc?.drain();
+  await nats?.stop();
+  await testDb?.drop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const rows = () => testDb.database.withRawSession((s) => s.rows("SELECT object_key, storage_class, cluster_id FROM recording_segments ORDER BY object_key", []));
+
+describe("recording lifecycle", () => {
+  it("moves segments to cold after Transition days and deletes them after Transition + Expiration, by the injected clock", async () => {
+    const storage = new DiskSegmentStorage({ root });
+    const t0 = Date.UTC(2026, 0, 1);
+    const stored: StoredSegment[] = [];
+    for (const [i, clusterId] of [cluster, cluster, otherCluster].entries()) {
+      const startMs = t0 + i * 4000;
+      const objectKey = segmentKey("34020000001320000001", "34020000001310000001", startMs, startMs + 4000);
+      const segment: StoredSegment = { deviceId: "34020000001320000001", channelId: "34020000001310000001", planId: "p", startMs, endMs: startMs + 4000, bytes: 3, storage: "disk", objectKey, transitionDays: 2, expirationDays: 3 };
+      await storage.put(objectKey, Buffer.from([i, i, i]));
+      await bus.request(recordingSegmentStored, { clusterId }, segment);
+      stored.push(segment);
+    }
+    let now = t0 + DAY;
+    const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100 });
+    expect(await lifecycle.runOnce()).toEqual({ cold: 0, deleted: 0 });
+
+    now = t0 + 2 * DAY + 10_000;
+    expect(await lifecycle.runOnce()).toEqual({ cold: 2, deleted: 0 });
+    expect((await rows()).map((r) => r.storage_class)).toEqual(["cold", "cold", "standard"]);
+    await expect(storage.read(stored[0]!.objectKey, "standard")).rejects.toBeInstanceOf(StorageMissingError);
+    expect([...(await storage.read(stored[1]!.objectKey, "cold"))]).toEqual([1, 1, 1]);
+    // The other cluster's segment is its own relay's to move.
+    expect([...(await storage.read(stored[2]!.objectKey, "standard"))]).toEqual([2, 2, 2]);
+    expect(await lifecycle.runOnce()).toEqual({ cold: 0, deleted: 0 });
+
+    now = t0 + 5 * DAY + 10_000;
+    expect(await lifecycle.runOnce()).toEqual({ cold: 0, deleted: 2 });
+    expect((await rows()).map((r) => r.cluster_id)).toEqual([otherCluster]);
+    await expect(storage.read(stored[1]!.objectKey, "cold")).rejects.toBeInstanceOf(StorageMissingError);
+  });
+});
