@@ -1,4 +1,4 @@
-import { bigserial, bigint, boolean, char, index, integer, jsonb, pgTable, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigserial, bigint, boolean, char, foreignKey, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 // Mirrors migrations/*.sql, which are the source of truth applied at start.
 
@@ -191,4 +191,41 @@ export const releases = pgTable("releases", {
   publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const schema = { accounts, apiKeys, serviceNodes, organizations, devices, deviceCodeSequences, channels, streamAuthConfigs, gatewayKeys, gateways, gatewayDevices, releases };
+/** Device import jobs (spec 02 §10–§12, migration 0009). */
+export const deviceImportJobs = pgTable(
+  "device_import_jobs",
+  {
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    jobId: uuid("job_id").notNull(),
+    accessProtocol: smallint("access_protocol").notNull(),
+    organizationId: bigint("organization_id", { mode: "number" }).notNull(),
+    fileName: text("file_name").notNull().default(""),
+    total: integer("total").notNull(),
+    succeeded: integer("succeeded").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    createdAt: createdAt(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.jobId] })],
+);
+
+export const deviceImportRows = pgTable(
+  "device_import_rows",
+  {
+    appId: text("app_id").notNull(),
+    jobId: uuid("job_id").notNull(),
+    rowNumber: integer("row_number").notNull(),
+    /** The row's cells as a JSON array of text, sealed with the master key (they may hold passwords). */
+    cellsEnc: text("cells_enc").notNull(),
+    state: smallint("state").notNull().default(0),
+    deviceId: uuid("device_id"),
+    errorCode: integer("error_code"),
+    reason: text("reason").notNull().default(""),
+  },
+  (t) => [
+    primaryKey({ columns: [t.appId, t.jobId, t.rowNumber] }),
+    foreignKey({ columns: [t.appId, t.jobId], foreignColumns: [deviceImportJobs.appId, deviceImportJobs.jobId] }).onDelete("cascade"),
+  ],
+);
+
+export const schema = { accounts, apiKeys, serviceNodes, organizations, devices, deviceCodeSequences, channels, streamAuthConfigs, gatewayKeys, gateways, gatewayDevices, releases, deviceImportJobs, deviceImportRows };

@@ -7,6 +7,8 @@ import { buildOpenApi } from "../openapi/document.js";
 import { splitRequestTarget } from "../signing/request.js";
 import type { Authenticator } from "./authenticate.js";
 import { failureEnvelope, successEnvelope } from "./envelope.js";
+import { FileDownload } from "./file-download.js";
+import { NO_FILES, readMultipartForm, registerMultipart } from "./multipart.js";
 import { createRawUtf8TolerantServer } from "./raw-utf8-target.js";
 import type { ApiRoute } from "./route.js";
 
@@ -62,6 +64,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     schemaController: { compilersFactory: { buildValidator: noRouteSchemas, buildSerializer: noRouteSchemas } },
   });
 
+  registerMultipart(app);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("Server", SERVER_HEADER);
     reply.header("RequestId", request.id);
@@ -111,8 +114,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       onRequest: authenticate,
       handler: async (request, reply) => {
         const caller = { appId: request.appId ?? "", requestId: request.id };
-        const outcome = await route.run(caller, request.query, request.body);
+        const form = route.form ? await readMultipartForm(request) : undefined;
+        if (form && !form.ok) return sendFailure(request, reply, form.failure);
+        const outcome = await route.run(caller, request.query, form ? form.value.fields : request.body, form ? form.value.files : NO_FILES);
         if (!outcome.ok) return sendFailure(request, reply, outcome.failure);
+        if (outcome.value instanceof FileDownload) {
+          return reply.type(outcome.value.contentType).header("Content-Disposition", outcome.value.contentDisposition()).send(outcome.value.body);
+        }
         return reply.send(successEnvelope(request.id, outcome.value));
       },
     });

@@ -1,4 +1,5 @@
 import type { Outcome } from "../errors/outcome.js";
+import type { MultipartForm } from "./multipart.js";
 import type { Infer, Shape } from "../validation/rules.js";
 import { validate } from "../validation/validate.js";
 
@@ -21,10 +22,12 @@ export interface RouteSpec<Q extends Shape, B extends Shape | undefined> {
   readonly tag: string;
   readonly query: Q;
   readonly body?: B;
+  /** The body is multipart/form-data: `body` checks its text fields, the handler gets its files. */
+  readonly form?: boolean;
   readonly data: JsonSchema;
   handle(
     caller: CallerContext,
-    input: { query: Infer<Q>; body: B extends Shape ? Infer<B> : undefined },
+    input: { query: Infer<Q>; body: B extends Shape ? Infer<B> : undefined; files: MultipartForm["files"] },
   ): Promise<Outcome<unknown>>;
 }
 
@@ -36,8 +39,9 @@ export interface ApiRoute {
   readonly tag: string;
   readonly query: Shape;
   readonly body: Shape | undefined;
+  readonly form: boolean;
   readonly data: JsonSchema;
-  run(caller: CallerContext, rawQuery: unknown, rawBody: unknown): Promise<Outcome<unknown>>;
+  run(caller: CallerContext, rawQuery: unknown, rawBody: unknown, files: MultipartForm["files"]): Promise<Outcome<unknown>>;
 }
 
 export function defineRoute<const Q extends Shape, const B extends Shape | undefined = undefined>(spec: RouteSpec<Q, B>): ApiRoute {
@@ -48,17 +52,18 @@ export function defineRoute<const Q extends Shape, const B extends Shape | undef
     tag: spec.tag,
     query: spec.query,
     body: spec.body,
+    form: spec.form ?? false,
     data: spec.data,
-    async run(caller, rawQuery, rawBody) {
+    async run(caller, rawQuery, rawBody, files) {
       const query = validate(spec.query, rawQuery, "query");
       if (!query.ok) return query;
       let body: Infer<Shape> | undefined;
       if (spec.body) {
-        const checked = validate(spec.body, rawBody, "body");
+        const checked = validate(spec.body, rawBody, spec.form ? "form" : "body");
         if (!checked.ok) return checked;
         body = checked.value;
       }
-      return spec.handle(caller, { query: query.value, body: body as B extends Shape ? Infer<B> : undefined });
+      return spec.handle(caller, { query: query.value, body: body as B extends Shape ? Infer<B> : undefined, files });
     },
   };
 }

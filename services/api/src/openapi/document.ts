@@ -72,7 +72,7 @@ export function buildOpenApi(routes: readonly ApiRoute[]): JsonSchema {
         required: rule.required,
         schema: fieldSchema(rule),
       })),
-      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: objectSchema(route.body) } } } } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { [route.form ? "multipart/form-data" : "application/json"]: { schema: objectSchema(route.body) } } } } : {}),
       responses: {
         "200": {
           description: "Envelope; a refusal has Code 500, a StatusCode from the error table and a detail string in Data",

@@ -3,6 +3,7 @@ import type { DeviceControl } from "../bus/device-control.js";
 import type { GatewayControl } from "../bus/gateway-control.js";
 import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
+import type { DeviceImportRunner } from "../device-files/import-runner.js";
 
 /** What the route handlers need; built by main.ts, faked in tests. */
 export interface RouteDeps {
@@ -14,6 +15,8 @@ export interface RouteDeps {
   readonly channelControl: ChannelControl;
   readonly now: () => Date;
   readonly gateways: GatewayRouteDeps;
+  /** Background processing of device import jobs (spec 02 §10). */
+  readonly deviceImports: DeviceImportRunner;
 }
 
 export interface GatewayRouteDeps {

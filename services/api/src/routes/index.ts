@@ -1,6 +1,8 @@
 import type { ApiRoute } from "../http/route.js";
 import { channelRoutes } from "./channels.js";
 import type { RouteDeps } from "./deps.js";
+import { deviceExportRoutes } from "./device-export.js";
+import { deviceImportRoutes } from "./device-import.js";
 import { deviceRoutes } from "./devices.js";
 import { gatewayRoutes } from "./gateways.js";
 import { organizationRoutes } from "./organizations.js";
@@ -11,5 +13,5 @@ import { streamAuthRoutes } from "./stream-auth.js";
 import { streamRoutes } from "./streams.js";
 
 export function allRoutes(deps: RouteDeps): ApiRoute[] {
-  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps)];
+  return [...regionRoutes(deps), ...organizationRoutes(deps), ...deviceRoutes(deps), ...channelRoutes(deps), ...streamAuthRoutes(deps), ...streamRoutes(deps), ...gatewayRoutes(deps), ...ptzRoutes(deps), ...recordRoutes(deps), ...deviceImportRoutes(deps), ...deviceExportRoutes(deps)];
 }

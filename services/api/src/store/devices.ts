@@ -213,6 +213,8 @@ export interface DeviceFilter {
   Status: number | undefined;
   ClusterId: string | undefined;
   Keyword: string | undefined;
+  /** Only these devices (the export's DeviceIds); not a filter of the list endpoint. */
+  DeviceIds?: readonly string[] | undefined;
   PageNumber: number;
   PageSize: number;
 }
@@ -240,7 +242,7 @@ export async function listDevices(db: Db, box: SecretBox, appId: string, filter:
   const status = filter.Status === undefined ? "any" : filter.Status === DeviceStatus.Disabled ? "disabled" : "link";
   const { total, rows } = await queryDeviceList(
     db,
-    { organization, accessProtocol: filter.AccessProtocol !== undefined, type: filter.Type !== undefined, status, cluster: filter.ClusterId !== undefined, keyword: keyword !== undefined },
+    { organization, accessProtocol: filter.AccessProtocol !== undefined, type: filter.Type !== undefined, status, cluster: filter.ClusterId !== undefined, keyword: keyword !== undefined, ids: filter.DeviceIds !== undefined },
     {
       appId,
       organizationId,
@@ -250,6 +252,7 @@ export async function listDevices(db: Db, box: SecretBox, appId: string, filter:
       linkStatus: filter.Status,
       clusterId: filter.ClusterId,
       keywordPattern: keyword === undefined ? undefined : likePattern(keyword),
+      deviceIds: filter.DeviceIds ?? [],
       limit: filter.PageSize,
       offset: (filter.PageNumber - 1) * filter.PageSize,
     },

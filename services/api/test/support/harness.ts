@@ -7,6 +7,8 @@ import type { IssuedKey, KeyStoreDeps } from "../../src/accounts/keys.js";
 import { createSecretBox } from "../../src/accounts/secret-box.js";
 import type { ControlResult, DeviceControl } from "../../src/bus/device-control.js";
 import type { Database } from "../../src/db/database.js";
+import { createDeviceImportRunner } from "../../src/device-files/import-runner.js";
+import type { DeviceImportRunner, DeviceImportRunnerDeps } from "../../src/device-files/import-runner.js";
 import { buildApp } from "../../src/http/app.js";
 import type { Envelope } from "../../src/http/envelope.js";
 import { createAuthenticator } from "../../src/http/authenticate.js";
@@ -57,6 +59,7 @@ export interface Harness {
   readonly control: FakeDeviceControl;
   readonly gatewayControl: FakeGatewayControl;
   readonly channelControl: FakeChannelControl;
+  readonly deviceImports: DeviceImportRunner;
   readonly alice: IssuedKey;
   readonly bob: IssuedKey;
   readonly keyDeps: KeyStoreDeps;
@@ -97,8 +100,13 @@ export interface StreamAuth {
 
 export const STREAM_AUTH_OFF = { PushState: 0, PushSecret: "", PushExpired: 0, PullState: 0, PullSecret: "", PullExpired: 0 };
 
+export interface HarnessOptions {
+  /** How the import runner chunks rows and what it awaits after each chunk. */
+  readonly imports?: Pick<DeviceImportRunnerDeps, "chunkRows" | "afterChunk">;
+}
+
 /** Builds the app on `database` with two accounts (alice, bob), one key each, and the test node. */
-export async function createHarness(database: Database): Promise<Harness> {
+export async function createHarness(database: Database, options: HarnessOptions = {}): Promise<Harness> {
   const box = createSecretBox(randomBytes(32));
   const deps = { db: database.db, box };
   await ensureServiceNode(database.db, testNode);
@@ -107,14 +115,25 @@ export async function createHarness(database: Database): Promise<Harness> {
   const control = new FakeDeviceControl();
   const gatewayControl = new FakeGatewayControl();
   const channelControl = new FakeChannelControl();
+  const deviceImports = createDeviceImportRunner({ db: database.db, box, control, ...options.imports });
   const app = buildApp({
-    routes: allRoutes({ db: database.db, box, control, channelControl, now: () => new Date(), gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL } }),
+    routes: allRoutes({
+      db: database.db,
+      box,
+      control,
+      channelControl,
+      deviceImports,
+      now: () => new Date(),
+      gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL },
+    }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });
+  app.addHook("onClose", () => deviceImports.close());
   await app.ready();
   const harness: Harness = {
     app,
     control,
+    deviceImports,
     gatewayControl,
     channelControl,
     alice,
