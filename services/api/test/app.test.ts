@@ -267,6 +267,7 @@ describe("hostile and broken requests", () => {
           tag: "",
           query: {},
           body: undefined,
+          form: false,
           data: {},
           run: async () => {
             throw new Error("boom: password=hunter2");

@@ -71,7 +71,7 @@ export interface Harness {
 }
 
 export interface RawRequest {
-  readonly payload?: string;
+  readonly payload?: string | Buffer | NodeJS.ReadableStream;
   /** Sent and signed along with Host. */
   readonly headers?: Readonly<Record<string, string>>;
 }
