@@ -114,6 +114,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       onRequest: authenticate,
       handler: async (request, reply) => {
         const caller = { appId: request.appId ?? "", requestId: request.id };
+        // The multipart parser takes the content type for every route; JSON routes refuse it as before.
+        if (!route.form && request.isMultipart()) return sendFailure(request, reply, { error: ErrorCodes.InvalidParameter, detail: FRAMEWORK_DETAILS["FST_ERR_CTP_INVALID_MEDIA_TYPE"] ?? "" });
         const form = route.form ? await readMultipartForm(request) : undefined;
         if (form && !form.ok) return sendFailure(request, reply, form.failure);
         const outcome = await route.run(caller, request.query, form ? form.value.fields : request.body, form ? form.value.files : NO_FILES);
