@@ -3,10 +3,9 @@ import type { SecretBox } from "../accounts/secret-box.js";
 import type { DeviceControl } from "../bus/device-control.js";
 import type { Db } from "../db/database.js";
 import { ErrorCodes } from "../errors/codes.js";
-import { refuse } from "../errors/outcome.js";
-import type { RowOutcome } from "../store/device-import-jobs.js";
-import { finishImportJob, findImportJob, pendingImportRows, recordImportRow, unfinishedImportJobs } from "../store/device-import-jobs.js";
-import { addDevice } from "../store/devices.js";
+import type { PendingRow, RowOutcome } from "../store/device-import-jobs.js";
+import { finishImportJob, findImportJob, pendingImportRows, recordImportRows, unfinishedImportJobs } from "../store/device-import-jobs.js";
+import { addDevices } from "../store/devices.js";
 import { listServiceNodes } from "../store/service-nodes.js";
 import type { ServiceNode } from "../store/service-nodes.js";
 import { newDeviceFields } from "../validation/device-fields.js";
@@ -37,7 +36,7 @@ export interface DeviceImportRunnerDeps {
   readonly afterChunk?: (job: { appId: string; jobId: string }) => Promise<void>;
 }
 
-const DEFAULT_CHUNK_ROWS = 50;
+const DEFAULT_CHUNK_ROWS = 100;
 const RETRY_AFTER_MS = 5000;
 
 /** The row as device/add's body; enumerated cells are labels (IPC, UDP …) or their numbers. */
@@ -76,25 +75,45 @@ export function createDeviceImportRunner(deps: DeviceImportRunnerDeps): DeviceIm
   const running = new Map<string, Promise<void>>();
   let closed = false;
 
+  /** One transaction: the rows' devices (device/add's checks and store code, as a batch) and their outcomes. */
+  async function importRows(appId: string, jobId: string, rows: readonly PendingRow[], inputs: ReadonlyArray<ReturnType<typeof rowInput>>): Promise<string[]> {
+    return db.transaction(async (tx) => {
+      const valid = inputs.flatMap((input, i) => (input.ok ? [{ i, value: input.value }] : []));
+      const added = await addDevices(tx, box, appId, valid.map((v) => v.value));
+      const outcomes: RowOutcome[] = inputs.map((input) => (input.ok ? { created: false, errorCode: 0, reason: "" } : refused(input.failure)));
+      const codes: string[] = [];
+      valid.forEach((v, k) => {
+        const result = added[k];
+        if (!result) return;
+        if (result.ok) codes.push(result.value.Code);
+        outcomes[v.i] = result.ok ? { created: true, deviceId: result.value.Id } : refused(result.failure);
+      });
+      await recordImportRows(tx, appId, jobId, rows.map((row, i) => ({ number: row.number, outcome: outcomes[i] as RowOutcome })));
+      return codes;
+    });
+  }
+
   async function runChunk(appId: string, jobId: string, protocol: ImportProtocol, organizationId: number, nodes: ServiceNode[]): Promise<boolean> {
     const rows = await pendingImportRows(db, box, appId, jobId, chunkRows);
     if (rows.length === 0) return false;
     const columns = TEMPLATE_COLUMNS[protocol];
-    // drizzle rolled the row's savepoint back; the row is refused and the chunk goes on.
-    const internalFailure = (err: unknown, rowNumber: number) => {
-      logger?.error({ err, appId, jobId, rowNumber, stage: "device import: add device" }, "import row failed");
-      return refuse(ErrorCodes.OperationFailed, "internal error while adding the device");
-    };
-    const created = await db.transaction(async (tx) => {
-      const codes: string[] = [];
-      for (const row of rows) {
-        const input = rowInput(columns, row.cells, protocol, organizationId, nodes);
-        const added = input.ok ? await addDevice(tx, box, appId, input.value).catch((err: unknown) => internalFailure(err, row.number)) : input;
-        if (added.ok) codes.push(added.value.Code);
-        await recordImportRow(tx, appId, jobId, row.number, added.ok ? { created: true, deviceId: added.value.Id } : refused(added.failure));
+    const inputs = rows.map((row) => rowInput(columns, row.cells, protocol, organizationId, nodes));
+    let created: string[] = [];
+    try {
+      created = await importRows(appId, jobId, rows, inputs);
+    } catch (err) {
+      // One row the database refuses must not hold the job: the chunk goes again row by row, and a
+      // row that still fails is refused with 50000.
+      logger?.warn({ err, appId, jobId, stage: "device import: add devices" }, "import chunk failed; retrying its rows one by one");
+      for (const [i, row] of rows.entries()) {
+        try {
+          created.push(...(await importRows(appId, jobId, [row], [inputs[i] as ReturnType<typeof rowInput>])));
+        } catch (rowErr) {
+          logger?.error({ err: rowErr, appId, jobId, rowNumber: row.number, stage: "device import: add device" }, "import row failed");
+          await recordImportRows(db, appId, jobId, [{ number: row.number, outcome: refused({ error: ErrorCodes.OperationFailed, detail: "internal error while adding the device" }) }]);
+        }
       }
-      return codes;
-    });
+    }
     // After the commit: the sip-server asks for a device's credentials when told of it.
     for (const code of created) control.deviceChanged(code, "upserted");
     await deps.afterChunk?.({ appId, jobId });

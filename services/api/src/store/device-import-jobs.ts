@@ -92,19 +92,23 @@ export async function pendingImportRows(db: Db, box: SecretBox, appId: string, j
 
 export type RowOutcome = { readonly created: true; readonly deviceId: string } | { readonly created: false; readonly errorCode: number; readonly reason: string };
 
-/** Records one row's outcome and counts it; in the transaction that created its device, so a row is done exactly once. */
-export async function recordImportRow(db: Db, appId: string, jobId: string, rowNumber: number, outcome: RowOutcome): Promise<void> {
-  await db
-    .update(deviceImportRows)
-    .set(
-      outcome.created
-        ? { state: RowState.Created, deviceId: outcome.deviceId }
-        : { state: RowState.Refused, errorCode: outcome.errorCode, reason: outcome.reason },
-    )
-    .where(and(eq(deviceImportRows.appId, appId), eq(deviceImportRows.jobId, jobId), eq(deviceImportRows.rowNumber, rowNumber)));
+/** Records the rows' outcomes and counts them; in the transaction that created their devices, so a row is done exactly once. */
+export async function recordImportRows(db: Db, appId: string, jobId: string, rows: ReadonlyArray<{ number: number; outcome: RowOutcome }>): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <T>(pick: (o: RowOutcome) => T) => rows.map((r) => pick(r.outcome));
+  const numbers = rows.map((r) => r.number);
+  const states = column((o) => (o.created ? RowState.Created : RowState.Refused));
+  const deviceIds = column((o) => (o.created ? o.deviceId : null));
+  const codes = column((o) => (o.created ? null : o.errorCode));
+  const reasons = column((o) => (o.created ? "" : o.reason));
+  await db.execute(sql`
+    UPDATE device_import_rows r SET state = u.state, device_id = u.device_id, error_code = u.error_code, reason = u.reason
+    FROM unnest(${sql.param(numbers)}::int[], ${sql.param(states)}::smallint[], ${sql.param(deviceIds)}::uuid[], ${sql.param(codes)}::int[], ${sql.param(reasons)}::text[]) AS u(row_number, state, device_id, error_code, reason)
+    WHERE r.app_id = ${appId} AND r.job_id = ${jobId} AND r.row_number = u.row_number`);
+  const created = rows.filter((r) => r.outcome.created).length;
   await db
     .update(deviceImportJobs)
-    .set(outcome.created ? { succeeded: sql`${deviceImportJobs.succeeded} + 1` } : { failed: sql`${deviceImportJobs.failed} + 1` })
+    .set({ succeeded: sql`${deviceImportJobs.succeeded} + ${created}`, failed: sql`${deviceImportJobs.failed} + ${rows.length - created}` })
     .where(and(eq(deviceImportJobs.appId, appId), eq(deviceImportJobs.jobId, jobId)));
 }
 
