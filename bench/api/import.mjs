@@ -15,6 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { URLSearchParams } from "node:url";
 import pg from "pg";
 
 const api = (path) => new URL(`../../services/api/dist/${path}`, import.meta.url).href;

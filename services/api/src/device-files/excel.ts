@@ -1,8 +1,9 @@
 import { PassThrough } from "node:stream";
+import type ExcelJS from "exceljs";
 import type { DataValidation, Worksheet } from "exceljs";
 import { SHEET_NAME } from "./template-columns.js";
 
-type ExcelModule = typeof import("exceljs");
+type ExcelModule = typeof ExcelJS;
 
 let loading: Promise<ExcelModule> | undefined;
 
@@ -11,7 +12,8 @@ let loading: Promise<ExcelModule> | undefined;
  * API start that serves no import or export should not pay for (bench/api/start.mjs).
  */
 export function loadExcel(): Promise<ExcelModule> {
-  loading ??= import("exceljs").then((m) => ((m as { default?: ExcelModule }).default ?? m) as ExcelModule);
+  // A CommonJS module: its namespace arrives as `default`.
+  loading ??= import("exceljs").then((m) => m.default);
   return loading;
 }
 

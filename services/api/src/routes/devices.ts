@@ -3,7 +3,7 @@ import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { defineRoute } from "../http/route.js";
 import type { ApiRoute } from "../http/route.js";
-import { AccessProtocol, DeviceStatus, DeviceType, EnableStatus, TransportProtocol } from "../store/device-enums.js";
+import { AccessProtocol, DeviceStatus, DeviceType, EnableStatus } from "../store/device-enums.js";
 import { addDevice, deleteDevice, describeDevice, listDevices, moveDevices, setDeviceDisabled, updateDevice } from "../store/devices.js";
 import { findStreamSigning } from "../store/stream-auth.js";
 import { deviceId, description, name, newDeviceFields, organizationId, password, transportProtocol } from "../validation/device-fields.js";
