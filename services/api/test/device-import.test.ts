@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeviceImportRunner } from "../src/device-files/import-runner.js";
+import { createImportJob } from "../src/store/device-import-jobs.js";
 import { rowDifference, snapshotRows } from "./support/db-snapshot.js";
 import { createHarness, testNode } from "./support/harness.js";
 import type { Harness } from "./support/harness.js";
@@ -167,6 +169,20 @@ describe("device/import/sync, progress and result", () => {
     expect(env.StatusCode).toBe(200);
     await h.deviceImports.settled(h.alice.appId, jobId);
     expect((await progress(jobId)).Data).toMatchObject({ State: 1, Succeed: 1 });
+  });
+
+  it("resumes a job an earlier API process left unfinished, from its first unprocessed row", async () => {
+    const jobId = randomUUID();
+    const rows = ["续一", "续二", "续三"].map((name, i) => ({ number: i + 3, cells: [name, "IPC", "", "", "", ""] }));
+    // Stored as import/sync stores it, but no runner of this process was told: as if the API had stopped.
+    const { db, box } = h.keyDeps;
+    expect((await createImportJob(db, box, { appId: h.alice.appId, jobId, accessProtocol: 2, organizationId: Number(org), fileName: "r.xlsx", rows })).ok).toBe(true);
+    expect((await progress(jobId)).Data).toMatchObject({ State: 0, Succeed: 0 });
+    const restarted = createDeviceImportRunner({ db, box, control: h.control });
+    await restarted.resumeUnfinished();
+    await restarted.settled(h.alice.appId, jobId);
+    await restarted.close();
+    expect((await progress(jobId)).Data).toEqual({ State: 1, Rate: 1, Total: 3, Succeed: 3, Failed: 0 });
   });
 
   it("answers 40006 for a JobId the account never used", async () => {
