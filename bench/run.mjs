@@ -10,9 +10,10 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 /**
  * Scripts run after a bench's run.mjs: the media relay's stream churn and the sip-server's device
- * and call churn (leak checks) add about a minute each; the sip REGISTER storm about 10 s.
+ * and call churn (leak checks) add about a minute each; the sip REGISTER storm about 10 s; the API's
+ * 5,000-device import about 20 s.
  */
-const FOLLOW_UPS = { media: ["churn.mjs"], sip: ["churn.mjs", "storm.mjs"] };
+const FOLLOW_UPS = { api: ["import.mjs"], media: ["churn.mjs"], sip: ["churn.mjs", "storm.mjs"] };
 const only = new Set(process.argv.slice(2));
 const benches = readdirSync(here, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(here, d.name, "run.mjs")))

@@ -39,7 +39,7 @@ async function apiServer() {
   // Only the device list runs here; the bus-backed controls are never reached.
   const unused = new Proxy({}, { get: (_target, name) => () => { throw new Error(`bench/api does not use ${String(name)}`); } });
   const app = buildApp({
-    routes: allRoutes({ db: database.db, box, control: unused, channelControl: unused, gateways: { control: unused, bundleBaseUrl: "http://127.0.0.1" }, now: () => new Date() }),
+    routes: allRoutes({ db: database.db, box, control: unused, channelControl: unused, deviceImports: unused, domains: { resolveCname: undefined, icp: unused, changes: unused }, gateways: { control: unused, bundleBaseUrl: "http://127.0.0.1" }, now: () => new Date() }),
     authenticate: createAuthenticator(cachedKeyLookup((id) => findVerificationKey({ db: database.db, box }, id), { ttlMs: 5000, maxEntries: 10_000 }), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
     logger: runtime.createLogger("api", "warn"),
     observe: requestObserver(runtime.createMetricsRegistry("api")),

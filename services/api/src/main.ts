@@ -22,6 +22,7 @@ import { forRelayRecorder, listDesiredRecordings } from "./recordings/desired-re
 import { serveRecordingBus } from "./recordings/recording-bus.js";
 import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
+import { createDeviceImportRunner } from "./device-files/import-runner.js";
 import { uncheckedIcp } from "./domains/icp.js";
 import { buildApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
@@ -98,11 +99,15 @@ async function main(): Promise<void> {
     });
     lifecycle.onClose("recording requests", () => recordingAnswers.forEach((s) => s.unsubscribe()));
 
+    const deviceControl = createNatsDeviceControl(bus, logger);
+    const deviceImports = createDeviceImportRunner({ db: database.db, box, control: deviceControl, logger });
+    lifecycle.onClose("device imports", () => deviceImports.close());
     const app = buildApp({
       routes: allRoutes({
         db: database.db,
         box,
-        control: createNatsDeviceControl(bus, logger),
+        control: deviceControl,
+        deviceImports,
         channelControl: createNatsChannelControl(bus),
         now: () => new Date(),
         gateways: { control: gatewayControl, bundleBaseUrl: config.API_PUBLIC_URL ?? `http://${node.sipIp}:${config.API_PORT}` },
@@ -124,6 +129,8 @@ async function main(): Promise<void> {
     });
     app.get("/metrics", async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
     lifecycle.onClose("http", () => app.close());
+    // Imports an earlier process left mid-way go on from their first unprocessed row.
+    await deviceImports.resumeUnfinished();
     reportStartupStage(`listening on ${config.API_HOST}:${config.API_PORT}`);
     await app.listen({ port: config.API_PORT, host: config.API_HOST });
     // Where a start's time went, from process start: recovery time is watched (issue 12).

@@ -119,6 +119,9 @@ describe("envelope", () => {
       "GET /ivc/cms/config/getuserregion",
       "GET /ivc/cms/device/channel",
       "GET /ivc/cms/device/describe",
+      "GET /ivc/cms/device/export/template",
+      "GET /ivc/cms/device/import/progress",
+      "GET /ivc/cms/device/import/result",
       "GET /ivc/cms/domain/cname",
       "GET /ivc/cms/domain/query",
       "GET /ivc/cms/gateway/describe",
@@ -148,6 +151,7 @@ describe("envelope", () => {
       "POST /ivc/cms/control/stream",
       "POST /ivc/cms/control/timeline",
       "POST /ivc/cms/device/add",
+      "POST /ivc/cms/device/import/sync",
       "POST /ivc/cms/device/refresh",
       "POST /ivc/cms/domain/add",
       "POST /ivc/cms/domain/record",
@@ -161,6 +165,7 @@ describe("envelope", () => {
       "POST /ivc/record/template/add",
       "POST /ivc/record/template/delete",
       "POST /ivc/record/template/modify",
+      "POST /ivc/urm/resource/template",
       "PUT /ivc/cms/device/update",
       "PUT /ivc/cms/device/updateorg",
       "PUT /ivc/cms/device/updatestatus",
@@ -290,6 +295,7 @@ describe("hostile and broken requests", () => {
           tag: "",
           query: {},
           body: undefined,
+          form: undefined,
           data: {},
           run: async () => {
             throw new Error("boom: password=hunter2");

@@ -15,6 +15,7 @@ import type { BaseRequest, Endpoint, Field, FieldSchema, Mutation, OpenApiDocume
 import { ensureServiceNode } from "../src/store/service-nodes.js";
 import { createTestDatabase } from "./support/pg.js";
 import { addTemplate } from "./support/record-plans.js";
+import { GB_HEADERS, postImport, workbook } from "./support/xlsx-files.js";
 
 /**
  * A property sweep over every route of the served OpenAPI document (a new route is swept without
@@ -47,6 +48,7 @@ interface Seeded {
   readonly streamAuthId: string;
   readonly templateId: string;
   readonly planId: string;
+  readonly importJobId: string;
 }
 
 let seeded: Seeded;
@@ -152,6 +154,8 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
       return seeded.gbDeviceId;
     case "ChannelId":
       return seeded.gbChannelId;
+    case "JobId":
+      return seeded.importJobId;
     case "ClusterId":
       return testNode.id;
     case "PlayDomain":
@@ -189,10 +193,14 @@ const LEAK = /\bat \S+ \(|\.[cm]?[jt]s:\d+|node_modules|FST_ERR|\w*Error:|SQLSTA
 
 const excerpt = (text: unknown): string => JSON.stringify(String(text).slice(0, 160));
 
+/** A download route's success is the file itself (spec 02 §12–§14), not the envelope. */
+const isDownload = (res: LightMyRequestResponse) => res.statusCode === 200 && res.headers["content-type"] === "application/download";
+
 /** What is wrong with an answer: envelope, registered code, no internals, and what the oracle demands. */
 function answerProblems(res: LightMyRequestResponse, expectation: Expectation): string[] {
   const problems: string[] = [];
   if (res.statusCode >= 500) problems.push(`HTTP ${res.statusCode}`);
+  if (isDownload(res)) return expectation.refused ? [`file answered although ${expectation.fields.join(", ") || "the body"} breaks the documented schema`] : [];
   let env: Record<string, unknown>;
   try {
     env = JSON.parse(res.body) as Record<string, unknown>;
@@ -238,7 +246,7 @@ async function sweep(runs: ReadonlyArray<{ endpoint: Endpoint; mutation: Mutatio
     const where = `${endpoint.method} ${endpoint.url} «${variant.label}» (seed ${SEED})`;
     problems.push(...answerProblems(res, expectationOf(endpoint, variant)).map((p) => `${where}: ${p}`));
     const after = await snapshotRows(testDb.database);
-    const accepted = res.statusCode === 200 && (res.json<{ StatusCode?: number }>().StatusCode ?? 0) === 200;
+    const accepted = isDownload(res) || (res.statusCode === 200 && (res.json<{ StatusCode?: number }>().StatusCode ?? 0) === 200);
     const changed = rowDifference(rows, after);
     if (!accepted && changed.length > 0) problems.push(`${where}: refused, yet stored rows changed: ${changed.join(" | ")}`);
     if (accepted && (endpoint.method === "DELETE" || endpoint.url.endsWith("/delete"))) throwaways.forget();
@@ -272,6 +280,10 @@ beforeAll(async () => {
   const gateway = await addGatewayChannel(h, testDb.database.db);
   const streamAuthId = (await h.call<{ Id: string }>(h.alice, "GET", "/ivc/cms/config/authstream")).env.Data.Id;
   const templateId = (await addTemplate(h, h.alice, "seed-template")).TemplateId;
+  const importJobId = "6f1c2a9e-3b7d-4e58-9a21-0c4d8e7f5b13";
+  const importFile = await workbook([GB_HEADERS, ["seed-import", "IPC", "", "", "", ""]]);
+  await postImport(h, h.alice, { JobId: importJobId, AccessProtocol: "2", OrganizationId: top }, { name: "seed.xlsx", data: importFile });
+  await h.deviceImports.settled(h.alice.appId, importJobId);
   seeded = {
     organizationIds: [top, sub],
     deviceIds: [gb.deviceId, rtmpId, gateway.deviceId],
@@ -281,6 +293,7 @@ beforeAll(async () => {
     streamAuthId,
     templateId,
     planId: await addPlan("seed-plan", templateId),
+    importJobId,
   };
   seededBefore = await seededView();
 });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, bigint, boolean, char, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, bigint, boolean, char, foreignKey, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { TimeSection } from "../recordings/schedule.js";
 
 // Mirrors migrations/*.sql, which are the source of truth applied at start.
@@ -288,6 +288,43 @@ export const recordingSegments = pgTable("recording_segments", {
   createdAt: createdAt(),
 });
 
+/** Device import jobs (spec 02 §10–§12, migration 0009). */
+export const deviceImportJobs = pgTable(
+  "device_import_jobs",
+  {
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    jobId: uuid("job_id").notNull(),
+    accessProtocol: smallint("access_protocol").notNull(),
+    organizationId: bigint("organization_id", { mode: "number" }).notNull(),
+    fileName: text("file_name").notNull().default(""),
+    total: integer("total").notNull(),
+    succeeded: integer("succeeded").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    createdAt: createdAt(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.jobId] })],
+);
+
+export const deviceImportRows = pgTable(
+  "device_import_rows",
+  {
+    appId: text("app_id").notNull(),
+    jobId: uuid("job_id").notNull(),
+    rowNumber: integer("row_number").notNull(),
+    /** The row's cells as a JSON array of text, sealed with the master key (they may hold passwords). */
+    cellsEnc: text("cells_enc").notNull(),
+    state: smallint("state").notNull().default(0),
+    deviceId: uuid("device_id"),
+    errorCode: integer("error_code"),
+    reason: text("reason").notNull().default(""),
+  },
+  (t) => [
+    primaryKey({ columns: [t.appId, t.jobId, t.rowNumber] }),
+    foreignKey({ columns: [t.appId, t.jobId], foreignColumns: [deviceImportJobs.appId, deviceImportJobs.jobId] }).onDelete("cascade"),
+  ],
+);
+
 export const schema = {
   accounts,
   apiKeys,
@@ -307,4 +344,6 @@ export const schema = {
   recordPlanChannels,
   domains,
   recordingSegments,
+  deviceImportJobs,
+  deviceImportRows,
 };

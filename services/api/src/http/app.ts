@@ -4,11 +4,13 @@ import Fastify, { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Failure } from "../errors/outcome.js";
+import { succeed } from "../errors/outcome.js";
 import { buildOpenApi } from "../openapi/document.js";
 import { splitRequestTarget } from "../signing/request.js";
 import type { Authenticator } from "./authenticate.js";
 import { failureEnvelope, successEnvelope } from "./envelope.js";
-import { readFormFields } from "./form-body.js";
+import { FileDownload } from "./file-download.js";
+import { jsonBody, readRouteBody } from "./form-body.js";
 import { createRawUtf8TolerantServer } from "./raw-utf8-target.js";
 import type { ApiRoute } from "./route.js";
 
@@ -113,14 +115,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       onRequest: authenticate,
       handler: async (request, reply) => {
         const caller = { appId: request.appId ?? "", requestId: request.id };
-        let body: unknown = request.body;
-        if (route.form && request.isMultipart()) {
-          const form = await readFormFields(request);
-          if (!form.ok) return sendFailure(request, reply, form.failure);
-          body = form.value;
-        }
-        const outcome = await route.run(caller, request.query, body);
+        const body = route.form ? await readRouteBody(request, route.form) : succeed(jsonBody(request.body));
+        if (!body.ok) return sendFailure(request, reply, body.failure);
+        const outcome = await route.run(caller, request.query, body.value);
         if (!outcome.ok) return sendFailure(request, reply, outcome.failure);
+        if (outcome.value instanceof FileDownload) {
+          return reply.type(outcome.value.contentType).header("Content-Disposition", outcome.value.contentDisposition()).send(outcome.value.body);
+        }
         return reply.send(successEnvelope(request.id, outcome.value));
       },
     });
@@ -128,6 +129,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   for (const route of deps.routes.filter((r) => !r.form)) addRoute(app, route);
   // Only form routes parse multipart/form-data; every other route keeps refusing it (40001).
   void app.register(async (scope) => {
+    // Parts are read only when a form route asks (form-body.ts), after authentication.
     await scope.register(multipart);
     for (const route of deps.routes.filter((r) => r.form)) addRoute(scope, route);
   });

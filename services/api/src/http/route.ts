@@ -1,4 +1,6 @@
 import type { Outcome } from "../errors/outcome.js";
+import type { FormOption, RouteBody } from "./form-body.js";
+import type { MultipartForm } from "./multipart.js";
 import type { Infer, Shape } from "../validation/rules.js";
 import { validate } from "../validation/validate.js";
 
@@ -21,15 +23,12 @@ export interface RouteSpec<Q extends Shape, B extends Shape | undefined> {
   readonly tag: string;
   readonly query: Q;
   readonly body?: B;
-  /**
-   * The body may also come as multipart/form-data, each file part read as UTF-8 text into the
-   * field of its name (spec 01 §5.4 `Key`/`Cert` files); JSON with the same fields is accepted too.
-   */
-  readonly form?: boolean;
+  /** The body may come as multipart/form-data, read as the option says (form-body.ts). */
+  readonly form?: FormOption;
   readonly data: JsonSchema;
   handle(
     caller: CallerContext,
-    input: { query: Infer<Q>; body: B extends Shape ? Infer<B> : undefined },
+    input: { query: Infer<Q>; body: B extends Shape ? Infer<B> : undefined; files: MultipartForm["files"] },
   ): Promise<Outcome<unknown>>;
 }
 
@@ -41,9 +40,9 @@ export interface ApiRoute {
   readonly tag: string;
   readonly query: Shape;
   readonly body: Shape | undefined;
-  readonly form?: boolean;
+  readonly form: FormOption | undefined;
   readonly data: JsonSchema;
-  run(caller: CallerContext, rawQuery: unknown, rawBody: unknown): Promise<Outcome<unknown>>;
+  run(caller: CallerContext, rawQuery: unknown, body: RouteBody): Promise<Outcome<unknown>>;
 }
 
 export function defineRoute<const Q extends Shape, const B extends Shape | undefined = undefined>(spec: RouteSpec<Q, B>): ApiRoute {
@@ -54,18 +53,18 @@ export function defineRoute<const Q extends Shape, const B extends Shape | undef
     tag: spec.tag,
     query: spec.query,
     body: spec.body,
-    form: spec.form ?? false,
+    form: spec.form,
     data: spec.data,
-    async run(caller, rawQuery, rawBody) {
+    async run(caller, rawQuery, { value, source, files }) {
       const query = validate(spec.query, rawQuery, "query");
       if (!query.ok) return query;
       let body: Infer<Shape> | undefined;
       if (spec.body) {
-        const checked = validate(spec.body, rawBody, "body");
+        const checked = validate(spec.body, value, source);
         if (!checked.ok) return checked;
         body = checked.value;
       }
-      return spec.handle(caller, { query: query.value, body: body as B extends Shape ? Infer<B> : undefined });
+      return spec.handle(caller, { query: query.value, body: body as B extends Shape ? Infer<B> : undefined, files });
     },
   };
 }

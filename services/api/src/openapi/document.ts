@@ -1,4 +1,5 @@
 import { ErrorCodes } from "../errors/codes.js";
+import type { FormOption } from "../http/form-body.js";
 import type { ApiRoute, JsonSchema } from "../http/route.js";
 import type { FieldRule, Shape } from "../validation/rules.js";
 
@@ -62,9 +63,11 @@ const errorTable = Object.values(ErrorCodes)
   .map((e) => `${e.statusCode} (HTTP ${e.httpStatus}): ${e.message}`)
   .join("\n");
 
-function bodyContent(body: Shape, form: boolean): Record<string, unknown> {
+/** A text-file form route takes JSON too; a buffers form route only multipart. */
+function bodyContent(body: Shape, form: FormOption | undefined): Record<string, unknown> {
   const schema = objectSchema(body);
-  return form ? { "application/json": { schema }, "multipart/form-data": { schema } } : { "application/json": { schema } };
+  if (!form) return { "application/json": { schema } };
+  return form.files === "text" ? { "application/json": { schema }, "multipart/form-data": { schema } } : { "multipart/form-data": { schema } };
 }
 
 /** OpenAPI 3.0 of every route, derived from the same definitions that validate requests. */
@@ -81,7 +84,7 @@ export function buildOpenApi(routes: readonly ApiRoute[]): JsonSchema {
         required: rule.required,
         schema: fieldSchema(rule),
       })),
-      ...(route.body ? { requestBody: { required: true, content: bodyContent(route.body, route.form ?? false) } } : {}),
+      ...(route.body ? { requestBody: { required: true, content: bodyContent(route.body, route.form) } } : {}),
       responses: {
         "200": {
           description: "Envelope; a refusal has Code 500, a StatusCode from the error table and a detail string in Data",

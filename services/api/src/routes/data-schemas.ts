@@ -11,6 +11,11 @@ function object(properties: Record<string, JsonSchema>): JsonSchema {
 
 export const nullData: JsonSchema = { type: "null" };
 
+/** Download routes answer the file itself (application/download, xlsx); only a refusal comes in the envelope. */
+export const xlsxDownload: JsonSchema = { description: "Not JSON on success: the .xlsx file (Content-Type application/download)" };
+
+export const importProgress = object({ State: integer, Rate: { type: "number" }, Total: integer, Succeed: integer, Failed: integer });
+
 export const organization = object({ Id: string, Name: string, ParentId: string, Level: integer });
 export const organizationList: JsonSchema = {
   type: "array",

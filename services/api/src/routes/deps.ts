@@ -6,6 +6,7 @@ import type { Db } from "../db/database.js";
 import type { DomainChanges } from "../bus/domain-certificates.js";
 import type { CnameResolver } from "../domains/cname.js";
 import type { IcpChecker } from "../domains/icp.js";
+import type { DeviceImportRunner } from "../device-files/import-runner.js";
 
 /** What the route handlers need; built by main.ts, faked in tests. */
 export interface RouteDeps {
@@ -17,6 +18,8 @@ export interface RouteDeps {
   readonly channelControl: ChannelControl;
   readonly now: () => Date;
   readonly gateways: GatewayRouteDeps;
+  /** Background processing of device import jobs (spec 02 §10). */
+  readonly deviceImports: DeviceImportRunner;
   readonly domains: DomainRouteDeps;
 }
 

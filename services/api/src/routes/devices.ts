@@ -3,10 +3,11 @@ import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { defineRoute } from "../http/route.js";
 import type { ApiRoute } from "../http/route.js";
-import { AccessProtocol, DeviceStatus, DeviceType, EnableStatus, TransportProtocol } from "../store/device-enums.js";
+import { AccessProtocol, DeviceStatus, DeviceType, EnableStatus } from "../store/device-enums.js";
 import { addDevice, deleteDevice, describeDevice, listDevices, moveDevices, setDeviceDisabled, updateDevice } from "../store/devices.js";
 import { findStreamSigning } from "../store/stream-auth.js";
-import { DESCRIPTION_PATTERN, NAME_PATTERN, ORGANIZATION_ID_PATTERN, PASSWORD_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
+import { deviceId, description, name, newDeviceFields, organizationId, password, transportProtocol } from "../validation/device-fields.js";
+import { UUID_PATTERN } from "../validation/patterns.js";
 import { bool, int, str, strArray } from "../validation/rules.js";
 import * as data from "./data-schemas.js";
 import type { RouteDeps } from "./deps.js";
@@ -16,41 +17,6 @@ const TAG = "devices";
 export const MAX_PAGE_SIZE = 1000;
 /** Largest batch of `updateorg`; not documented by the seed. */
 export const MAX_BATCH_IDS = 1000;
-
-const deviceId = <R extends boolean>(description: string, required: R) =>
-  str({ required, description, pattern: UUID_PATTERN, invalid: ErrorCodes.InvalidDeviceId });
-const organizationId = str({ required: true, description: "Organization id (\"0\" is the root)", pattern: ORGANIZATION_ID_PATTERN });
-const name = <R extends boolean>(required: R) =>
-  str({
-    required,
-    description: "Device name: Chinese characters, letters, digits, _ and -; at most 32 characters; duplicates allowed",
-    minLength: 1,
-    maxLength: 32,
-    pattern: NAME_PATTERN,
-    invalid: ErrorCodes.NameInvalid,
-  });
-const transportProtocol = int({
-  required: false,
-  description: "1 UDP (default), 2 TCP; GB devices only",
-  values: Object.values(TransportProtocol),
-});
-// Spec: digits, 6–16; error 41635: longer than 1 and shorter than 64; the update example uses admin123.
-const password = str({
-  required: false,
-  description: "Device password (GB devices): letters and digits, 2–63 characters; generated when omitted",
-  minLength: 2,
-  maxLength: 63,
-  lengthError: ErrorCodes.DevicePasswordLength,
-  pattern: PASSWORD_PATTERN,
-  invalid: ErrorCodes.DevicePasswordInvalid,
-});
-const description = str({
-  required: false,
-  description: "Description: Chinese characters, letters, digits, _ and -; at most 128 characters",
-  maxLength: 128,
-  pattern: DESCRIPTION_PATTERN,
-  invalid: ErrorCodes.DescriptionInvalid,
-});
 
 /** `update` and `updatestatus` carry `Id` in the query and the body; when both are given they must agree. */
 function oneId(queryId: string | undefined, bodyId: string): Outcome<string> {
@@ -67,21 +33,7 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
       summary: "新增设备 Add device (spec 02 §1)",
       tag: TAG,
       query: {},
-      body: {
-        Name: name(true),
-        AccessProtocol: int({
-          required: true,
-          description: "1 RTMP, 2 GB28181",
-          values: [AccessProtocol.Rtmp, AccessProtocol.Gb],
-          invalid: ErrorCodes.InvalidAccessProtocol,
-        }),
-        Type: int({ required: true, description: "1 IPC, 2 NVR (RTMP devices must be IPC)", values: Object.values(DeviceType), invalid: ErrorCodes.InvalidDeviceType }),
-        TransportProtocol: transportProtocol,
-        Password: password,
-        Description: description,
-        OrganizationId: organizationId,
-        ClusterId: str({ required: true, description: "Service node id from getuserregion", pattern: UUID_PATTERN, invalid: ErrorCodes.NoServiceNode }),
-      },
+      body: newDeviceFields,
       data: data.device,
       async handle(caller, { body }) {
         const added = await addDevice(db, box, caller.appId, body);

@@ -5,7 +5,7 @@ import { checkCnameResolves, nodeCname } from "../domains/cname.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
-import { FORM_FILE_LIMIT_BYTES } from "../http/form-body.js";
+import type { FormOption } from "../http/form-body.js";
 import { defineRoute } from "../http/route.js";
 import type { ApiRoute } from "../http/route.js";
 import { deleteDomain, findDomain, insertDomain, listDomains, replaceCertificate } from "../store/domains.js";
@@ -22,7 +22,9 @@ const playDomain = str({ required: true, description: "Play domain, e.g. play.ex
 const internalDomain = str({ required: true, description: "The node's CNAME value (domain/cname)", maxLength: 253, pattern: HOST_NAME_PATTERN });
 const domainId = str({ required: true, description: "Domain id (domain/query Id)", pattern: UUID_PATTERN });
 
-const pemLimits = { minLength: 1, maxLength: FORM_FILE_LIMIT_BYTES } as const;
+/** §5.4's Key and Cert files as text fields (or a JSON body); a certificate chain is a few KiB. */
+const PEM_FORM: FormOption = { files: "text", maxFileBytes: 64 * 1024 };
+const pemLimits = { minLength: 1, maxLength: PEM_FORM.maxFileBytes } as const;
 const keyFile = str({ required: true, description: "Private key file (PEM, unencrypted)", ...pemLimits });
 /** §5.4 names the certificate `Cert`, §5.6 `Cret`: both are read, `Cert` first. */
 const certFiles = {
@@ -72,7 +74,7 @@ export function domainRoutes(deps: RouteDeps): ApiRoute[] {
       tag: TAG,
       query: {},
       body: { PlayDomain: playDomain, InternalDomain: internalDomain, ClusterId: clusterId, Key: keyFile, ...certFiles },
-      form: true,
+      form: PEM_FORM,
       data: data.addedDomain,
       async handle(caller, { body }) {
         const domain = body.PlayDomain.toLowerCase();
@@ -116,7 +118,7 @@ export function domainRoutes(deps: RouteDeps): ApiRoute[] {
       tag: TAG,
       query: {},
       body: { Id: domainId, Key: keyFile, ...certFiles },
-      form: true,
+      form: PEM_FORM,
       data: data.nullData,
       async handle(caller, { body }) {
         const domain = await findDomain(db, caller.appId, body.Id);

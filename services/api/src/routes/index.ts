@@ -1,6 +1,8 @@
 import type { ApiRoute } from "../http/route.js";
 import { channelRoutes } from "./channels.js";
 import type { RouteDeps } from "./deps.js";
+import { deviceExportRoutes } from "./device-export.js";
+import { deviceImportRoutes } from "./device-import.js";
 import { deviceRoutes } from "./devices.js";
 import { domainRoutes } from "./domains.js";
 import { gatewayRoutes } from "./gateways.js";
@@ -26,6 +28,8 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...gatewayRoutes(deps),
     ...ptzRoutes(deps),
     ...recordRoutes(deps),
+    ...deviceImportRoutes(deps),
+    ...deviceExportRoutes(deps),
     ...recordTemplateRoutes(deps),
     ...recordPlanRoutes(deps),
     ...cloudRecordRoutes(deps),

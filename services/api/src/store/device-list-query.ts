@@ -11,6 +11,8 @@ export interface DeviceListShape {
   readonly status: "any" | "disabled" | "link";
   readonly cluster: boolean;
   readonly keyword: boolean;
+  /** Only the devices of `deviceIds` (the device list export's DeviceIds). */
+  readonly ids: boolean;
 }
 
 /** The values for the shape's placeholders; those of filters the shape does not use are ignored. */
@@ -23,6 +25,7 @@ export interface DeviceListParams {
   readonly linkStatus: number | undefined;
   readonly clusterId: string | undefined;
   readonly keywordPattern: string | undefined;
+  readonly deviceIds: readonly string[];
   readonly limit: number;
   readonly offset: number;
 }
@@ -39,6 +42,7 @@ function build(db: Db, shape: DeviceListShape, key: string) {
   if (shape.status === "link") conditions.push(eq(devices.disabled, false), eq(devices.linkStatus, p("linkStatus")));
   if (shape.cluster) conditions.push(eq(devices.clusterId, p("clusterId")));
   if (shape.keyword) conditions.push(ilike(devices.name, p("keywordPattern")));
+  if (shape.ids) conditions.push(sql`${devices.id} = any(${p("deviceIds")}::uuid[])`);
   const where = and(...conditions);
   return {
     count: db.select({ n: count() }).from(devices).where(where).prepare(`devices_count_${key}`),
@@ -62,12 +66,12 @@ const built = new WeakMap<Db, Map<string, Prepared>>();
  * PostgreSQL keeps the plans of its named statements.
  */
 export async function queryDeviceList(db: Db, shape: DeviceListShape, params: DeviceListParams) {
-  const key = [shape.organization, shape.accessProtocol, shape.type, shape.status, shape.cluster, shape.keyword].map((v) => String(v)[0]).join("");
+  const key = [shape.organization, shape.accessProtocol, shape.type, shape.status, shape.cluster, shape.keyword, shape.ids].map((v) => String(v)[0]).join("");
   let forDb = built.get(db);
   if (!forDb) built.set(db, (forDb = new Map()));
   let prepared = forDb.get(key);
   if (!prepared) forDb.set(key, (prepared = build(db, shape, key)));
-  const values = { ...params, organizationIds: [...params.organizationIds] };
+  const values = { ...params, organizationIds: [...params.organizationIds], deviceIds: [...params.deviceIds] };
   const [total, rows] = await Promise.all([prepared.count.execute(values), prepared.page.execute(values)]);
   return { total: total[0]?.n ?? 0, rows };
 }

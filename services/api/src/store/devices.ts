@@ -102,46 +102,74 @@ function generatedPassword(): string {
 const CODE_ATTEMPTS = 5;
 
 export async function addDevice(db: Db, box: SecretBox, appId: string, input: NewDevice): Promise<Outcome<DeviceView>> {
-  if (input.AccessProtocol === AccessProtocol.Rtmp && input.Type !== DeviceType.Ipc) {
-    return refuse(ErrorCodes.InvalidDeviceType, "Type must be 1 (IPC) for RTMP devices");
-  }
-  const organizationId = Number(input.OrganizationId);
+  return (await addDevices(db, box, appId, [input]))[0] as Outcome<DeviceView>;
+}
+
+/**
+ * Adds devices in one transaction, each with its own outcome (the import's chunks; add is a batch of
+ * one). GB codes are reserved per prefix in one step for the whole batch; a code already taken
+ * (a device added with that code some other way) gets the next free one.
+ */
+export async function addDevices(db: Db, box: SecretBox, appId: string, inputs: readonly NewDevice[]): Promise<Array<Outcome<DeviceView>>> {
+  const outcomes: Array<Outcome<DeviceView> | undefined> = inputs.map((input) =>
+    input.AccessProtocol === AccessProtocol.Rtmp && input.Type !== DeviceType.Ipc ? refuse(ErrorCodes.InvalidDeviceType, "Type must be 1 (IPC) for RTMP devices") : undefined,
+  );
   return db.transaction(async (tx) => {
-    const node = (await tx.select().from(serviceNodes).where(eq(serviceNodes.id, input.ClusterId)))[0];
-    if (!node) return refuse(ErrorCodes.NoServiceNode, `ClusterId ${input.ClusterId} is not a service node`);
-    if (!(await organizationExists(tx, appId, organizationId))) {
-      return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${input.OrganizationId} is not an organization`);
-    }
-    const prefix = gbCodePrefix(node.sipDomain, input.Type === DeviceType.Nvr ? GB_TYPE_NVR : GB_TYPE_IPC);
-    for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
-      const next = await tx
-        .insert(deviceCodeSequences)
-        .values({ prefix, lastValue: 1 })
-        .onConflictDoUpdate({ target: deviceCodeSequences.prefix, set: { lastValue: sql`${deviceCodeSequences.lastValue} + 1` } })
-        .returning({ value: deviceCodeSequences.lastValue });
-      const sequence = next[0]?.value ?? 0;
-      if (sequence > GB_SEQUENCE_MAX) return refuse(ErrorCodes.OperationFailed, `GB code sequence of ${prefix} is exhausted`);
-      const rows = await tx
-        .insert(devices)
-        .values({
+    const clusterIds = [...new Set(inputs.map((i) => i.ClusterId))];
+    const nodes = new Map((await tx.select().from(serviceNodes).where(inArray(serviceNodes.id, clusterIds))).map((n) => [n.id, n]));
+    const organizations = new Map<string, boolean>();
+    for (const id of new Set(inputs.map((i) => i.OrganizationId))) organizations.set(id, await organizationExists(tx, appId, Number(id)));
+    let waiting: Array<{ index: number; prefix: string }> = [];
+    inputs.forEach((input, index) => {
+      if (outcomes[index]) return;
+      const node = nodes.get(input.ClusterId);
+      if (!node) outcomes[index] = refuse(ErrorCodes.NoServiceNode, `ClusterId ${input.ClusterId} is not a service node`);
+      else if (!organizations.get(input.OrganizationId)) outcomes[index] = refuse(ErrorCodes.RecordNotFound, `OrganizationId ${input.OrganizationId} is not an organization`);
+      else waiting.push({ index, prefix: gbCodePrefix(node.sipDomain, input.Type === DeviceType.Nvr ? GB_TYPE_NVR : GB_TYPE_IPC) });
+    });
+    for (let attempt = 0; attempt < CODE_ATTEMPTS && waiting.length > 0; attempt++) {
+      const codes = new Map<number, string>();
+      for (const prefix of new Set(waiting.map((w) => w.prefix))) {
+        const mine = waiting.filter((w) => w.prefix === prefix);
+        const next = await tx
+          .insert(deviceCodeSequences)
+          .values({ prefix, lastValue: mine.length })
+          .onConflictDoUpdate({ target: deviceCodeSequences.prefix, set: { lastValue: sql`${deviceCodeSequences.lastValue} + ${mine.length}` } })
+          .returning({ value: deviceCodeSequences.lastValue });
+        const last = next[0]?.value ?? 0;
+        mine.forEach((w, i) => {
+          const sequence = last - mine.length + 1 + i;
+          if (sequence > GB_SEQUENCE_MAX) outcomes[w.index] = refuse(ErrorCodes.OperationFailed, `GB code sequence of ${prefix} is exhausted`);
+          else codes.set(w.index, gbCode(prefix, sequence));
+        });
+      }
+      const values = [...codes].map(([index, code], order) => {
+        const input = inputs[index] as NewDevice;
+        return {
           id: randomUUID(),
+          // One statement's rows would share now(): apart by a microsecond each, the list keeps their order.
+          createdAt: sql`clock_timestamp() + ${order} * interval '1 microsecond'`,
           appId,
-          code: gbCode(prefix, sequence),
+          code,
           name: input.Name,
           accessProtocol: input.AccessProtocol,
           type: input.Type,
           transportProtocol: input.TransportProtocol ?? TransportProtocol.Udp,
           passwordEnc: sealDevicePassword(box, input.Password ?? (input.AccessProtocol === AccessProtocol.Gb ? generatedPassword() : "")),
           description: input.Description ?? "",
-          organizationId,
-          clusterId: node.id,
-        })
-        .onConflictDoNothing()
-        .returning();
-      const row = rows[0];
-      if (row) return succeed({ ...listItem(box, row), ClusterName: node.name });
+          organizationId: Number(input.OrganizationId),
+          clusterId: input.ClusterId,
+        };
+      });
+      const rows = values.length === 0 ? [] : await tx.insert(devices).values(values).onConflictDoNothing().returning();
+      const byCode = new Map(rows.map((row) => [row.code, row]));
+      for (const [index, code] of codes) {
+        const row = byCode.get(code);
+        if (row) outcomes[index] = succeed({ ...listItem(box, row), ClusterName: nodes.get(row.clusterId)?.name ?? "" });
+      }
+      waiting = waiting.filter((w) => !outcomes[w.index]);
     }
-    return refuse(ErrorCodes.OperationFailed, `no free GB code under ${prefix}`);
+    return outcomes.map((o, index) => o ?? refuse(ErrorCodes.OperationFailed, `no free GB code under ${waiting.find((w) => w.index === index)?.prefix ?? ""}`));
   });
 }
 
@@ -213,6 +241,8 @@ export interface DeviceFilter {
   Status: number | undefined;
   ClusterId: string | undefined;
   Keyword: string | undefined;
+  /** Only these devices (the export's DeviceIds); not a filter of the list endpoint. */
+  DeviceIds?: readonly string[] | undefined;
   PageNumber: number;
   PageSize: number;
 }
@@ -241,7 +271,7 @@ export async function listDevices(db: Db, box: SecretBox, appId: string, filter:
   const status = filter.Status === undefined ? "any" : filter.Status === DeviceStatus.Disabled ? "disabled" : "link";
   const { total, rows } = await queryDeviceList(
     db,
-    { organization, accessProtocol: filter.AccessProtocol !== undefined, type: filter.Type !== undefined, status, cluster: filter.ClusterId !== undefined, keyword: keyword !== undefined },
+    { organization, accessProtocol: filter.AccessProtocol !== undefined, type: filter.Type !== undefined, status, cluster: filter.ClusterId !== undefined, keyword: keyword !== undefined, ids: filter.DeviceIds !== undefined },
     {
       appId,
       organizationId,
@@ -251,6 +281,7 @@ export async function listDevices(db: Db, box: SecretBox, appId: string, filter:
       linkStatus: filter.Status,
       clusterId: filter.ClusterId,
       keywordPattern: keyword === undefined ? undefined : likePattern(keyword),
+      deviceIds: filter.DeviceIds ?? [],
       limit: filter.PageSize,
       offset: (filter.PageNumber - 1) * filter.PageSize,
     },

@@ -3,8 +3,8 @@ import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import type { FieldRule, Infer, ObjectArrayRule, Shape, StringArrayRule, StringRule } from "./rules.js";
 
-/** Query values are text and get coerced; body values must already have their JSON type. */
-export type Source = "query" | "body";
+/** Query and form values are text and get coerced; body values must already have their JSON type. */
+export type Source = "query" | "body" | "form";
 
 type FieldResult = { ok: true; value: unknown } | { ok: false; failure: ReturnType<typeof refuse>["failure"] };
 
@@ -31,19 +31,19 @@ function checkString(field: string, rule: StringRule, value: string): FieldResul
 
 function coerceInt(raw: unknown, source: Source): number | undefined {
   if (typeof raw === "number") return Number.isSafeInteger(raw) ? raw : undefined;
-  if (source === "query" && typeof raw === "string" && /^-?\d{1,15}$/.test(raw)) return Number(raw);
+  if (source !== "body" && typeof raw === "string" && /^-?\d{1,15}$/.test(raw)) return Number(raw);
   return undefined;
 }
 
 function coerceNumber(raw: unknown, source: Source): number | undefined {
   if (typeof raw === "number") return Number.isFinite(raw) ? raw : undefined;
-  if (source === "query" && typeof raw === "string" && /^-?\d{1,15}(\.\d{1,15})?$/.test(raw)) return Number(raw);
+  if (source !== "body" && typeof raw === "string" && /^-?\d{1,15}(\.\d{1,15})?$/.test(raw)) return Number(raw);
   return undefined;
 }
 
 function coerceBool(raw: unknown, source: Source): boolean | undefined {
   if (typeof raw === "boolean") return raw;
-  if (source === "query" && typeof raw === "string") {
+  if (source !== "body" && typeof raw === "string") {
     // `True`/`False` is Python's str(bool), what requests sends for params={"IsContainSubLevel": True}.
     if (raw === "true" || raw === "True" || raw === "1") return true;
     if (raw === "false" || raw === "False" || raw === "0") return false;
@@ -134,7 +134,7 @@ function checkFields(shape: Shape, record: Record<string, unknown>, source: Sour
 
 /** Validates `input` against `shape`; the failure names the first failing field. Unknown fields are ignored. */
 export function validate<S extends Shape>(shape: S, input: unknown, source: Source): Outcome<Infer<S>> {
-  if (input === undefined && source === "query") input = {};
+  if (input === undefined && source !== "body") input = {};
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return refuse(ErrorCodes.InvalidParameter, source === "body" ? "request body must be a JSON object" : "query string is malformed");
   }

@@ -13,6 +13,8 @@ import { uncheckedIcp } from "../../src/domains/icp.js";
 import type { IcpChecker } from "../../src/domains/icp.js";
 import type { ControlResult, DeviceControl } from "../../src/bus/device-control.js";
 import type { Database } from "../../src/db/database.js";
+import { createDeviceImportRunner } from "../../src/device-files/import-runner.js";
+import type { DeviceImportRunner, DeviceImportRunnerDeps } from "../../src/device-files/import-runner.js";
 import { buildApp } from "../../src/http/app.js";
 import type { Envelope } from "../../src/http/envelope.js";
 import { createAuthenticator } from "../../src/http/authenticate.js";
@@ -68,6 +70,7 @@ export interface Harness {
   readonly domainChanges: FakeDomainChanges;
   /** The master key's box the app seals with. */
   readonly box: SecretBox;
+  readonly deviceImports: DeviceImportRunner;
   readonly alice: IssuedKey;
   readonly bob: IssuedKey;
   readonly keyDeps: KeyStoreDeps;
@@ -79,7 +82,7 @@ export interface Harness {
 }
 
 export interface RawRequest {
-  readonly payload?: string;
+  readonly payload?: string | Buffer | NodeJS.ReadableStream;
   /** Sent and signed along with Host. */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -121,6 +124,8 @@ export interface HarnessOptions {
   readonly resolveCname?: CnameResolver;
   readonly icp?: IcpChecker;
   readonly now?: () => Date;
+  /** How the import runner chunks rows and what it awaits after each chunk. */
+  readonly imports?: Pick<DeviceImportRunnerDeps, "chunkRows" | "afterChunk">;
 }
 
 /** Builds the app on `database` with two accounts (alice, bob), one key each, and the test node. */
@@ -134,22 +139,26 @@ export async function createHarness(database: Database, options: HarnessOptions 
   const gatewayControl = new FakeGatewayControl();
   const channelControl = new FakeChannelControl();
   const domainChanges = new FakeDomainChanges();
+  const deviceImports = createDeviceImportRunner({ db: database.db, box, control, ...options.imports });
   const app = buildApp({
     routes: allRoutes({
       db: database.db,
       box,
       control,
       channelControl,
+      deviceImports,
       now: options.now ?? (() => new Date()),
       gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL },
       domains: { resolveCname: options.resolveCname, icp: options.icp ?? uncheckedIcp, changes: domainChanges },
     }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });
+  app.addHook("onClose", () => deviceImports.close());
   await app.ready();
   const harness: Harness = {
     app,
     control,
+    deviceImports,
     gatewayControl,
     channelControl,
     domainChanges,
