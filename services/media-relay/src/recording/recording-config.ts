@@ -1,7 +1,6 @@
 import { join, resolve } from "node:path";
 import { env } from "@ivc/runtime";
 import { DiskSegmentStorage } from "./storage/disk-storage.js";
-import { S3SegmentStorage } from "./storage/s3-storage.js";
 import type { SegmentStorage } from "./storage/segment-storage.js";
 
 /** Cloud recording settings (README "Configuration"). */
@@ -39,8 +38,11 @@ interface RecordingSettings {
   RECORDING_S3_COLD_CLASS: string | undefined;
 }
 
-/** The storage the settings name; S3 without bucket or credentials is a configuration error. */
-export function segmentStorageFrom(config: RecordingSettings): SegmentStorage {
+/**
+ * The storage the settings name; S3 without bucket or credentials is a configuration error. The
+ * S3 client is loaded only when S3 is chosen: the AWS SDK adds ~20 MiB to every relay process.
+ */
+export async function segmentStorageFrom(config: RecordingSettings): Promise<SegmentStorage> {
   if (config.RECORDING_STORAGE === "disk") {
     const root = resolve(config.RECORDING_DIR ?? join(config.IVC_VAR_DIR, "recordings"));
     return new DiskSegmentStorage({ root, ...(config.RECORDING_COLD_DIR !== undefined ? { coldRoot: resolve(config.RECORDING_COLD_DIR) } : {}) });
@@ -49,6 +51,7 @@ export function segmentStorageFrom(config: RecordingSettings): SegmentStorage {
   if (bucket === undefined || accessKeyId === undefined || secretAccessKey === undefined) {
     throw new Error("RECORDING_STORAGE=s3 needs RECORDING_S3_BUCKET, RECORDING_S3_ACCESS_KEY and RECORDING_S3_SECRET_KEY");
   }
+  const { S3SegmentStorage } = await import("./storage/s3-storage.js");
   return new S3SegmentStorage({
     region: config.RECORDING_S3_REGION,
     bucket,

@@ -36,7 +36,7 @@ export async function startRecorder(deps: {
   shard: { index: number; count: number };
 }): Promise<Recorder> {
   const { config, tuning } = deps;
-  const storage = segmentStorageFrom(config);
+  const storage = await segmentStorageFrom(config);
   const metrics = createRecordingMetrics(deps.metrics);
   const sink = new SegmentSink({
     bus: deps.bus,
