@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { startServiceShell } from "@ivc/runtime";
 import { mediaRelayEnv } from "./config.js";
-import { startMediaRelay } from "./relay.js";
+import { relayDepsOf, startMediaRelay } from "./relay.js";
 import { ShardPool } from "./shards/shard-pool.js";
 
 const VERSION = "0.1.0";
@@ -15,16 +15,6 @@ const shards =
   shardCount > 1
     ? new ShardPool({ count: shardCount, entry: fileURLToPath(new URL("./shards/shard-main.js", import.meta.url)), env: process.env, logger })
     : undefined;
-const relay = await startMediaRelay({
-  config,
-  bus: shell.bus,
-  redis: shell.redis!,
-  clusterId: shell.clusterId,
-  instance: shell.instance,
-  logger,
-  metrics: shell.metrics,
-  ops: shell,
-  ...(shards !== undefined ? { shards } : {}),
-});
+const relay = await startMediaRelay({ ...relayDepsOf(shell), ops: shell, ...(shards !== undefined ? { shards } : {}) });
 lifecycle.onClose("media-relay", () => relay.close());
 logger.info({ httpPort: relay.httpPort, clusterId: shell.clusterId, shards: shardCount }, "media-relay ready");

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { deviceChanged } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
-import { handleOpsRequest, type Logger, type OpsEndpoints, type Registry } from "@ivc/runtime";
+import { handleOpsRequest, type Logger, type OpsEndpoints, type Registry, type ServiceShell } from "@ivc/runtime";
 import type { Redis } from "ioredis";
 import { localMediaRequests, serveBusApi, type MediaRequests } from "./bus-api.js";
 import type { MediaRelayConfig } from "./config.js";
@@ -116,6 +116,12 @@ function advertisedIp(config: MediaRelayConfig): string {
     if (external !== undefined) return external.address;
   }
   return "127.0.0.1";
+}
+
+/** What a relay process takes from its service shell (the listening process and each shard alike). */
+export function relayDepsOf(shell: ServiceShell<MediaRelayConfig>): Pick<MediaRelayDeps, "config" | "bus" | "redis" | "clusterId" | "instance" | "logger" | "metrics"> {
+  if (shell.redis === undefined) throw new Error("media-relay needs Redis (its port and SSRC leases)");
+  return { config: shell.config, bus: shell.bus, redis: shell.redis, clusterId: shell.clusterId, instance: shell.instance, logger: shell.logger, metrics: shell.metrics };
 }
 
 /** The relay without process concerns: tests start several in one process. */

@@ -4,7 +4,7 @@ import type { Socket } from "node:net";
 import { BusHandlerError } from "@ivc/bus";
 import { startServiceShell } from "@ivc/runtime";
 import { mediaRelayEnv } from "../config.js";
-import { startMediaRelay } from "../relay.js";
+import { relayDepsOf, startMediaRelay } from "../relay.js";
 import { isToShard, type FromShard, type ShardOp } from "./shard-protocol.js";
 
 const VERSION = "0.1.0";
@@ -14,16 +14,7 @@ const frontPort = Number(process.env.IVC_RELAY_FRONT_PORT);
 
 const shell = await startServiceShell({ service: "media-relay", version: VERSION, env: mediaRelayEnv, redis: true });
 const logger = shell.logger.child({ shard: index });
-const relay = await startMediaRelay({
-  config: shell.config,
-  bus: shell.bus,
-  redis: shell.redis!,
-  clusterId: shell.clusterId,
-  instance: shell.instance,
-  logger,
-  metrics: shell.metrics,
-  shard: { index, count, frontPort },
-});
+const relay = await startMediaRelay({ ...relayDepsOf(shell), logger, shard: { index, count, frontPort } });
 shell.lifecycle.onClose("media-relay shard", () => relay.close());
 // Shard 0 gone (its IPC channel closed): nothing can reach this process's streams any more.
 process.on("disconnect", () => void shell.lifecycle.shutdown(0));

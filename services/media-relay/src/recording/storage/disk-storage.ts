@@ -27,15 +27,7 @@ export class DiskSegmentStorage implements SegmentStorage {
   async put(key: string, data: Buffer): Promise<void> {
     const path = this.path(key, "standard");
     await mkdir(dirname(path), { recursive: true });
-    const partial = `${path}${PARTIAL_SUFFIX}`;
-    const file = await open(partial, "w");
-    try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(partial, path);
+    await writeDurably(path, data);
     await syncDir(dirname(path));
   }
 
@@ -59,16 +51,7 @@ export class DiskSegmentStorage implements SegmentStorage {
       if (code === "ENOENT") return; // moved before (a retried lifecycle pass)
       if (code !== "EXDEV") throw err;
       // Another volume: copy durably, then drop the original.
-      const data = await readFile(from);
-      const partial = `${to}${PARTIAL_SUFFIX}`;
-      const file = await open(partial, "w");
-      try {
-        await file.writeFile(data);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(partial, to);
+      await writeDurably(to, await readFile(from));
       await rm(from, { force: true });
     }
     await syncDir(dirname(to));
@@ -105,4 +88,17 @@ async function syncDir(path: string): Promise<void> {
   } finally {
     await dir.close();
   }
+}
+
+/** `path` appears whole or not at all: written beside it as `.part`, fsynced, then renamed. */
+async function writeDurably(path: string, data: Buffer): Promise<void> {
+  const partial = `${path}${PARTIAL_SUFFIX}`;
+  const file = await open(partial, "w");
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(partial, path);
 }
