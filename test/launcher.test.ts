@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { ensureNats, ensureRedis, stopInfra } from "../packages/launcher/src/infra.js";
 import { freePort, isProcessAlive } from "./support/ports.js";
 
@@ -61,6 +61,16 @@ function ivcCli(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise
   });
 }
 
+/**
+ * A launcher killed by a failing test leaves the NATS, Redis and PostgreSQL it started (their own
+ * process group, so a terminal's Ctrl-C reaches only the launcher); the test stops them itself.
+ */
+function killInfraOf(cwd: string): void {
+  const file = join(cwd, "var/launcher.json");
+  if (!existsSync(file)) return;
+  for (const { pid } of (JSON.parse(readFileSync(file, "utf8")) as LauncherState).infra) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+}
+
 const scratchDirs: string[] = [];
 afterAll(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
@@ -70,6 +80,7 @@ describe("npm start (the launcher) in a scratch folder", () => {
   it("starts NATS and Redis when none answers, brings every service to healthy, runs PostgreSQL itself, restarts NATS, Redis and PostgreSQL after kill -9, and leaves no process behind on SIGTERM", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
     scratchDirs.push(cwd);
+    onTestFinished(() => killInfraOf(cwd));
     const env = await scratchEnv();
     const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let later = "";
@@ -144,11 +155,12 @@ describe("npm start (the launcher) in a scratch folder", () => {
     } finally {
       if (launcher.exitCode === null) launcher.kill("SIGKILL");
     }
-  });
+  }, 150_000);
 
   it("uses the NATS and Redis that already answer instead of starting its own", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
     scratchDirs.push(cwd);
+    onTestFinished(() => killInfraOf(cwd));
     // Servers of this test's own, already answering before the launcher starts: the suite's shared
     // NATS would let this gateway's services answer other test files' requests.
     // PGlite chosen: the database that needs no server binaries at all.
@@ -172,11 +184,12 @@ describe("npm start (the launcher) in a scratch folder", () => {
       if (launcher.exitCode === null) launcher.kill("SIGKILL");
       for (const p of preStarted) if (p) await stopInfra(p);
     }
-  });
+  }, 90_000);
 
   it("stops with one line and a non-zero exit when a service's setting is wrong", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "ivc-start-"));
     scratchDirs.push(cwd);
+    onTestFinished(() => killInfraOf(cwd));
     const env = { ...(await scratchEnv()), RTP_PORTS: "9-8", EMBEDDED_DATABASE: "pglite" };
     const launcher = spawn(process.execPath, [launcherMain], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
@@ -189,5 +202,5 @@ describe("npm start (the launcher) in a scratch folder", () => {
     const pids = [...state.services.map((s) => s.pid), ...state.infra.map((p) => p.pid)];
     expect(state.infra).toHaveLength(2);
     await expect.poll(() => pids.filter(isProcessAlive), { timeout: 15_000 }).toEqual([]);
-  });
+  }, 90_000);
 });
