@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import type { MediaTransport } from "./ingest.js";
+import { HLS_PATH, LIVE_PATH, PLAYS_PATH } from "./media-paths.js";
 import { PlayError } from "./play-error.js";
 import type { TimelineStore } from "./play-timeline.js";
 import { parsePlaybackQuery } from "./playback-query.js";
@@ -30,9 +31,6 @@ export interface MediaRoutesDeps {
  * playback (`<channelId>@<session>`, device in `?device=`) needs `?start=&end=` (epoch seconds, or ms). A live URL with
  * `?stream_type=2` (spec 02 §18 StreamType sub, as the API writes it) plays the channel's sub stream.
  */
-const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
-const HLS = /^\/hls\/([A-Za-z0-9_@-]{1,129})\/(index\.m3u8|seg\d{1,9}\.ts)$/;
-const PLAYS = /^\/api\/plays\/([A-Za-z0-9_-]{1,64})$/;
 const TRANSPORTS: readonly MediaTransport[] = ["udp", "tcp-passive", "tcp-active"];
 const HLS_POLL_MS = 100;
 
@@ -76,7 +74,7 @@ export class MediaRoutes {
   handle(req: IncomingMessage, res: ServerResponse, authorized?: string): boolean {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     const url = new URL(req.url ?? "/", "http://relay");
-    const live = LIVE.exec(url.pathname);
+    const live = LIVE_PATH.exec(url.pathname);
     if (live) {
       void this.serveFlv(live[1]!, url.searchParams, authorized, req, (status, body) => sendJson(res, status, body), () => {
         res.writeHead(200, { "content-type": "video/x-flv", "cache-control": "no-store", "access-control-allow-origin": "*" });
@@ -84,12 +82,12 @@ export class MediaRoutes {
       });
       return true;
     }
-    const hls = HLS.exec(url.pathname);
+    const hls = HLS_PATH.exec(url.pathname);
     if (hls) {
       void this.serveHls(hls[1]!, hls[2]!, url, authorized, req, res);
       return true;
     }
-    const plays = PLAYS.exec(url.pathname);
+    const plays = PLAYS_PATH.exec(url.pathname);
     if (plays) {
       sendJson(res, 200, { channelId: plays[1], plays: this.deps.timelines.plays(plays[1]!) });
       return true;
@@ -100,7 +98,7 @@ export class MediaRoutes {
   /** WS-FLV on the HTTP-FLV path (RFC 6455 §4.2 handshake). Returns false when not ours. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, authorized?: string): boolean {
     const url = new URL(req.url ?? "/", "http://relay");
-    const live = LIVE.exec(url.pathname);
+    const live = LIVE_PATH.exec(url.pathname);
     if (!live) return false;
     const key = req.headers["sec-websocket-key"];
     if (req.headers.upgrade?.toLowerCase() !== "websocket" || typeof key !== "string" || req.headers["sec-websocket-version"] !== "13") {

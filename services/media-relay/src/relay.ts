@@ -391,6 +391,7 @@ function shardStats(shard: number, registry: StreamRegistry): ShardStats {
     rtpLost += receiver.reorder.lost + receiver.reorder.late;
   }
   const cpu = process.cpuUsage();
+  const { idle, active } = performance.eventLoopUtilization();
   return {
     shard,
     pid: process.pid,
@@ -400,6 +401,6 @@ function shardStats(shard: number, registry: StreamRegistry): ShardStats {
     rtpLost,
     rssBytes: process.memoryUsage().rss,
     cpuMicros: cpu.user + cpu.system,
-    eventLoop: { idle: performance.eventLoopUtilization().idle, active: performance.eventLoopUtilization().active },
+    eventLoop: { idle, active },
   };
 }

@@ -1,10 +1,8 @@
 import type { IncomingMessage } from "node:http";
+import { HLS_PATH, LIVE_PATH } from "../media-paths.js";
 import { LIVE_APP } from "./rtmp-server.js";
 import type { StreamAuthorizer } from "./stream-authorizer.js";
 
-/** The viewer paths whose stream is checked: HTTP-FLV / WS-FLV, the HLS playlist and its segments. */
-const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
-const HLS = /^\/hls\/([A-Za-z0-9_@-]{1,129})\/(?:index\.m3u8|seg\d{1,9}\.ts)$/;
 /** Cloud-recording playback (recording/recorded-playback.ts), signed like the live stream of its channel. */
 const RECORD = /^\/record\/([A-Za-z0-9_-]{1,129})\/(?:hls\.m3u8|seg-\d{1,15}\.ts)$/;
 
@@ -24,7 +22,7 @@ export class PullGuard {
 
   async check(req: IncomingMessage): Promise<PullVerdict> {
     const url = new URL(req.url ?? "/", "http://relay");
-    const streamId = (LIVE.exec(url.pathname) ?? HLS.exec(url.pathname) ?? RECORD.exec(url.pathname))?.[1];
+    const streamId = (LIVE_PATH.exec(url.pathname) ?? HLS_PATH.exec(url.pathname) ?? RECORD.exec(url.pathname))?.[1];
     if (streamId === undefined) return { ok: true };
     const named = url.searchParams.get("device") || undefined;
     const decision = await this.authorizer.check("pull", LIVE_APP, streamId, url.searchParams, named);

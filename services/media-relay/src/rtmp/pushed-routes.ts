@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { FlvViewer } from "../flv-fanout.js";
 import { playlistWithQuery } from "../hls-output.js";
+import { HLS_PATH, LIVE_PATH } from "../media-paths.js";
 import { httpFlvViewer, wsFlvViewer } from "../viewers.js";
 import { PlayError } from "../play-error.js";
 import { wsAcceptKey } from "../ws-frame.js";
@@ -12,8 +13,6 @@ import type { GatewayPulls } from "./gateway-pulls.js";
 import type { PushedStream } from "./pushed-stream.js";
 import type { PushedStreams } from "./pushed-streams.js";
 
-const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
-const HLS = /^\/hls\/([A-Za-z0-9_@-]{1,129})\/(index\.m3u8|seg\d{1,9}\.ts)$/;
 const HLS_POLL_MS = 100;
 
 function sendJson(res: ServerResponse, status: number, body: object): void {
@@ -72,7 +71,7 @@ export class PushedRoutes {
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     const url = new URL(req.url ?? "/", "http://relay");
-    const live = LIVE.exec(url.pathname);
+    const live = LIVE_PATH.exec(url.pathname);
     const liveSource = live && this.sourceOf(live[1]!, url.searchParams);
     if (liveSource) {
       void this.serveFlv(liveSource, req, (status, body) => sendJson(res, status, body), () => {
@@ -81,7 +80,7 @@ export class PushedRoutes {
       });
       return true;
     }
-    const hls = HLS.exec(url.pathname);
+    const hls = HLS_PATH.exec(url.pathname);
     if (hls && hls[2] !== "index.m3u8") {
       const stream = this.pushed.get(hls[1]!);
       if (stream === undefined) return false;
@@ -98,7 +97,7 @@ export class PushedRoutes {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex): boolean {
     const url = new URL(req.url ?? "/", "http://relay");
-    const live = LIVE.exec(url.pathname);
+    const live = LIVE_PATH.exec(url.pathname);
     const source = live && this.sourceOf(live[1]!, url.searchParams);
     const key = req.headers["sec-websocket-key"];
     if (!source || req.headers.upgrade?.toLowerCase() !== "websocket" || typeof key !== "string" || req.headers["sec-websocket-version"] !== "13") return false;

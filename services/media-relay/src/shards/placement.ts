@@ -1,4 +1,5 @@
 import { splitDeviceChannel } from "@ivc/media";
+import { HLS_PATH, LIVE_PATH, PLAYS_PATH } from "../media-paths.js";
 import { parseStreamId } from "../stream-registry.js";
 
 /**
@@ -24,9 +25,6 @@ export function shardOfPlaysKey(key: string, shards: number): number {
   return shardOfChannel(splitDeviceChannel(key).channelId, shards);
 }
 
-const LIVE = /^\/live\/([A-Za-z0-9_@-]{1,129})\.live\.flv$/;
-const HLS = /^\/hls\/([A-Za-z0-9_@-]{1,129})\//;
-const PLAYS = /^\/api\/plays\/([A-Za-z0-9_-]{1,64})$/;
 
 /**
  * The shard that serves an HTTP request target. Pushed streams (RTMP devices, gateway boxes with
@@ -38,9 +36,9 @@ export function shardOfTarget(target: string, shards: number, isPushed: (streamI
   const query = target.indexOf("?");
   const path = query < 0 ? target : target.slice(0, query);
   const params = new URLSearchParams(query < 0 ? "" : target.slice(query + 1));
-  const plays = PLAYS.exec(path);
+  const plays = PLAYS_PATH.exec(path);
   if (plays) return shardOfPlaysKey(plays[1]!, shards);
-  const stream = LIVE.exec(path) ?? HLS.exec(path);
+  const stream = LIVE_PATH.exec(path) ?? HLS_PATH.exec(path);
   if (!stream) return 0;
   const streamId = stream[1]!;
   if ((params.get("gw") ?? "") !== "" || isPushed(streamId)) return 0;
