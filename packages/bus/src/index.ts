@@ -76,3 +76,5 @@ export { domainCertificates, domainChanged } from "./contracts/domain.js";
 export type { DomainCertificatesReply, DomainChange } from "./contracts/domain.js";
 export { desiredRecording, recordingDesired, recordingLifecycleDone, recordingLifecycleDue, recordingSegmentsQuery, recordingSegmentStored, segmentStorageClasses } from "./contracts/recording.js";
 export type { DesiredRecording, StoredSegment } from "./contracts/recording.js";
+export { recordingUploadProgress, recordingUploadsDesired, uploadLimits, uploadPiece, uploadPieceStates, uploadScales } from "./contracts/recording-upload.js";
+export type { UploadLimits, UploadPiece } from "./contracts/recording-upload.js";
