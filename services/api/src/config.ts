@@ -40,6 +40,12 @@ export const apiEnv = {
   API_PUBLIC_URL: env.optionalUrl(["http", "https"]),
   /** A gateway without a heartbeat for this long is offline (3 × the box's default 5 s interval). */
   GATEWAY_OFFLINE_AFTER: env.seconds(15, { min: 1, max: 3600 }),
+  /**
+   * Recording upload (spec 03 §2): channels of one device (an NVR) a relay pulls at once, and
+   * channels one site pulls at once. 4 × 4× downloads of 2 Mbit/s cameras are ~32 Mbit/s per NVR.
+   */
+  UPLOAD_PER_DEVICE: env.int(4, 1, 64),
+  UPLOAD_PER_SITE: env.int(16, 1, 1024),
 };
 
 export type ApiConfig = ConfigOf<typeof apiEnv> & { SIP_ID: string };

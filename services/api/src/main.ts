@@ -20,6 +20,8 @@ import { createNatsGatewayControl } from "./bus/nats-gateway-control.js";
 import { subscribeDeviceEvents } from "./bus/subscriptions.js";
 import { forRelayRecorder, listDesiredRecordings } from "./recordings/desired-recordings.js";
 import { serveRecordingBus } from "./recordings/recording-bus.js";
+import { DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES } from "./recordings/schedule.js";
+import { serveUploadBus } from "./recordings/upload-bus.js";
 import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import { createDeviceImportRunner } from "./device-files/import-runner.js";
@@ -98,6 +100,12 @@ async function main(): Promise<void> {
       listDesiredRecordings: async (clusterId, now) => (await listDesiredRecordings(database.db, clusterId, now)).flatMap(forRelayRecorder),
     });
     lifecycle.onClose("recording requests", () => recordingAnswers.forEach((s) => s.unsubscribe()));
+    const uploadAnswers = serveUploadBus(bus, {
+      db: database.db,
+      utcOffsetMinutes: DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES,
+      limits: { perDevice: config.UPLOAD_PER_DEVICE, perSite: config.UPLOAD_PER_SITE },
+    });
+    lifecycle.onClose("upload requests", () => uploadAnswers.forEach((s) => s.unsubscribe()));
 
     const deviceControl = createNatsDeviceControl(bus, logger);
     const deviceImports = createDeviceImportRunner({ db: database.db, box, control: deviceControl, logger });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, bigint, boolean, char, foreignKey, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, bigint, boolean, char, date, foreignKey, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { TimeSection } from "../recordings/schedule.js";
 
 // Mirrors migrations/*.sql, which are the source of truth applied at start.
@@ -219,17 +219,24 @@ export const domains = pgTable(
   ],
 );
 
+/** Live-to-cloud or recording-upload (migration 0010): the two kinds share the plan tables. */
+export type PlanKind = "live" | "upload";
+
 export const recordTemplates = pgTable(
   "record_templates",
   {
     id: text("id").primaryKey(),
     appId: text("app_id").notNull().references(() => accounts.appId),
+    kind: text("kind").$type<PlanKind>().notNull(),
     name: text("name").notNull(),
     timeSections: jsonb("time_sections").$type<TimeSection[]>().notNull(),
+    /** Upload templates: the part of yesterday's device recording to pull; null for live ones. */
+    devTimeSections: jsonb("dev_time_sections").$type<TimeSection[]>(),
+    scale: smallint("scale"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique("record_templates_name").on(t.appId, t.name)],
+  (t) => [unique("record_templates_name").on(t.appId, t.kind, t.name), unique("record_templates_id_kind").on(t.id, t.kind)],
 );
 
 export const recordPlans = pgTable(
@@ -237,6 +244,7 @@ export const recordPlans = pgTable(
   {
     id: text("id").primaryKey(),
     appId: text("app_id").notNull().references(() => accounts.appId),
+    kind: text("kind").$type<PlanKind>().notNull(),
     name: text("name").notNull(),
     templateId: text("template_id").notNull().references(() => recordTemplates.id, { onDelete: "restrict" }),
     describe: text("describe").notNull().default(""),
@@ -246,7 +254,12 @@ export const recordPlans = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique("record_plans_name").on(t.appId, t.name), index("record_plans_template").on(t.templateId)],
+  (t) => [
+    unique("record_plans_name").on(t.appId, t.kind, t.name),
+    unique("record_plans_id_kind").on(t.id, t.kind),
+    index("record_plans_template").on(t.templateId),
+    foreignKey({ name: "record_plans_template_kind", columns: [t.templateId, t.kind], foreignColumns: [recordTemplates.id, recordTemplates.kind] }).onDelete("restrict"),
+  ],
 );
 
 export const recordPlanOrganizations = pgTable(
@@ -254,22 +267,59 @@ export const recordPlanOrganizations = pgTable(
   {
     planId: text("plan_id").notNull().references(() => recordPlans.id, { onDelete: "cascade" }),
     appId: text("app_id").notNull().references(() => accounts.appId),
+    kind: text("kind").$type<PlanKind>().notNull(),
     organizationId: bigint("organization_id", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.planId, t.organizationId] }), unique("record_plan_organizations_one_plan").on(t.appId, t.organizationId)],
+  (t) => [
+    primaryKey({ columns: [t.planId, t.organizationId] }),
+    unique("record_plan_organizations_one_plan").on(t.appId, t.kind, t.organizationId),
+    foreignKey({ name: "record_plan_organizations_plan_kind", columns: [t.planId, t.kind], foreignColumns: [recordPlans.id, recordPlans.kind] }).onDelete("cascade"),
+  ],
 );
 
 export const recordPlanChannels = pgTable(
   "record_plan_channels",
   {
-    channelId: uuid("channel_id").primaryKey().references(() => channels.id, { onDelete: "cascade" }),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
     planId: text("plan_id").notNull().references(() => recordPlans.id, { onDelete: "cascade" }),
     appId: text("app_id").notNull().references(() => accounts.appId),
+    kind: text("kind").$type<PlanKind>().notNull(),
     /** true: in plan_id whatever the organization; false: taken out of plan_id's organizations. */
     member: boolean("member").notNull(),
   },
-  (t) => [index("record_plan_channels_plan").on(t.planId)],
+  (t) => [
+    primaryKey({ columns: [t.channelId, t.kind] }),
+    index("record_plan_channels_plan").on(t.planId),
+    foreignKey({ name: "record_plan_channels_plan_kind", columns: [t.planId, t.kind], foreignColumns: [recordPlans.id, recordPlans.kind] }).onDelete("cascade"),
+  ],
 );
+
+export const uploadPieceRowStates = ["pending", "uploading", "done", "failed", "no-recording", "missed"] as const;
+export type UploadPieceRowState = (typeof uploadPieceRowStates)[number];
+
+/** What the uploader did with each piece of an upload plan (migration 0010). */
+export const recordUploadPieces = pgTable(
+  "record_upload_pieces",
+  {
+    pieceId: text("piece_id").primaryKey(),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    planId: text("plan_id").notNull().references(() => recordPlans.id, { onDelete: "cascade" }),
+    channelId: uuid("channel_id").notNull().references(() => channels.id, { onDelete: "cascade" }),
+    footageDay: date("footage_day", { mode: "string" }).notNull(),
+    startAt: timestamp("start_at", { withTimezone: true }).notNull(),
+    endAt: timestamp("end_at", { withTimezone: true }).notNull(),
+    windowEndAt: timestamp("window_end_at", { withTimezone: true }).notNull(),
+    state: text("state").$type<UploadPieceRowState>().notNull(),
+    storedUntil: timestamp("stored_until", { withTimezone: true }),
+    reason: text("reason").notNull().default(""),
+    attempts: integer("attempts").notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("record_upload_pieces_channel").on(t.planId, t.channelId, t.footageDay)],
+);
+
 /** Cloud recording segments (migration 0007), one row per durable segment. */
 export const recordingSegments = pgTable("recording_segments", {
   id: bigserial("id", { mode: "number" }).primaryKey(),
@@ -342,6 +392,7 @@ export const schema = {
   recordPlans,
   recordPlanOrganizations,
   recordPlanChannels,
+  recordUploadPieces,
   domains,
   recordingSegments,
   deviceImportJobs,

@@ -43,7 +43,8 @@ export async function listDesiredRecordings(
   const plans = await db
     .select({ plan: recordPlans, sections: recordTemplates.timeSections })
     .from(recordPlans)
-    .innerJoin(recordTemplates, eq(recordTemplates.id, recordPlans.templateId));
+    .innerJoin(recordTemplates, eq(recordTemplates.id, recordPlans.templateId))
+    .where(eq(recordPlans.kind, "live"));
   const active = new Map<string, { plan: typeof recordPlans.$inferSelect; until: Date | undefined }>();
   for (const { plan, sections } of plans) {
     const state = scheduleAt(sections, now, utcOffsetMinutes);
@@ -52,6 +53,7 @@ export async function listDesiredRecordings(
   if (active.size === 0) return [];
   const members = membersSubquery(
     db,
+    "live",
     and(inArray(effectivePlanId, [...active.keys()]), eq(devices.disabled, false), clusterId === undefined ? undefined : eq(devices.clusterId, clusterId)),
   );
   const rows = await db

@@ -51,7 +51,7 @@ export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ uns
 }
 
 /** The cluster a request was sent on (`ANY_CLUSTER` subscriptions hear every cluster's). */
-function clusterOf(meta: RequestMeta): string {
+export function clusterOf(meta: RequestMeta): string {
   const clusterId = clusterOfSubject(meta.subject);
   if (clusterId === undefined) throw new BusHandlerError("bad_subject", `no cluster id in ${meta.subject}`);
   return clusterId;

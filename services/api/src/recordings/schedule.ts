@@ -1,7 +1,7 @@
 import { ErrorCodes } from "../errors/codes.js";
 import type { Failure } from "../errors/outcome.js";
 
-/** A live-to-cloud template's section as the API carries it (spec 03 §3): DayOfWeek 1 = Monday … 7 = Sunday. */
+/** A template's section as the API carries it (spec 03 §3, §4 TimeSections and DevTimeSections): DayOfWeek 1 = Monday … 7 = Sunday. */
 export interface TimeSection {
   readonly DayOfWeek: number;
   readonly StartTime: string;
@@ -93,4 +93,66 @@ export function scheduleAt(sections: readonly TimeSection[], at: Date, utcOffset
   if (current) return { active: true, nextChange: after(current === last && wraps ? WEEK + first.end : current.end) };
   const next = intervals.find((i) => i.start > position);
   return { active: false, nextChange: after(next ? next.start : WEEK + first.start) };
+}
+
+/** Merged, sorted intervals (seconds of the day) of the sections of one DayOfWeek. */
+function dayIntervals(sections: readonly TimeSection[], dayOfWeek: number): Interval[] {
+  return weekIntervals(sections.filter((s) => s.DayOfWeek === dayOfWeek).map((s) => ({ ...s, DayOfWeek: 1 })));
+}
+
+const covered = (intervals: readonly Interval[]) => intervals.reduce((sum, i) => sum + i.end - i.start, 0);
+
+/**
+ * 43408, spec 03 §4 "上云时间段=前一天的录像时间段/上云倍速", read as "at least" (the text asks
+ * for a margin on top): per DayOfWeek, the seconds the upload sections cover × Scale must reach the
+ * seconds the recording sections of the same DayOfWeek cover (overlaps counted once, whole seconds,
+ * no rounding). Same-day pairing: the upload on day d pulls yesterday's footage of day d's
+ * DevTimeSections, which the 4.1 example (identical arrays, Scale 1) passes and d−1 pairing fails.
+ */
+export function uploadWindowProblem(timeSections: readonly TimeSection[], devTimeSections: readonly TimeSection[], scale: number): Failure | undefined {
+  for (let day = 1; day <= 7; day++) {
+    const recording = covered(dayIntervals(devTimeSections, day));
+    const upload = covered(dayIntervals(timeSections, day));
+    if (upload * scale < recording) {
+      return {
+        error: ErrorCodes.UploadPeriodMismatch,
+        detail: `DayOfWeek ${day}: TimeSections cover ${upload} s, less than the DevTimeSections' ${recording} s ÷ Scale ${scale}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** One stretch of yesterday's device recording to pull now. */
+export interface DuePiece {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+export interface DueUpload {
+  /** The footage's local date, YYYY-MM-DD. */
+  readonly footageDay: string;
+  readonly pieces: readonly DuePiece[];
+  /** When this day's upload window closes (the window's end, at the latest the local midnight). */
+  readonly windowEndMs: number;
+}
+
+/**
+ * What an upload template asks at `now` (site zone `utcOffsetMinutes`): nothing outside its upload
+ * window; inside it, on local day d, yesterday's footage of each merged DevTimeSections stretch of
+ * day d (same-day pairing, see uploadWindowProblem). A window running past midnight pulls the next
+ * day's pieces after it, so each day's pieces end with that day's window.
+ */
+export function uploadDueAt(timeSections: readonly TimeSection[], devTimeSections: readonly TimeSection[], now: Date, utcOffsetMinutes: number): DueUpload | undefined {
+  const state = scheduleAt(timeSections, now, utcOffsetMinutes);
+  if (!state.active) return undefined;
+  const offsetMs = utcOffsetMinutes * 60_000;
+  const localMs = now.getTime() + offsetMs;
+  const todayStartMs = Math.floor(localMs / (DAY * 1000)) * DAY * 1000 - offsetMs;
+  const yesterdayStartMs = todayStartMs - DAY * 1000;
+  // 1970-01-01 was a Thursday (DayOfWeek 4).
+  const dayOfWeek = ((Math.floor(localMs / (DAY * 1000)) + 3) % 7) + 1;
+  const windowEndMs = Math.min(state.nextChange?.getTime() ?? Infinity, todayStartMs + DAY * 1000);
+  const pieces = dayIntervals(devTimeSections, dayOfWeek).map((i) => ({ startMs: yesterdayStartMs + i.start * 1000, endMs: yesterdayStartMs + i.end * 1000 }));
+  return { footageDay: new Date(yesterdayStartMs + offsetMs).toISOString().slice(0, 10), pieces, windowEndMs };
 }

@@ -124,6 +124,8 @@ export const emptyObject: JsonSchema = { type: "object", properties: {} };
 const timeSections: JsonSchema = { type: "array", items: object({ DayOfWeek: integer, StartTime: string, EndTime: string }) };
 export const recordTemplate = object({ TemplateId: string, TemplateName: string, TimeSections: timeSections });
 export const recordTemplateList: JsonSchema = { type: "array", items: recordTemplate };
+export const uploadTemplate = object({ TemplateId: string, TemplateName: string, TimeSections: timeSections, DevTimeSections: timeSections, Scale: integer, CreateAt: string, UpdateAt: string });
+export const uploadTemplateList: JsonSchema = { type: "array", items: uploadTemplate };
 export const recordPlanSummary = object({ PlanId: string, PlanName: string, TemplateId: string, Describe: string });
 export const recordPlan = object({
   PlanId: string,
@@ -135,8 +137,23 @@ export const recordPlan = object({
   Status: integer,
 });
 export const recordPlanList: JsonSchema = { type: "array", items: recordPlan };
+const lifeCycle = object({ Transition: integer, Expiration: integer });
+export const uploadPlanSummary = object({ PlanId: string, PlanName: string, TemplateId: string, Describe: string, LifeCycle: lifeCycle });
+export const uploadPlan = object({ PlanId: string, PlanName: string, TemplateId: string, Describe: string, LifeCycle: lifeCycle, Status: integer });
+export const uploadPlanList: JsonSchema = { type: "array", items: uploadPlan };
 const channelPage = (item: Record<string, JsonSchema>) => object({ PageNumber: integer, PageSize: integer, TotalCount: integer, List: { type: "array", items: object(item) } });
 export const recordPlanChannelPage = channelPage({ DeviceId: string, DeviceName: string, ChannelId: string, ChannelName: string, OrganizationName: string });
+const uploadPiece = object({ StartTime: integer, EndTime: integer, State: string, StoredUntil: integer, Reason: string });
+export const uploadPlanChannelPage = channelPage({
+  DeviceId: string,
+  DeviceName: string,
+  ChannelId: string,
+  ChannelName: string,
+  OrganizationName: string,
+  PlanId: string,
+  UploadDay: string,
+  Pieces: { type: "array", items: uploadPiece },
+});
 export const recordOrganizationChannelPage = channelPage({ DeviceId: string, DeviceName: string, ChannelId: string, ChannelName: string, InPlan: boolean });
 export const recordChannelIds = object({ List: { type: "array", items: string } });
 export const recordChannelCount = object({ TotalCount: integer, NotInPlanCount: integer });

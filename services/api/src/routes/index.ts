@@ -9,8 +9,8 @@ import { gatewayRoutes } from "./gateways.js";
 import { organizationRoutes } from "./organizations.js";
 import { playRoutes } from "./plays.js";
 import { ptzRoutes } from "./ptz.js";
-import { recordPlanRoutes } from "./record-plans.js";
-import { recordTemplateRoutes } from "./record-templates.js";
+import { recordPlanRoutes, uploadPlanRoutes } from "./record-plans.js";
+import { recordTemplateRoutes, uploadTemplateRoutes } from "./record-templates.js";
 import { recordRoutes } from "./records.js";
 import { cloudRecordRoutes } from "./cloud-records.js";
 import { regionRoutes } from "./regions.js";
@@ -32,6 +32,8 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...deviceExportRoutes(deps),
     ...recordTemplateRoutes(deps),
     ...recordPlanRoutes(deps),
+    ...uploadTemplateRoutes(deps),
+    ...uploadPlanRoutes(deps),
     ...cloudRecordRoutes(deps),
     ...domainRoutes(deps),
     ...playRoutes(deps),

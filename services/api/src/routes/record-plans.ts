@@ -3,7 +3,8 @@ import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { defineRoute } from "../http/route.js";
 import type { ApiRoute } from "../http/route.js";
-import { countOrganizationChannels, listOrganizationChannels, listPlanChannels } from "../store/plan-channel-lists.js";
+import type { PlanKind } from "../db/schema.js";
+import { countOrganizationChannels, listOrganizationChannels, listPlanChannels, listUploadPlanChannels } from "../store/plan-channel-lists.js";
 import { addPlan, deletePlan, describePlan, listPlannedChannelIds, listPlans, MAX_CHANNELS_PER_CALL, modifyPlan } from "../store/record-plans.js";
 import type { LifeCycle } from "../store/record-plans.js";
 import { DESCRIPTION_PATTERN, NAME_PATTERN, ORGANIZATION_ID_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
@@ -89,43 +90,81 @@ function lifeCycleProblem(lifeCycleValue: LifeCycle | undefined, field: string):
   return undefined;
 }
 
-export function recordPlanRoutes(deps: RouteDeps): ApiRoute[] {
+/** What differs between the six plan routes of the two kinds (spec 03 §1.1–1.6, §2.1–2.6). */
+interface PlanKindRoutes {
+  readonly kind: PlanKind;
+  readonly base: string;
+  readonly title: { add: string; delete: string; modify: string; query: string; list: string; channels: string };
+}
+
+const LIVE: PlanKindRoutes = {
+  kind: "live",
+  base: "/ivc/record",
+  title: {
+    add: "新增实时上云计划 Add live-to-cloud plan: channels by id and by organization, one plan per channel (spec 03 §1.1)",
+    delete: "删除实时上云计划 Delete live-to-cloud plan (spec 03 §1.2)",
+    modify: "修改实时上云计划 Modify a plan; Del is applied before Add and OrganizationId (spec 03 §1.3)",
+    query: "查询实时上云计划详情 Get live-to-cloud plan (spec 03 §1.4)",
+    list: "查询实时上云计划列表 List the account's live-to-cloud plans (spec 03 §1.5)",
+    channels: "查询实时上云计划下的设备通道列表 Channels of a plan; the first non-empty of ChannelName, DeviceName, OrganizationName filters (spec 03 §1.6)",
+  },
+};
+
+const UPLOAD: PlanKindRoutes = {
+  kind: "upload",
+  base: "/ivc/recordbackup",
+  title: {
+    add: "新增录像上云计划 Add recording-upload plan: channels by id and by organization, one upload plan per channel (spec 03 §2.1)",
+    delete: "删除录像上云计划 Delete recording-upload plan (spec 03 §2.2)",
+    modify: "修改录像上云计划 Modify a recording-upload plan; Del is applied before Add and OrganizationId (spec 03 §2.3)",
+    query: "查询录像上云计划详情 Get recording-upload plan (spec 03 §2.4)",
+    list: "查询录像上云计划列表 List the account's recording-upload plans (spec 03 §2.5)",
+    channels: "查询录像上云计划下的设备通道列表 Channels of an upload plan (empty PlanId: of all), with what was uploaded and what is missing (spec 03 §2.6)",
+  },
+};
+
+/** The six routes both plan kinds have; live plans have StreamType, upload plans a channel list over all plans and piece states. */
+function planRoutes(deps: RouteDeps, spec: PlanKindRoutes): ApiRoute[] {
   const { db } = deps;
+  const { kind, base, title } = spec;
+  const live = kind === "live";
+  // Typed as present for both kinds: the rule is optional, so code shared by both sees `string | undefined`.
+  const streamTypeShape = (live ? { StreamType: streamType } : {}) as { StreamType: typeof streamType };
   return [
     defineRoute({
       method: "POST",
-      url: "/ivc/record/plan/add",
-      summary: "新增实时上云计划 Add live-to-cloud plan: channels by id and by organization, one plan per channel (spec 03 §1.1)",
+      url: `${base}/plan/add`,
+      summary: title.add,
       tag: TAG,
       query: {},
       body: {
         PlanName: planName(true),
         TemplateId: templateId,
         Describe: describe,
-        StreamType: streamType,
+        ...streamTypeShape,
         LifeCycle: lifeCycle(true),
-        Channels: channelRefs(`Channels to record (with the organizations' channels at most ${MAX_CHANNELS_PER_CALL})`),
+        Channels: channelRefs(`Channels (with the organizations' channels at most ${MAX_CHANNELS_PER_CALL})`),
         OrganizationId: planOrganizations,
       },
-      data: data.recordPlanSummary,
+      data: live ? data.recordPlanSummary : data.uploadPlanSummary,
       async handle(caller, { body }) {
-        return lifeCycleProblem(body.LifeCycle, "LifeCycle") ?? addPlan(db, caller.appId, body);
+        return lifeCycleProblem(body.LifeCycle, "LifeCycle") ?? addPlan(db, kind, caller.appId, body);
       },
     }),
     defineRoute({
       method: "POST",
-      url: "/ivc/record/plan/delete",
-      summary: "删除实时上云计划 Delete live-to-cloud plan (spec 03 §1.2)",
+      url: `${base}/plan/delete`,
+      summary: title.delete,
       tag: TAG,
       query: {},
       body: { PlanId: planId },
       data: data.emptyObject,
-      handle: (caller, { body }) => deletePlan(db, caller.appId, body.PlanId),
+      handle: (caller, { body }) => deletePlan(db, kind, caller.appId, body.PlanId),
     }),
     defineRoute({
       method: "POST",
-      url: "/ivc/record/plan/modify",
-      summary: "修改实时上云计划 Modify a plan; Del is applied before Add and OrganizationId (spec 03 §1.3)",
+      url: `${base}/plan/modify`,
+      summary: title.modify,
       tag: TAG,
       query: {},
       body: {
@@ -137,7 +176,7 @@ export function recordPlanRoutes(deps: RouteDeps): ApiRoute[] {
             PlanName: planName(false),
             TemplateId: { ...templateId, required: false },
             Describe: describe,
-            StreamType: streamType,
+            ...streamTypeShape,
             LifeCycle: lifeCycle(false),
             Add: channelRefs(`Channels to add (with the organizations' channels at most ${MAX_CHANNELS_PER_CALL})`),
             Del: strArray({
@@ -151,38 +190,69 @@ export function recordPlanRoutes(deps: RouteDeps): ApiRoute[] {
           },
         }),
       },
-      data: data.recordPlanSummary,
+      data: live ? data.recordPlanSummary : data.uploadPlanSummary,
       async handle(caller, { body }) {
-        return lifeCycleProblem(body.Mod.LifeCycle, "Mod.LifeCycle") ?? modifyPlan(db, caller.appId, body.PlanId, body.Mod);
+        return lifeCycleProblem(body.Mod.LifeCycle, "Mod.LifeCycle") ?? modifyPlan(db, kind, caller.appId, body.PlanId, body.Mod);
       },
     }),
     defineRoute({
       method: "GET",
-      url: "/ivc/record/plan/query/byid",
-      summary: "查询实时上云计划详情 Get live-to-cloud plan (spec 03 §1.4)",
+      url: `${base}/plan/query/byid`,
+      summary: title.query,
       tag: TAG,
       query: { PlanId: planId },
-      data: data.recordPlan,
-      handle: (caller, { query }) => describePlan(db, caller.appId, query.PlanId),
+      data: live ? data.recordPlan : data.uploadPlan,
+      handle: (caller, { query }) => describePlan(db, kind, caller.appId, query.PlanId),
     }),
     defineRoute({
       method: "GET",
-      url: "/ivc/record/planlist/query",
-      summary: "查询实时上云计划列表 List the account's live-to-cloud plans (spec 03 §1.5)",
+      url: `${base}/planlist/query`,
+      summary: title.list,
       tag: TAG,
       query: {},
-      data: data.recordPlanList,
-      handle: async (caller) => succeed(await listPlans(db, caller.appId)),
+      data: live ? data.recordPlanList : data.uploadPlanList,
+      handle: async (caller) => succeed(await listPlans(db, kind, caller.appId)),
     }),
-    defineRoute({
-      method: "GET",
-      url: "/ivc/record/devicelist/query",
-      summary: "查询实时上云计划下的设备通道列表 Channels of a plan; the first non-empty of ChannelName, DeviceName, OrganizationName filters (spec 03 §1.6)",
-      tag: TAG,
-      query: { PlanId: planId, DeviceName: nameFilter("device"), ChannelName: nameFilter("channel"), OrganizationName: nameFilter("organization"), ...paging },
-      data: data.recordPlanChannelPage,
-      handle: (caller, { query }) => listPlanChannels(db, caller.appId, query.PlanId, query, query),
-    }),
+    live
+      ? defineRoute({
+          method: "GET",
+          url: `${base}/devicelist/query`,
+          summary: title.channels,
+          tag: TAG,
+          query: { PlanId: planId, DeviceName: nameFilter("device"), ChannelName: nameFilter("channel"), OrganizationName: nameFilter("organization"), ...paging },
+          data: data.recordPlanChannelPage,
+          handle: (caller, { query }) => listPlanChannels(db, caller.appId, query.PlanId, query, query),
+        })
+      : defineRoute({
+          method: "GET",
+          url: `${base}/devicelist/query`,
+          summary: title.channels,
+          tag: TAG,
+          query: {
+            // §2.6: required as a key, but an empty value lists the channels of all the account's upload plans.
+            PlanId: str({ required: true, description: "Plan id; empty: every upload plan of the account", maxLength: 64, pattern: OPTIONAL_RECORD_ID_PATTERN }),
+            DeviceName: nameFilter("device"),
+            ChannelName: nameFilter("channel"),
+            OrganizationName: nameFilter("organization"),
+            ...paging,
+          },
+          data: data.uploadPlanChannelPage,
+          handle: (caller, { query }) => listUploadPlanChannels(db, caller.appId, query.PlanId === "" ? undefined : query.PlanId, query, query),
+        }),
+  ];
+}
+
+/** Plan ids, or nothing (§2.6's empty PlanId). */
+const OPTIONAL_RECORD_ID_PATTERN = { regex: /^[A-Za-z0-9-]{0,64}$/, text: "empty or an id of letters, digits and -" };
+
+export function uploadPlanRoutes(deps: RouteDeps): ApiRoute[] {
+  return planRoutes(deps, UPLOAD);
+}
+
+export function recordPlanRoutes(deps: RouteDeps): ApiRoute[] {
+  const { db } = deps;
+  return [
+    ...planRoutes(deps, LIVE),
     defineRoute({
       method: "GET",
       url: "/ivc/record/allchannellist/query",

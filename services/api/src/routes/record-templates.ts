@@ -1,11 +1,14 @@
+import { uploadScales } from "@ivc/bus";
+import type { PlanKind } from "../db/schema.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { Outcome } from "../errors/outcome.js";
+import type { Failure, Outcome } from "../errors/outcome.js";
 import { succeed } from "../errors/outcome.js";
 import { defineRoute } from "../http/route.js";
 import type { ApiRoute } from "../http/route.js";
-import { TIME_OF_DAY, timeSectionsProblem } from "../recordings/schedule.js";
+import { TIME_OF_DAY, timeSectionsProblem, uploadWindowProblem } from "../recordings/schedule.js";
 import type { TimeSection } from "../recordings/schedule.js";
 import { addTemplate, deleteTemplate, describeTemplate, listTemplates, modifyTemplate } from "../store/record-templates.js";
+import type { UploadFields } from "../store/record-templates.js";
 import { NAME_PATTERN } from "../validation/patterns.js";
 import { int, obj, objArray, str } from "../validation/rules.js";
 import * as data from "./data-schemas.js";
@@ -44,68 +47,138 @@ const timeSections = <R extends boolean>(required: R) =>
     },
   });
 
-/** 43404/43405, which the field rules cannot express. */
-function checked<T>(sections: readonly TimeSection[] | undefined, field: string, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
-  const problem = sections === undefined ? undefined : timeSectionsProblem(sections, field);
-  return problem ? Promise.resolve({ ok: false, failure: problem }) : work();
+/** 43404/43405 of each schedule given, which the field rules cannot express. */
+function sectionsProblem(schedules: ReadonlyArray<readonly [readonly TimeSection[] | undefined, string]>): Failure | undefined {
+  for (const [sections, field] of schedules) {
+    const problem = sections === undefined ? undefined : timeSectionsProblem(sections, field);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
-export function recordTemplateRoutes(deps: RouteDeps): ApiRoute[] {
+/** The checks the field rules cannot express, then `work`. */
+function checked<T>(problems: ReadonlyArray<() => Failure | undefined>, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  for (const problem of problems) {
+    const failure = problem();
+    if (failure) return Promise.resolve({ ok: false, failure });
+  }
+  return work();
+}
+
+const scaleRule = { required: true, description: "Download speed: 1, 2 or 4", values: [...uploadScales], invalid: ErrorCodes.SpeedUnsupported } as const;
+const scale = int(scaleRule);
+const optionalScale = int({ ...scaleRule, required: false });
+
+/** The fields and checks that make a template of one kind; the five routes are the same for both (spec 03 §3, §4). */
+interface TemplateKind {
+  readonly kind: PlanKind;
+  readonly base: string;
+  readonly title: { add: string; delete: string; modify: string; query: string; list: string };
+}
+
+const LIVE: TemplateKind = {
+  kind: "live",
+  base: "/ivc/record",
+  title: {
+    add: "新增实时上云模板 Add live-to-cloud template (spec 03 §3.1)",
+    delete: "删除实时上云模板 Delete live-to-cloud template; refused while a plan uses it (spec 03 §3.2)",
+    modify: "修改实时上云模板 Rename a template or replace its sections (spec 03 §3.3)",
+    query: "查询实时上云模板详情 Get live-to-cloud template (spec 03 §3.4)",
+    list: "查询实时上云模板列表 List the account's live-to-cloud templates (spec 03 §3.5)",
+  },
+};
+
+const UPLOAD: TemplateKind = {
+  kind: "upload",
+  base: "/ivc/recordbackup",
+  title: {
+    add: "新增录像上云模板 Add recording-upload template: upload window, yesterday's recording window, Scale; 43408 per day (spec 03 §4.1)",
+    delete: "删除录像上云模板 Delete recording-upload template; refused while a plan uses it (spec 03 §4.2)",
+    modify: "修改录像上云模板 Modify recording-upload template; TimeSections, DevTimeSections and Scale are required (spec 03 §4.3)",
+    query: "查询录像上云模板详情 Get recording-upload template (spec 03 §4.4)",
+    list: "查询录像上云模板列表 List the account's recording-upload templates (spec 03 §4.5)",
+  },
+};
+
+function templateRoutes(deps: RouteDeps, spec: TemplateKind): ApiRoute[] {
   const { db } = deps;
+  const { kind, base, title } = spec;
+  const upload = kind === "upload";
+  // Typed as optional fields for both kinds (absent from live templates' bodies); the upload rules require them.
+  const uploadShape = (upload ? { DevTimeSections: timeSections(true), Scale: scale } : {}) as unknown as { DevTimeSections: ReturnType<typeof timeSections<false>>; Scale: typeof optionalScale };
+  /** The upload fields of a validated body (absent from a live template's shape). */
+  const uploadOf = (body: { DevTimeSections?: readonly TimeSection[]; Scale?: number }): UploadFields | undefined =>
+    body.DevTimeSections !== undefined && body.Scale !== undefined ? { DevTimeSections: body.DevTimeSections, Scale: body.Scale } : undefined;
+  const rules = (field: string, sections: readonly TimeSection[] | undefined, extra: UploadFields | undefined) => [
+    () => sectionsProblem([[sections, `${field}TimeSections`], [extra?.DevTimeSections, `${field}DevTimeSections`]]),
+    () => (sections !== undefined && extra !== undefined ? uploadWindowProblem(sections, extra.DevTimeSections, extra.Scale) : undefined),
+  ];
   return [
     defineRoute({
       method: "POST",
-      url: "/ivc/record/template/add",
-      summary: "新增实时上云模板 Add live-to-cloud template (spec 03 §3.1)",
+      url: `${base}/template/add`,
+      summary: title.add,
       tag: TAG,
       query: {},
-      body: { TemplateName: templateName(true), TimeSections: timeSections(true) },
-      data: data.recordTemplate,
-      handle: (caller, { body }) => checked(body.TimeSections, "TimeSections", () => addTemplate(db, caller.appId, body.TemplateName, body.TimeSections)),
+      body: { TemplateName: templateName(true), TimeSections: timeSections(true), ...uploadShape },
+      data: upload ? data.uploadTemplate : data.recordTemplate,
+      handle: (caller, { body }) => {
+        const extra = uploadOf(body);
+        return checked(rules("", body.TimeSections, extra), () => addTemplate(db, kind, caller.appId, body.TemplateName, body.TimeSections, extra));
+      },
     }),
     defineRoute({
       method: "POST",
-      url: "/ivc/record/template/delete",
-      summary: "删除实时上云模板 Delete live-to-cloud template; refused while a plan uses it (spec 03 §3.2)",
+      url: `${base}/template/delete`,
+      summary: title.delete,
       tag: TAG,
       query: {},
       body: { TemplateId: templateId },
       data: data.emptyObject,
-      handle: (caller, { body }) => deleteTemplate(db, caller.appId, body.TemplateId),
+      handle: (caller, { body }) => deleteTemplate(db, kind, caller.appId, body.TemplateId),
     }),
     defineRoute({
       method: "POST",
-      url: "/ivc/record/template/modify",
-      summary: "修改实时上云模板 Rename a template or replace its sections (spec 03 §3.3)",
+      url: `${base}/template/modify`,
+      summary: title.modify,
       tag: TAG,
       query: {},
       body: {
         TemplateId: templateId,
-        Mod: obj({ required: true, description: "What to change; absent fields stay", shape: { TemplateName: templateName(false), TimeSections: timeSections(false) } }),
+        Mod: obj({
+          required: true,
+          description: "What to change; absent fields stay",
+          shape: { TemplateName: templateName(false), TimeSections: timeSections(upload), ...uploadShape },
+        }),
       },
-      data: data.recordTemplate,
-      handle: (caller, { body }) =>
-        checked(body.Mod.TimeSections, "Mod.TimeSections", () =>
-          modifyTemplate(db, caller.appId, body.TemplateId, { TemplateName: body.Mod.TemplateName, TimeSections: body.Mod.TimeSections }),
-        ),
+      data: upload ? data.uploadTemplate : data.recordTemplate,
+      handle: (caller, { body }) => {
+        const extra = uploadOf(body.Mod);
+        return checked(rules("Mod.", body.Mod.TimeSections, extra), () =>
+          modifyTemplate(db, kind, caller.appId, body.TemplateId, { TemplateName: body.Mod.TemplateName, TimeSections: body.Mod.TimeSections, ...(extra ? { upload: extra } : {}) }),
+        );
+      },
     }),
     defineRoute({
       method: "GET",
-      url: "/ivc/record/template/query",
-      summary: "查询实时上云模板详情 Get live-to-cloud template (spec 03 §3.4)",
+      url: `${base}/template/query`,
+      summary: title.query,
       tag: TAG,
       query: { TemplateId: templateId },
-      data: data.recordTemplate,
-      handle: (caller, { query }) => describeTemplate(db, caller.appId, query.TemplateId),
+      data: upload ? data.uploadTemplate : data.recordTemplate,
+      handle: (caller, { query }) => describeTemplate(db, kind, caller.appId, query.TemplateId),
     }),
     defineRoute({
       method: "GET",
-      url: "/ivc/record/templatelist/query",
-      summary: "查询实时上云模板列表 List the account's live-to-cloud templates (spec 03 §3.5)",
+      url: `${base}/templatelist/query`,
+      summary: title.list,
       tag: TAG,
       query: {},
-      data: data.recordTemplateList,
-      handle: async (caller) => succeed(await listTemplates(db, caller.appId)),
+      data: upload ? data.uploadTemplateList : data.recordTemplateList,
+      handle: async (caller) => succeed(await listTemplates(db, kind, caller.appId)),
     }),
   ];
 }
+
+export const recordTemplateRoutes = (deps: RouteDeps): ApiRoute[] => templateRoutes(deps, LIVE);
+export const uploadTemplateRoutes = (deps: RouteDeps): ApiRoute[] => templateRoutes(deps, UPLOAD);

@@ -1,7 +1,7 @@
-import { and, eq, ilike, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, isNotNull, sql } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { channels, devices, organizations } from "../db/schema.js";
+import { channels, devices, organizations, recordUploadPieces } from "../db/schema.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
@@ -48,9 +48,9 @@ export interface PlanChannelItem {
 
 /** Spec 03 §1.6: the plan's channels, by id and by organization alike. */
 export async function listPlanChannels(db: Db, appId: string, planId: string, filters: NameFilters, paging: Paging): Promise<Outcome<Page<PlanChannelItem>>> {
-  if (!(await planExists(db, appId, planId))) return refuse(ErrorCodes.RecordNotFound, `PlanId ${planId} is not a plan`);
+  if (!(await planExists(db, "live", appId, planId))) return refuse(ErrorCodes.RecordNotFound, `PlanId ${planId} is not a plan`);
   const where = and(eq(channels.appId, appId), sql`${effectivePlanId} = ${planId}`, nameFilter(filters));
-  const { total, rows } = await queryMemberPage(db, where, paging.PageNumber, paging.PageSize);
+  const { total, rows } = await queryMemberPage(db, "live", where, paging.PageNumber, paging.PageSize);
   return succeed(
     page(paging, total, rows, (r) => ({ DeviceId: r.deviceId, DeviceName: r.deviceName, ChannelId: r.channelId, ChannelName: r.channelName, OrganizationName: r.organizationName })),
   );
@@ -69,7 +69,7 @@ export async function listOrganizationChannels(db: Db, appId: string, organizati
   const id = Number(organizationId);
   if (!(await organizationExists(db, appId, id))) return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${organizationId} is not an organization`);
   const where = and(eq(channels.appId, appId), eq(devices.organizationId, id), nameFilter({ ChannelName: filters.ChannelName, DeviceName: filters.DeviceName }));
-  const { total, rows } = await queryMemberPage(db, where, paging.PageNumber, paging.PageSize);
+  const { total, rows } = await queryMemberPage(db, "live", where, paging.PageNumber, paging.PageSize);
   return succeed(page(paging, total, rows, (r) => ({ DeviceId: r.deviceId, DeviceName: r.deviceName, ChannelId: r.channelId, ChannelName: r.channelName, InPlan: r.planId !== null })));
 }
 
@@ -79,6 +79,82 @@ export async function countOrganizationChannels(db: Db, appId: string, organizat
   for (const id of ids) {
     if (!(await organizationExists(db, appId, id))) return refuse(ErrorCodes.RecordNotFound, `OrganizationId ${id} is not an organization`);
   }
-  const counted = await countMembers(db, and(eq(channels.appId, appId), inArray(devices.organizationId, ids)));
+  const counted = await countMembers(db, "live", and(eq(channels.appId, appId), inArray(devices.organizationId, ids)));
   return succeed({ TotalCount: counted.total, NotInPlanCount: counted.notInPlan });
+}
+
+/** A piece of the latest upload day as §2.6's extension shows it; times are epoch seconds, StoredUntil 0 when nothing is stored. */
+export interface UploadPieceItem {
+  StartTime: number;
+  EndTime: number;
+  State: string;
+  StoredUntil: number;
+  Reason: string;
+}
+
+export interface UploadPlanChannelItem extends PlanChannelItem {
+  PlanId: string;
+  /** The footage day of the latest pieces ("" before the first upload window). */
+  UploadDay: string;
+  Pieces: UploadPieceItem[];
+}
+
+/**
+ * Spec 03 §2.6: the channels of one upload plan, or of all the account's upload plans when `planId`
+ * is undefined. Each also carries (extension fields) its plan and its pieces of the latest footage
+ * day: what was uploaded (done, StoredUntil of uploading ones) and what is missing (failed, missed).
+ */
+export async function listUploadPlanChannels(
+  db: Db,
+  appId: string,
+  planId: string | undefined,
+  filters: NameFilters,
+  paging: Paging,
+): Promise<Outcome<Page<UploadPlanChannelItem>>> {
+  if (planId !== undefined && !(await planExists(db, "upload", appId, planId))) return refuse(ErrorCodes.RecordNotFound, `PlanId ${planId} is not a plan`);
+  const inPlan = planId === undefined ? isNotNull(effectivePlanId) : sql`${effectivePlanId} = ${planId}`;
+  const { total, rows } = await queryMemberPage(db, "upload", and(eq(channels.appId, appId), inPlan, nameFilter(filters)), paging.PageNumber, paging.PageSize);
+  const pieces = await latestPieces(db, rows);
+  return succeed(
+    page(paging, total, rows, (r) => {
+      const own = pieces.get(`${r.planId}/${r.channelId}`) ?? [];
+      return {
+        DeviceId: r.deviceId,
+        DeviceName: r.deviceName,
+        ChannelId: r.channelId,
+        ChannelName: r.channelName,
+        OrganizationName: r.organizationName,
+        PlanId: r.planId ?? "",
+        UploadDay: own[0]?.footageDay ?? "",
+        Pieces: own.map((p) => ({
+          StartTime: seconds(p.startAt),
+          EndTime: seconds(p.endAt),
+          State: p.state,
+          StoredUntil: p.storedUntil ? seconds(p.storedUntil) : 0,
+          Reason: p.reason,
+        })),
+      };
+    }),
+  );
+}
+
+const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
+
+/** The pieces of each (plan, channel)'s latest footage day, in time order. */
+async function latestPieces(db: Db, rows: readonly MemberRow[]) {
+  const byKey = new Map<string, Array<typeof recordUploadPieces.$inferSelect>>();
+  const channelIds = rows.map((r) => r.channelId);
+  if (channelIds.length === 0) return byKey;
+  const all = await db
+    .select()
+    .from(recordUploadPieces)
+    .where(inArray(recordUploadPieces.channelId, channelIds))
+    .orderBy(desc(recordUploadPieces.footageDay), asc(recordUploadPieces.startAt));
+  for (const piece of all) {
+    const key = `${piece.planId}/${piece.channelId}`;
+    const list = byKey.get(key);
+    if (!list) byKey.set(key, [piece]);
+    else if (list[0]?.footageDay === piece.footageDay) list.push(piece);
+  }
+  return byKey;
 }

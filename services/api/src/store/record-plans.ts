@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { channels, devices, recordPlanChannels, recordPlanOrganizations, recordPlans } from "../db/schema.js";
+import type { PlanKind } from "../db/schema.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Failure, Outcome } from "../errors/outcome.js";
@@ -22,18 +23,22 @@ export interface ChannelRef {
   ChannelId: string;
 }
 
-/** Spec 03 §1.4/§1.5 plan answers; Status is 1: deletion is immediate here, so no plan is ever "being deleted". */
+/**
+ * Spec 03 §1.4/§1.5 and §2.4/§2.5 plan answers; Status is 1: deletion is immediate here, so no plan
+ * is ever "being deleted". Upload plans have no StreamType (§2).
+ */
 export interface PlanView {
   PlanId: string;
   PlanName: string;
   TemplateId: string;
   Describe: string;
-  StreamType: string;
+  StreamType?: string;
   LifeCycle: LifeCycle;
   Status: number;
 }
 
-export type PlanSummary = Pick<PlanView, "PlanId" | "PlanName" | "TemplateId" | "Describe">;
+/** §1.1/§1.3 answer the first four fields; §2.1/§2.3 add LifeCycle. */
+export type PlanSummary = Pick<PlanView, "PlanId" | "PlanName" | "TemplateId" | "Describe"> & { LifeCycle?: LifeCycle };
 
 type PlanRow = typeof recordPlans.$inferSelect;
 type Tx = Db;
@@ -42,24 +47,31 @@ export const PLAN_IN_USE = 1;
 /** `StreamType` omitted: the device's default stream (spec 03 §1.1 "不填按默认类型处理"). */
 export const DEFAULT_STREAM_TYPE = "default";
 
+const lifeCycleOf = (row: PlanRow): LifeCycle => ({ Transition: row.transitionDays, Expiration: row.expirationDays });
+
 function view(row: PlanRow): PlanView {
   return {
     PlanId: row.id,
     PlanName: row.name,
     TemplateId: row.templateId,
     Describe: row.describe,
-    StreamType: row.streamType,
-    LifeCycle: { Transition: row.transitionDays, Expiration: row.expirationDays },
+    ...(row.kind === "live" ? { StreamType: row.streamType } : {}),
+    LifeCycle: lifeCycleOf(row),
     Status: PLAN_IN_USE,
   };
 }
 
-const summary = (row: PlanRow): PlanSummary => ({ PlanId: row.id, PlanName: row.name, TemplateId: row.templateId, Describe: row.describe });
+function summary(row: PlanRow): PlanSummary {
+  const base = { PlanId: row.id, PlanName: row.name, TemplateId: row.templateId, Describe: row.describe };
+  return row.kind === "upload" ? { ...base, LifeCycle: lifeCycleOf(row) } : base;
+}
 const duplicateName = (name: string) => refuse(ErrorCodes.PlanNameDuplicate, `PlanName ${name} is already used`);
+const ownPlan = (kind: PlanKind, appId: string, id: string) => and(eq(recordPlans.appId, appId), eq(recordPlans.kind, kind), eq(recordPlans.id, id));
 const unknownPlan = (id: string) => refuse(ErrorCodes.RecordNotFound, `PlanId ${id} is not a plan`);
 
-/** What a call adds to a plan: channels by id and organizations whose channels (now and later) join. */
+/** What a call adds to a plan of `kind`: channels by id and organizations whose channels (now and later) join. */
 interface Additions {
+  readonly kind: PlanKind;
   readonly channels: readonly ChannelRef[];
   readonly organizationIds: readonly string[];
 }
@@ -79,7 +91,7 @@ async function checkAdditions(tx: Tx, appId: string, planId: string | undefined,
     if (missing !== undefined) return refuse(ErrorCodes.PlanDeviceNotFound, `DeviceId ${missing} is not a device`);
   }
   if (channelIds.length > 0) {
-    const rows = await queryMembers(tx, { where: and(eq(channels.appId, appId), inArray(channels.id, channelIds)) });
+    const rows = await queryMembers(tx, { kind: additions.kind, where: and(eq(channels.appId, appId), inArray(channels.id, channelIds)) });
     const byId = new Map(rows.map((r) => [r.channelId, r]));
     for (const ref of additions.channels) {
       const row = byId.get(ref.ChannelId);
@@ -94,7 +106,7 @@ async function checkAdditions(tx: Tx, appId: string, planId: string | undefined,
     const taken = await tx
       .select({ organizationId: recordPlanOrganizations.organizationId, planId: recordPlanOrganizations.planId })
       .from(recordPlanOrganizations)
-      .where(and(eq(recordPlanOrganizations.appId, appId), inArray(recordPlanOrganizations.organizationId, organizationIds)));
+      .where(and(eq(recordPlanOrganizations.appId, appId), eq(recordPlanOrganizations.kind, additions.kind), inArray(recordPlanOrganizations.organizationId, organizationIds)));
     const other = taken.find((t) => t.planId !== planId);
     if (other) return refuse(ErrorCodes.ResourceInUse, `OrganizationId ${other.organizationId} is already in plan ${other.planId}`);
   }
@@ -118,13 +130,14 @@ async function checkAdditions(tx: Tx, appId: string, planId: string | undefined,
  * the check (a concurrent call) refuses the call.
  */
 async function applyAdditions(tx: Tx, appId: string, planId: string, additions: Additions): Promise<Outcome<null>> {
+  const { kind } = additions;
   const channelIds = [...new Set(additions.channels.map((c) => c.ChannelId))];
   if (channelIds.length > 0) {
     const written = await tx
       .insert(recordPlanChannels)
-      .values(channelIds.map((channelId) => ({ channelId, planId, appId, member: true })))
+      .values(channelIds.map((channelId) => ({ channelId, planId, appId, kind, member: true })))
       .onConflictDoUpdate({
-        target: recordPlanChannels.channelId,
+        target: [recordPlanChannels.channelId, recordPlanChannels.kind],
         set: { planId, member: true },
         setWhere: sql`not ${recordPlanChannels.member} or ${recordPlanChannels.planId} = ${planId}`,
       })
@@ -135,7 +148,7 @@ async function applyAdditions(tx: Tx, appId: string, planId: string, additions: 
   if (organizationIds.length > 0) {
     await tx
       .insert(recordPlanOrganizations)
-      .values(organizationIds.map((organizationId) => ({ planId, appId, organizationId })))
+      .values(organizationIds.map((organizationId) => ({ planId, appId, kind, organizationId })))
       .onConflictDoNothing();
     // An organization added again brings back the channels the plan had taken out of it.
     const organizationChannels = tx
@@ -155,22 +168,22 @@ async function applyAdditions(tx: Tx, appId: string, planId: string, additions: 
  * plan (this one or, for a channel added by id, another) stays out of it through an exclusion row,
  * so leaving never moves a channel into another plan. Ids not in this plan are ignored.
  */
-async function removeChannels(tx: Tx, appId: string, planId: string, channelIds: readonly string[]): Promise<Outcome<null>> {
+async function removeChannels(tx: Tx, kind: PlanKind, appId: string, planId: string, channelIds: readonly string[]): Promise<Outcome<null>> {
   const unique = [...new Set(channelIds)];
   if (unique.length === 0) return succeed(null);
-  const rows = await queryMembers(tx, { where: and(eq(channels.appId, appId), inArray(channels.id, unique)) });
+  const rows = await queryMembers(tx, { kind, where: and(eq(channels.appId, appId), inArray(channels.id, unique)) });
   const known = new Set(rows.map((r) => r.channelId));
   const missing = unique.find((id) => !known.has(id));
   if (missing !== undefined) return refuse(ErrorCodes.ChannelNotFound, `Del ${missing} is not a channel`);
   const leaving = rows.filter((r) => r.planId === planId);
   const dropped = leaving.filter((r) => r.organizationPlanId === null).map((r) => r.channelId);
-  const excluded = leaving.flatMap((r) => (r.organizationPlanId === null ? [] : [{ channelId: r.channelId, planId: r.organizationPlanId, appId, member: false }]));
-  if (dropped.length > 0) await tx.delete(recordPlanChannels).where(inArray(recordPlanChannels.channelId, dropped));
+  const excluded = leaving.flatMap((r) => (r.organizationPlanId === null ? [] : [{ channelId: r.channelId, planId: r.organizationPlanId, appId, kind, member: false }]));
+  if (dropped.length > 0) await tx.delete(recordPlanChannels).where(and(eq(recordPlanChannels.kind, kind), inArray(recordPlanChannels.channelId, dropped)));
   if (excluded.length > 0) {
     await tx
       .insert(recordPlanChannels)
       .values(excluded)
-      .onConflictDoUpdate({ target: recordPlanChannels.channelId, set: { planId: sql`excluded.plan_id`, member: false } });
+      .onConflictDoUpdate({ target: [recordPlanChannels.channelId, recordPlanChannels.kind], set: { planId: sql`excluded.plan_id`, member: false } });
   }
   return succeed(null);
 }
@@ -207,10 +220,13 @@ async function planTransaction<T>(db: Db, name: string | undefined, work: (tx: T
   }
 }
 
-export async function addPlan(db: Db, appId: string, input: NewPlan): Promise<Outcome<PlanSummary>> {
-  const additions = { channels: input.Channels ?? [], organizationIds: input.OrganizationId ?? [] };
+const unknownTemplate = (id: string) => refuse(ErrorCodes.RecordNotFound, `TemplateId ${id} is not a template of this plan kind`);
+
+/** A plan of `kind` (live-to-cloud or recording-upload) on a template of the same kind. */
+export async function addPlan(db: Db, kind: PlanKind, appId: string, input: NewPlan): Promise<Outcome<PlanSummary>> {
+  const additions = { kind, channels: input.Channels ?? [], organizationIds: input.OrganizationId ?? [] };
   return planTransaction(db, input.PlanName, async (tx) => {
-    if (!(await findTemplate(tx, appId, input.TemplateId))) return refuse(ErrorCodes.RecordNotFound, `TemplateId ${input.TemplateId} is not a template`);
+    if (!(await findTemplate(tx, kind, appId, input.TemplateId))) return unknownTemplate(input.TemplateId);
     const checked = await checkAdditions(tx, appId, undefined, additions);
     if (!checked.ok) return checked;
     const rows = await tx
@@ -218,6 +234,7 @@ export async function addPlan(db: Db, appId: string, input: NewPlan): Promise<Ou
       .values({
         id: newRecordId(),
         appId,
+        kind,
         name: input.PlanName,
         templateId: input.TemplateId,
         describe: input.Describe ?? "",
@@ -246,15 +263,13 @@ export interface PlanChanges {
 }
 
 /** Fields present change; `Del` is applied before `Add` and `OrganizationId`, all in one transaction. */
-export async function modifyPlan(db: Db, appId: string, id: string, mod: PlanChanges): Promise<Outcome<PlanSummary>> {
-  const additions = { channels: mod.Add ?? [], organizationIds: mod.OrganizationId ?? [] };
+export async function modifyPlan(db: Db, kind: PlanKind, appId: string, id: string, mod: PlanChanges): Promise<Outcome<PlanSummary>> {
+  const additions = { kind, channels: mod.Add ?? [], organizationIds: mod.OrganizationId ?? [] };
   return planTransaction(db, mod.PlanName, async (tx) => {
-    const found = (await tx.select().from(recordPlans).where(and(eq(recordPlans.appId, appId), eq(recordPlans.id, id))).for("update"))[0];
+    const found = (await tx.select().from(recordPlans).where(ownPlan(kind, appId, id)).for("update"))[0];
     if (!found) return unknownPlan(id);
-    if (mod.TemplateId !== undefined && !(await findTemplate(tx, appId, mod.TemplateId))) {
-      return refuse(ErrorCodes.RecordNotFound, `TemplateId ${mod.TemplateId} is not a template`);
-    }
-    const removed = await removeChannels(tx, appId, id, mod.Del ?? []);
+    if (mod.TemplateId !== undefined && !(await findTemplate(tx, kind, appId, mod.TemplateId))) return unknownTemplate(mod.TemplateId);
+    const removed = await removeChannels(tx, kind, appId, id, mod.Del ?? []);
     if (!removed.ok) return removed;
     const checked = await checkAdditions(tx, appId, id, additions);
     if (!checked.ok) return checked;
@@ -275,27 +290,31 @@ export async function modifyPlan(db: Db, appId: string, id: string, mod: PlanCha
 }
 
 /** Immediate: the plan, its organizations and channel rows go; recordings already made are the recorder's. */
-export async function deletePlan(db: Db, appId: string, id: string): Promise<Outcome<Record<string, never>>> {
-  const rows = await db.delete(recordPlans).where(and(eq(recordPlans.appId, appId), eq(recordPlans.id, id))).returning({ id: recordPlans.id });
+export async function deletePlan(db: Db, kind: PlanKind, appId: string, id: string): Promise<Outcome<Record<string, never>>> {
+  const rows = await db.delete(recordPlans).where(ownPlan(kind, appId, id)).returning({ id: recordPlans.id });
   return rows.length > 0 ? succeed({}) : unknownPlan(id);
 }
 
-export async function describePlan(db: Db, appId: string, id: string): Promise<Outcome<PlanView>> {
-  const row = (await db.select().from(recordPlans).where(and(eq(recordPlans.appId, appId), eq(recordPlans.id, id))))[0];
+export async function describePlan(db: Db, kind: PlanKind, appId: string, id: string): Promise<Outcome<PlanView>> {
+  const row = (await db.select().from(recordPlans).where(ownPlan(kind, appId, id)))[0];
   return row ? succeed(view(row)) : unknownPlan(id);
 }
 
-export async function listPlans(db: Db, appId: string): Promise<PlanView[]> {
-  const rows = await db.select().from(recordPlans).where(eq(recordPlans.appId, appId)).orderBy(asc(recordPlans.createdAt), asc(recordPlans.id));
+export async function listPlans(db: Db, kind: PlanKind, appId: string): Promise<PlanView[]> {
+  const rows = await db
+    .select()
+    .from(recordPlans)
+    .where(and(eq(recordPlans.appId, appId), eq(recordPlans.kind, kind)))
+    .orderBy(asc(recordPlans.createdAt), asc(recordPlans.id));
   return rows.map(view);
 }
 
-export async function planExists(db: Db, appId: string, id: string): Promise<boolean> {
-  return (await db.select({ id: recordPlans.id }).from(recordPlans).where(and(eq(recordPlans.appId, appId), eq(recordPlans.id, id)))).length > 0;
+export async function planExists(db: Db, kind: PlanKind, appId: string, id: string): Promise<boolean> {
+  return (await db.select({ id: recordPlans.id }).from(recordPlans).where(ownPlan(kind, appId, id))).length > 0;
 }
 
-/** Spec 03 §1.7: ids of every channel in any of the account's plans. */
+/** Spec 03 §1.7: ids of every channel in any of the account's live-to-cloud plans. */
 export async function listPlannedChannelIds(db: Db, appId: string): Promise<string[]> {
-  const rows = await queryMembers(db, { where: and(eq(channels.appId, appId), isNotNull(effectivePlanId)) });
+  const rows = await queryMembers(db, { kind: "live", where: and(eq(channels.appId, appId), isNotNull(effectivePlanId)) });
   return rows.map((r) => r.channelId);
 }
