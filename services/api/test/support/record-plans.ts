@@ -41,3 +41,34 @@ export async function addTemplate(h: Harness, key: IssuedKey, name: string, sect
   if (env.StatusCode !== 200) throw new Error(`template add ${name}: ${env.StatusCode} ${JSON.stringify(env.Data)}`);
   return env.Data;
 }
+
+export const UPLOAD_TEMPLATE_PATHS = {
+  add: "/ivc/recordbackup/template/add",
+  delete: "/ivc/recordbackup/template/delete",
+  modify: "/ivc/recordbackup/template/modify",
+  query: "/ivc/recordbackup/template/query",
+  list: "/ivc/recordbackup/templatelist/query",
+} as const;
+
+export const UPLOAD_PLAN_PATHS = {
+  add: "/ivc/recordbackup/plan/add",
+  delete: "/ivc/recordbackup/plan/delete",
+  modify: "/ivc/recordbackup/plan/modify",
+  query: "/ivc/recordbackup/plan/query/byid",
+  list: "/ivc/recordbackup/planlist/query",
+  channels: "/ivc/recordbackup/devicelist/query",
+} as const;
+
+export interface UploadTemplate extends Template {
+  DevTimeSections: Section[];
+  Scale: number;
+  CreateAt: string;
+  UpdateAt: string;
+}
+
+/** Adds an upload template and fails the test unless the API accepted it. */
+export async function addUploadTemplate(h: Harness, key: IssuedKey, name: string, sections: readonly Section[], devSections: readonly Section[], scale: number): Promise<UploadTemplate> {
+  const { env } = await h.call<UploadTemplate>(key, "POST", UPLOAD_TEMPLATE_PATHS.add, { TemplateName: name, TimeSections: sections, DevTimeSections: devSections, Scale: scale });
+  if (env.StatusCode !== 200) throw new Error(`upload template add ${name}: ${env.StatusCode} ${JSON.stringify(env.Data)}`);
+  return env.Data;
+}
