@@ -78,3 +78,4 @@ export { desiredRecording, recordingDesired, recordingLifecycleDone, recordingLi
 export type { DesiredRecording, StoredSegment } from "./contracts/recording.js";
 export { recordingUploadProgress, recordingUploadsDesired, uploadLimits, uploadPiece, uploadPieceStates, uploadScales } from "./contracts/recording-upload.js";
 export type { UploadLimits, UploadPiece } from "./contracts/recording-upload.js";
+export { recordingRestoreDone, recordingRestoreDue } from "./contracts/recording-retrieval.js";

@@ -336,7 +336,52 @@ export const recordingSegments = pgTable("recording_segments", {
   transitionAt: timestamp("transition_at", { withTimezone: true }).notNull(),
   expireAt: timestamp("expire_at", { withTimezone: true }).notNull(),
   createdAt: createdAt(),
+  /** A cold segment restored by a retrieval task (migration 0011): its standard copy plays until then. */
+  restoredUntil: timestamp("restored_until", { withTimezone: true }),
 });
+
+/** Retrieval tasks (spec 04 Part R, migration 0011). */
+export const retrievalTasks = pgTable(
+  "retrieval_tasks",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    name: text("name").notNull(),
+    startAt: timestamp("start_at", { withTimezone: true }).notNull(),
+    endAt: timestamp("end_at", { withTimezone: true }).notNull(),
+    mode: smallint("mode").notNull(),
+    expirationDays: integer("expiration_days").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique("retrieval_tasks_name").on(t.appId, t.name)],
+);
+
+export const retrievalTaskChannels = pgTable(
+  "retrieval_task_channels",
+  {
+    taskId: text("task_id").notNull().references(() => retrievalTasks.id, { onDelete: "cascade" }),
+    channelId: uuid("channel_id").notNull().references(() => channels.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    /** Whether the range had cold segments of the channel when the task was added (false: Status 3). */
+    archived: boolean("archived").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.channelId] })],
+);
+
+/** 2 pending, 1 handed to the relay, 0 restored (the task Status values). */
+export const retrievalTaskSegments = pgTable(
+  "retrieval_task_segments",
+  {
+    taskId: text("task_id").notNull(),
+    channelId: uuid("channel_id").notNull(),
+    segmentId: bigint("segment_id", { mode: "number" }).notNull().references(() => recordingSegments.id, { onDelete: "cascade" }),
+    state: smallint("state").notNull().default(2),
+  },
+  (t) => [
+    primaryKey({ columns: [t.taskId, t.segmentId] }),
+    foreignKey({ columns: [t.taskId, t.channelId], foreignColumns: [retrievalTaskChannels.taskId, retrievalTaskChannels.channelId] }).onDelete("cascade"),
+  ],
+);
 
 /** Device import jobs (spec 02 §10–§12, migration 0009). */
 export const deviceImportJobs = pgTable(
@@ -395,6 +440,9 @@ export const schema = {
   recordUploadPieces,
   domains,
   recordingSegments,
+  retrievalTasks,
+  retrievalTaskChannels,
+  retrievalTaskSegments,
   deviceImportJobs,
   deviceImportRows,
 };

@@ -1,5 +1,20 @@
-import { ANY_CLUSTER, BusHandlerError, clusterOfSubject, recordingDesired, recordingLifecycleDone, recordingLifecycleDue, recordingSegmentsQuery, recordingSegmentStored, type Bus, type DesiredRecording, type RequestMeta } from "@ivc/bus";
+import {
+  ANY_CLUSTER,
+  BusHandlerError,
+  clusterOfSubject,
+  recordingDesired,
+  recordingLifecycleDone,
+  recordingLifecycleDue,
+  recordingRestoreDone,
+  recordingRestoreDue,
+  recordingSegmentsQuery,
+  recordingSegmentStored,
+  type Bus,
+  type DesiredRecording,
+  type RequestMeta,
+} from "@ivc/bus";
 import type { Db } from "../db/database.js";
+import { restoreDone, restoreDue } from "../store/retrieval-tasks.js";
 import { indexSegment, lifecycleDone, lifecycleDue, segmentsInRange } from "./segment-index.js";
 
 /** What the record plans say a cluster should be recording at `now` (services/api/src/recordings/desired-recordings.ts). */
@@ -14,7 +29,7 @@ export interface RecordingBusDeps {
 /** API instances share the relays' recording requests through one queue group. */
 const QUEUE = "api";
 
-/** The relays' recording questions: what to record, index this durable segment, which segments cover a range. */
+/** The relays' recording questions: what to record, index this durable segment, which segments cover a range, lifecycle and retrieval work. */
 export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ unsubscribe(): void }> {
   const now = deps.now ?? (() => new Date());
   const options = { queue: QUEUE };
@@ -45,6 +60,13 @@ export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ uns
       recordingLifecycleDone,
       { clusterId: ANY_CLUSTER },
       async (request, meta) => ({ updated: await lifecycleDone(deps.db, clusterOf(meta), request.objectKey, request.action) }),
+      options,
+    ),
+    bus.reply(recordingRestoreDue, { clusterId: ANY_CLUSTER }, (request, meta) => restoreDue(deps.db, clusterOf(meta), new Date(request.now), request.limit), options),
+    bus.reply(
+      recordingRestoreDone,
+      { clusterId: ANY_CLUSTER },
+      async (request, meta) => ({ updated: await restoreDone(deps.db, clusterOf(meta), request.objectKey, request.action, new Date(request.now)) }),
       options,
     ),
   ];

@@ -1,5 +1,5 @@
 import type { StoredSegment } from "@ivc/bus";
-import { and, asc, eq, gt, lt, lte } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { recordingSegments } from "../db/schema.js";
 
@@ -36,14 +36,19 @@ export async function indexSegment(db: Db, clusterId: string, segment: StoredSeg
     .onConflictDoNothing({ target: recordingSegments.objectKey });
 }
 
-/** The channel's segments overlapping [startMs, endMs), in time order. */
-export async function segmentsInRange(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number): Promise<IndexedSegment[]> {
+/**
+ * The channel's segments overlapping [startMs, endMs), in time order. A cold segment whose
+ * retrieval copy is valid at `now` counts as standard: its copy is where standard bytes are read
+ * (playback, downloads, the timeline); past `restored_until` it is cold again (42506) even before
+ * the relay has removed the copy.
+ */
+export async function segmentsInRange(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number, now = new Date()): Promise<IndexedSegment[]> {
   const rows = await db
     .select({
       startAt: recordingSegments.startAt,
       endAt: recordingSegments.endAt,
       bytes: recordingSegments.bytes,
-      storageClass: recordingSegments.storageClass,
+      storageClass: sql<string>`case when ${recordingSegments.restoredUntil} > ${now.toISOString()}::timestamptz then 'standard' else ${recordingSegments.storageClass} end`,
       objectKey: recordingSegments.objectKey,
     })
     .from(recordingSegments)
@@ -76,7 +81,8 @@ export async function lifecycleDue(db: Db, clusterId: string, now: Date, limit: 
   const toDelete = await db
     .select({ objectKey: recordingSegments.objectKey, storageClass: recordingSegments.storageClass })
     .from(recordingSegments)
-    .where(and(eq(recordingSegments.clusterId, clusterId), lte(recordingSegments.expireAt, now)))
+    // A restored copy is removed first (restore-due), so no copy outlives its segment's row.
+    .where(and(eq(recordingSegments.clusterId, clusterId), lte(recordingSegments.expireAt, now), isNull(recordingSegments.restoredUntil)))
     .orderBy(asc(recordingSegments.expireAt))
     .limit(limit);
   const toCold = await db

@@ -29,7 +29,7 @@ const rangeRules = {
 const channelIdRule = str({ required: true, description: "Channel id", pattern: UUID_PATTERN, invalid: ErrorCodes.InvalidChannelId });
 
 /** §19/§21 ranges: 41611 start after end, 41612 start in the future, 40005 longer than a day. */
-function refuseRange(start: number, end: number, nowSeconds: number): Outcome<never> | undefined {
+export function refuseRange(start: number, end: number, nowSeconds: number): Outcome<never> | undefined {
   if (start > end) return refuse(ErrorCodes.StartAfterEnd, `StartTime ${start} is after EndTime ${end}`);
   if (start > nowSeconds) return refuse(ErrorCodes.StartAfterNow, `StartTime ${start} is in the future`);
   if (end - start > DAY_SECONDS) return refuse(ErrorCodes.ParameterValidationFailed, `the range may span one day (${DAY_SECONDS} s) at most`);

@@ -157,3 +157,11 @@ export const uploadPlanChannelPage = channelPage({
 export const recordOrganizationChannelPage = channelPage({ DeviceId: string, DeviceName: string, ChannelId: string, ChannelName: string, InPlan: boolean });
 export const recordChannelIds = object({ List: { type: "array", items: string } });
 export const recordChannelCount = object({ TotalCount: integer, NotInPlanCount: integer });
+
+const retrievalTaskProps = { TaskId: string, TaskName: string, StartTime: integer, EndTime: integer, Mode: integer, Expiration: integer, Status: integer, Capacity: { type: "number" } as const };
+export const retrievalTask = object(retrievalTaskProps);
+export const retrievalTaskList: JsonSchema = { type: "array", items: retrievalTask };
+export const retrievalTaskDetails = object({
+  ...retrievalTaskProps,
+  Channels: { type: "array", items: object({ DeviceId: string, DeviceName: string, ChannelId: string, ChannelName: string, Status: integer }) },
+});

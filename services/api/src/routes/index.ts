@@ -14,6 +14,7 @@ import { recordTemplateRoutes, uploadTemplateRoutes } from "./record-templates.j
 import { recordRoutes } from "./records.js";
 import { cloudRecordRoutes } from "./cloud-records.js";
 import { regionRoutes } from "./regions.js";
+import { retrievalTaskRoutes } from "./retrieval-tasks.js";
 import { streamAuthRoutes } from "./stream-auth.js";
 import { streamRoutes } from "./streams.js";
 
@@ -35,6 +36,7 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...uploadTemplateRoutes(deps),
     ...uploadPlanRoutes(deps),
     ...cloudRecordRoutes(deps),
+    ...retrievalTaskRoutes(deps),
     ...domainRoutes(deps),
     ...playRoutes(deps),
   ];

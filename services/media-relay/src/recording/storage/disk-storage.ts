@@ -57,6 +57,14 @@ export class DiskSegmentStorage implements SegmentStorage {
     await syncDir(dirname(to));
   }
 
+  async restore(key: string): Promise<void> {
+    const to = this.path(key, "standard");
+    await mkdir(dirname(to), { recursive: true });
+    // A copy, not a move: the archived original keeps its own lifecycle.
+    await writeDurably(to, await this.read(key, "cold"));
+    await syncDir(dirname(to));
+  }
+
   async remove(key: string, storageClass: StorageClass): Promise<void> {
     await rm(this.path(key, storageClass), { force: true });
   }

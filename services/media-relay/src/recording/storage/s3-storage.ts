@@ -66,6 +66,21 @@ export class S3SegmentStorage implements SegmentStorage {
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: source }));
   }
 
+  /**
+   * A server-side copy of the cold object to the standard key in the default class. An archive
+   * class that needs a RestoreObject before it can be read (GLACIER, DEEP_ARCHIVE) is not handled:
+   * the copy then fails, is logged with its stage and retried by the next pass.
+   */
+  async restore(key: string): Promise<void> {
+    const { bucket } = this.options;
+    try {
+      await this.client.send(new CopyObjectCommand({ Bucket: bucket, Key: this.objectKey(key, "standard"), CopySource: `${bucket}/${encodeURI(this.objectKey(key, "cold"))}` }));
+    } catch (err) {
+      if ((err as { name?: string }).name === "NoSuchKey") throw new StorageMissingError(key);
+      throw err;
+    }
+  }
+
   async remove(key: string, storageClass: StorageClass): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key, storageClass) }));
   }

@@ -15,6 +15,11 @@ export interface SegmentStorage {
   read(key: string, storageClass: StorageClass): Promise<Buffer>;
   /** Moves a standard segment to cold storage (idempotent: an already cold one stays). */
   toCold(key: string): Promise<void>;
+  /**
+   * Copies a cold segment to standard storage for a retrieval task (idempotent); the cold original
+   * stays, and `remove(key, "standard")` drops the copy when it expires.
+   */
+  restore(key: string): Promise<void>;
   /** Deletes a segment (idempotent). */
   remove(key: string, storageClass: StorageClass): Promise<void>;
   /** Discards what writes interrupted by a crash left behind; returns how many pieces. */
