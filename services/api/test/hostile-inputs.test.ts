@@ -14,7 +14,7 @@ import { applyMutation, endpointsOf, fixedMutations, randomMutations } from "./s
 import type { BaseRequest, Endpoint, Field, FieldSchema, Mutation, OpenApiDocument, Variant } from "./support/hostile-requests.js";
 import { ensureServiceNode } from "../src/store/service-nodes.js";
 import { createTestDatabase } from "./support/pg.js";
-import { addTemplate } from "./support/record-plans.js";
+import { addTemplate, addUploadTemplate, ALL_WEEK } from "./support/record-plans.js";
 import { GB_HEADERS, postImport, workbook } from "./support/xlsx-files.js";
 
 /**
@@ -34,7 +34,7 @@ afterAll(async () => {
   await testDb.drop();
 });
 
-type Kind = "organization" | "device" | "gateway" | "domain" | "template" | "plan";
+type Kind = "organization" | "device" | "gateway" | "domain" | "template" | "plan" | "uploadTemplate" | "uploadPlan" | "task";
 
 /** Throwaway play domains are names under this wildcard; each is bound on a node of its own (one domain per node). */
 const DOMAIN_CERT = makeCertificate(["*.hostile.example.com"]);
@@ -48,6 +48,9 @@ interface Seeded {
   readonly streamAuthId: string;
   readonly templateId: string;
   readonly planId: string;
+  readonly uploadTemplateId: string;
+  readonly uploadPlanId: string;
+  readonly taskId: string;
   readonly importJobId: string;
 }
 
@@ -55,9 +58,14 @@ let seeded: Seeded;
 let seededBefore: unknown;
 let names = 0;
 
-async function addPlan(name: string, templateId: string): Promise<string> {
+async function addPlan(name: string, templateId: string, base = "/ivc/record"): Promise<string> {
   const body = { PlanName: name, TemplateId: templateId, LifeCycle: { Transition: 1, Expiration: 0 } };
-  return (await h.call<{ PlanId: string }>(h.alice, "POST", "/ivc/record/plan/add", body)).env.Data.PlanId;
+  return (await h.call<{ PlanId: string }>(h.alice, "POST", `${base}/plan/add`, body)).env.Data.PlanId;
+}
+
+async function addRetrievalTask(name: string): Promise<string> {
+  const body = { TaskName: name, StartTime: 0, EndTime: 60, Mode: 1, Expiration: 1, Channels: [{ DeviceId: seeded.gbDeviceId, ChannelId: seeded.gbChannelId }] };
+  return (await h.call<{ TaskId: string }>(h.alice, "POST", "/ivc/record/retrievetask/add", body)).env.Data.TaskId;
 }
 
 async function addOrganization(name: string, parentId: string): Promise<string> {
@@ -94,6 +102,9 @@ class Throwaways {
     }
     if (kind === "template") return (await addTemplate(h, h.alice, `tmp${++names}`)).TemplateId;
     if (kind === "plan") return addPlan(`tmp${++names}`, await this.get("template"));
+    if (kind === "uploadTemplate") return (await addUploadTemplate(h, h.alice, `tmp${++names}`, ALL_WEEK, ALL_WEEK, 1)).TemplateId;
+    if (kind === "uploadPlan") return addPlan(`tmp${++names}`, await this.get("uploadTemplate"), UPLOAD);
+    if (kind === "task") return addRetrievalTask(`tmp${++names}`);
     const body = { Name: `tmp${++names}`, AccessProtocol: 1, Type: 1, OrganizationId: await this.get("organization"), ClusterId: testNode.id };
     return (await h.call<{ Id: string }>(h.alice, "POST", "/ivc/cms/device/add", body)).env.Data.Id;
   }
@@ -107,15 +118,17 @@ function idKind(url: string): Kind | "authstream" | undefined {
   return (["organization", "device", "gateway", "domain"] as const).find((kind) => url.includes(`/${kind}/`));
 }
 
-/** Nested fields whose pattern the generic sample cannot satisfy (template sections). */
-const NESTED_SAMPLES: Readonly<Record<string, unknown>> = { StartTime: "00:00:00", EndTime: "23:59:59" };
+/** Nested fields whose pattern the generic sample cannot satisfy (template sections, channel references). */
+const nestedSample = (name: string): unknown =>
+  ({ StartTime: "00:00:00", EndTime: "23:59:59", DeviceId: seeded.gbDeviceId, ChannelId: seeded.gbChannelId })[name];
+const UPLOAD = "/ivc/recordbackup";
 
 /** A value the schema accepts: the first enum value, the default or minimum, the first of `^(a|b)$`; objects get their required fields. */
 function schemaSample(schema: FieldSchema): unknown {
   if (schema.enum && schema.enum.length > 0) return schema.enum[0];
   switch (schema.type) {
     case "object":
-      return Object.fromEntries((schema.required ?? []).map((name) => [name, NESTED_SAMPLES[name] ?? schemaSample(schema.properties?.[name] ?? {})]));
+      return Object.fromEntries((schema.required ?? []).map((name) => [name, nestedSample(name) ?? schemaSample(schema.properties?.[name] ?? {})]));
     case "integer":
     case "number":
       return schema.default ?? schema.minimum ?? 1;
@@ -147,9 +160,13 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
       return field.schema.type === "array" ? [id] : id;
     }
     case "TemplateId":
+      if (endpoint.url.startsWith(UPLOAD)) return mutating ? throwaways.get("uploadTemplate") : seeded.uploadTemplateId;
       return mutating ? throwaways.get("template") : seeded.templateId;
     case "PlanId":
+      if (endpoint.url.startsWith(UPLOAD)) return mutating ? throwaways.get("uploadPlan") : seeded.uploadPlanId;
       return mutating ? throwaways.get("plan") : seeded.planId;
+    case "TaskId":
+      return mutating ? throwaways.get("task") : seeded.taskId;
     case "DeviceId":
       return seeded.gbDeviceId;
     case "ChannelId":
@@ -280,6 +297,7 @@ beforeAll(async () => {
   const gateway = await addGatewayChannel(h, testDb.database.db);
   const streamAuthId = (await h.call<{ Id: string }>(h.alice, "GET", "/ivc/cms/config/authstream")).env.Data.Id;
   const templateId = (await addTemplate(h, h.alice, "seed-template")).TemplateId;
+  const uploadTemplateId = (await addUploadTemplate(h, h.alice, "seed-upload-template", ALL_WEEK, ALL_WEEK, 1)).TemplateId;
   const importJobId = "6f1c2a9e-3b7d-4e58-9a21-0c4d8e7f5b13";
   const importFile = await workbook([GB_HEADERS, ["seed-import", "IPC", "", "", "", ""]]);
   await postImport(h, h.alice, { JobId: importJobId, AccessProtocol: "2", OrganizationId: top }, { name: "seed.xlsx", data: importFile });
@@ -293,8 +311,12 @@ beforeAll(async () => {
     streamAuthId,
     templateId,
     planId: await addPlan("seed-plan", templateId),
+    uploadTemplateId,
+    uploadPlanId: await addPlan("seed-upload-plan", uploadTemplateId, UPLOAD),
+    taskId: "",
     importJobId,
   };
+  seeded = { ...seeded, taskId: await addRetrievalTask("seed-task") };
   seededBefore = await seededView();
 });
 

@@ -65,9 +65,7 @@ function checked<T>(problems: ReadonlyArray<() => Failure | undefined>, work: ()
   return work();
 }
 
-const scaleRule = { required: true, description: "Download speed: 1, 2 or 4", values: [...uploadScales], invalid: ErrorCodes.SpeedUnsupported } as const;
-const scale = int(scaleRule);
-const optionalScale = int({ ...scaleRule, required: false });
+const scale = int({ required: true, description: "Download speed: 1, 2 or 4", values: [...uploadScales], invalid: ErrorCodes.SpeedUnsupported });
 
 /** The fields and checks that make a template of one kind; the five routes are the same for both (spec 03 §3, §4). */
 interface TemplateKind {
@@ -105,7 +103,7 @@ function templateRoutes(deps: RouteDeps, spec: TemplateKind): ApiRoute[] {
   const { kind, base, title } = spec;
   const upload = kind === "upload";
   // Typed as optional fields for both kinds (absent from live templates' bodies); the upload rules require them.
-  const uploadShape = (upload ? { DevTimeSections: timeSections(true), Scale: scale } : {}) as unknown as { DevTimeSections: ReturnType<typeof timeSections<false>>; Scale: typeof optionalScale };
+  const uploadShape = (upload ? { DevTimeSections: timeSections(true), Scale: scale } : {}) as unknown as { DevTimeSections: ReturnType<typeof timeSections<false>>; Scale: Omit<typeof scale, "required"> & { readonly required: false } };
   /** The upload fields of a validated body (absent from a live template's shape). */
   const uploadOf = (body: { DevTimeSections?: readonly TimeSection[]; Scale?: number }): UploadFields | undefined =>
     body.DevTimeSections !== undefined && body.Scale !== undefined ? { DevTimeSections: body.DevTimeSections, Scale: body.Scale } : undefined;
