@@ -31,6 +31,21 @@ function contract(name: string, make: () => SegmentStorage): void {
       await storage.remove(key, "cold");
     });
 
+    it("restores a cold segment as a standard copy beside the archived original, and removes the copy", async () => {
+      const storage = make();
+      const restoredKey = key.replace(".ts", "-r.ts");
+      await storage.put(restoredKey, bytes);
+      await storage.toCold(restoredKey);
+      await storage.restore(restoredKey);
+      await storage.restore(restoredKey); // a repeated pass is harmless
+      expect((await storage.read(restoredKey, "standard")).equals(bytes)).toBe(true);
+      expect((await storage.read(restoredKey, "cold")).equals(bytes)).toBe(true);
+      await storage.remove(restoredKey, "standard");
+      await expect(storage.read(restoredKey, "standard")).rejects.toBeInstanceOf(StorageMissingError);
+      expect((await storage.read(restoredKey, "cold")).equals(bytes)).toBe(true);
+      await expect(storage.restore(key.replace(".ts", "-none.ts"))).rejects.toBeInstanceOf(StorageMissingError);
+    });
+
     it("refuses keys that would leave its root", async () => {
       const storage = make();
       await expect(storage.put("../escape.ts", bytes)).rejects.toThrow(/unsafe segment key/);
