@@ -92,6 +92,8 @@ const details = async (taskId: string) => (await call<Task>("GET", `/ivc/record/
 const startS = () => t0 / 1000 - 60;
 const refs = () => device.channels.map((c) => ({ DeviceId: device.id, ChannelId: c.id }));
 const segmentsOf = async (channelCode: string) => (await bus.request(recordingSegmentsQuery, { clusterId: testNode.id }, { deviceId: device.code, channelId: channelCode, startMs: t0 - DAY, endMs: t0 + DAY })).segments;
+const playbackCode = async (channelId: string) =>
+  (await call("GET", `/ivc/record/playback/url?ChannelId=${channelId}&StartTime=${startS()}&EndTime=${startS() + 3600}`)).code;
 const timeline = async (channelId: string) =>
   (await call<{ Tips: number; List: unknown[] }>("GET", `/ivc/record/filelist/query?DeviceId=${device.id}&ChannelId=${channelId}&StartTime=${startS()}&EndTime=${startS() + 3600}`)).data;
 
@@ -125,6 +127,7 @@ describe("retrieval tasks", () => {
     const [ch0, ch1] = device.channels;
     expect((await segmentsOf(ch0?.code ?? "")).map((s) => s.storageClass)).toEqual(["cold", "cold", "cold"]);
     expect(await timeline(ch0?.id ?? "")).toEqual({ Tips: 1, List: [] });
+    expect(await playbackCode(ch0?.id ?? "")).toBe(42506);
 
     const added = await call<Task>("POST", "/ivc/record/retrievetask/add", { TaskName: "取回1", StartTime: startS(), EndTime: startS() + 3600, Mode: 1, Expiration: 7, Channels: refs() });
     expect(added).toEqual({ code: 200, data: { TaskId: expect.stringMatching(/^[0-9a-f]{32}$/), TaskName: "取回1", StartTime: startS(), EndTime: startS() + 3600, Mode: 1, Expiration: 7, Status: 2, Capacity: 0 } });
@@ -150,6 +153,7 @@ describe("retrieval tasks", () => {
     const restoredTimeline = await timeline(ch0?.id ?? "");
     expect(restoredTimeline.Tips).toBe(0);
     expect(restoredTimeline.List).toHaveLength(1);
+    expect(await playbackCode(ch0?.id ?? "")).toBe(200);
     expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0 });
 
     // Deleting the task keeps the copies until they expire.
@@ -165,6 +169,7 @@ describe("retrieval tasks", () => {
     }
     expect((await segmentsOf(ch0?.code ?? "")).map((s) => s.storageClass)).toEqual(["cold", "cold", "cold"]);
     expect(await timeline(ch0?.id ?? "")).toEqual({ Tips: 1, List: [] });
+    expect(await playbackCode(ch0?.id ?? "")).toBe(42506);
   });
 
   it("keeps accounts apart", async () => {

@@ -3,6 +3,7 @@ import { Bus, connectNats, recordingUploadProgress, recordingUploadsDesired } fr
 import { createLogger } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
+import { listDesiredRecordings } from "../src/recordings/desired-recordings.js";
 import { serveUploadBus } from "../src/recordings/upload-bus.js";
 import { startPrivateNats, type PrivateNats } from "../../../test/support/private-nats.js";
 import { createHarness, testNode } from "./support/harness.js";
@@ -103,6 +104,8 @@ describe("recording uploads over the bus (API side)", () => {
       expirationDays: 60,
     });
     expect((await desired(randomUUID())).pieces).toEqual([]);
+    // An upload plan's window is no live recording.
+    expect(await listDesiredRecordings(testDb.database.db, testNode.id, clock, 480)).toEqual([]);
     const shown = await channelPieces();
     expect(shown.get(ch0?.id ?? "")).toMatchObject({ UploadDay: "2026-12-06", Pieces: [{ StartTime: SUN_08 / 1000, EndTime: SUN_10 / 1000, State: "pending" }, { State: "pending" }] });
   });
