@@ -13,13 +13,17 @@ import type { DueUpload } from "./schedule.js";
 const SETTLED: readonly UploadPieceRowState[] = ["done", "no-recording", "missed"];
 const OPEN: readonly UploadPieceRowState[] = ["pending", "uploading", "failed"];
 
+/** Piece rows are kept this long after their footage day (the channel list shows the latest day only). */
+const PIECE_HISTORY_DAYS = 30;
+
 /** Stable per plan, channel and device range, so retries and relay restarts report against one row. */
 export function uploadPieceId(planId: string, channelId: string, startMs: number, endMs: number): string {
   return `${planId}.${channelId}.${startMs}-${endMs}`;
 }
 
 /**
- * Pieces past their window that were never stored whole become `missed` (what did not fit is
+ * Pieces past their window that were never stored whole become `missed`; rows older than the kept
+ * history go (what did not fit is
  * reported, never dropped quietly): a piece never started says so in its reason (the relay's
  * concurrency limits or an offline device left no room), a failed one keeps its last reason.
  */
@@ -32,6 +36,7 @@ async function closeWindows(db: Db, now: Date): Promise<void> {
       updatedAt: now,
     })
     .where(and(lte(recordUploadPieces.windowEndAt, now), inArray(recordUploadPieces.state, [...OPEN])));
+  await db.delete(recordUploadPieces).where(lte(recordUploadPieces.windowEndAt, new Date(now.getTime() - PIECE_HISTORY_DAYS * 86_400_000)));
 }
 
 /**

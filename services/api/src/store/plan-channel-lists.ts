@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ilike, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq, ilike, inArray, isNotNull, sql } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { channels, devices, organizations, recordUploadPieces } from "../db/schema.js";
@@ -145,16 +145,22 @@ async function latestPieces(db: Db, rows: readonly MemberRow[]) {
   const byKey = new Map<string, Array<typeof recordUploadPieces.$inferSelect>>();
   const channelIds = rows.map((r) => r.channelId);
   if (channelIds.length === 0) return byKey;
+  // Only each (plan, channel)'s latest footage day: older days are history the list does not show.
   const all = await db
     .select()
     .from(recordUploadPieces)
-    .where(inArray(recordUploadPieces.channelId, channelIds))
-    .orderBy(desc(recordUploadPieces.footageDay), asc(recordUploadPieces.startAt));
+    .where(
+      and(
+        inArray(recordUploadPieces.channelId, channelIds),
+        sql`(${recordUploadPieces.planId}, ${recordUploadPieces.channelId}, ${recordUploadPieces.footageDay}) in (select plan_id, channel_id, max(footage_day) from record_upload_pieces where channel_id in ${channelIds} group by plan_id, channel_id)`,
+      ),
+    )
+    .orderBy(asc(recordUploadPieces.startAt));
   for (const piece of all) {
     const key = `${piece.planId}/${piece.channelId}`;
     const list = byKey.get(key);
-    if (!list) byKey.set(key, [piece]);
-    else if (list[0]?.footageDay === piece.footageDay) list.push(piece);
+    if (list) list.push(piece);
+    else byKey.set(key, [piece]);
   }
   return byKey;
 }
