@@ -21,7 +21,7 @@
 //      BENCH_RECORDING_WINDOW=20 (s measured, live and recording each)  BENCH_RECORDING_WARMUP=6 (s, ≥ one segment)
 //      BENCH_RECORDING_DIR=<folder on the disk to measure> (default: a temporary folder, removed after)
 //      BENCH_MEDIA_WORKERS=<relay shard processes> (default one per CPU, as `npm start` runs it)
-//      RECORDING_SEGMENT_SECONDS (the relay's own, default 4)
+//      RECORDING_SEGMENT_SECONDS (the relay's own, default 4)  BENCH_MEDIA_RELAY_NODE_ARGS (extra Node flags of the relay, e.g. --cpu-prof)
 import { randomUUID } from "node:crypto";
 import { get } from "node:http";
 import { availableParallelism } from "node:os";
@@ -54,7 +54,8 @@ const clusterId = randomUUID();
 const logger = createLogger("bench-recording", "silent");
 const nc = await connectNats({ url: env("NATS_URL", "nats://127.0.0.1:4222"), name: "bench-recording", logger });
 const bus = new Bus(nc, logger);
-const relay = await startRelayProcess({ env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS }, execArgv: relayNodeArgs });
+// BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof" (as bench/media) shows where the relay's time goes.
+const relay = await startRelayProcess({ env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS }, execArgv: [...relayNodeArgs, ...env("BENCH_MEDIA_RELAY_NODE_ARGS", "").split(" ").filter(Boolean)] });
 const relayCall = relay.call;
 const senderWorker = new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } });
 const viewerWorker = new Worker(here("viewers.mjs"), { workerData: { base: relay.base } });
