@@ -1,4 +1,4 @@
-// What the media benches (run.mjs, churn.mjs) share: the relay in its own child process,
+// What the media benches (run.mjs, churn.mjs, ../recording/live.mjs) share: the relay in its own child process,
 // request/response over IPC or postMessage, the fake sip-server, and an HTTP-FLV viewer that
 // leaves at its first keyframe.
 import { fork } from "node:child_process";
@@ -87,4 +87,42 @@ export function firstKeyframeOf(url, timeoutMs) {
     });
     req.on("error", (err) => finish(undefined, err.message));
   });
+}
+
+/** UDP datagrams the kernel dropped for a full receive buffer, machine-wide (/proc/net/snmp). */
+export function kernelUdpDrops() {
+  const lines = readFileSync("/proc/net/snmp", "utf8").split("\n").filter((l) => l.startsWith("Udp:"));
+  const [names, values] = lines.map((l) => l.split(/\s+/));
+  return Number(values?.[names?.indexOf("RcvbufErrors") ?? -1] ?? 0);
+}
+
+/**
+ * The streams a bench keeps running, in `ids` (in order): each opened on the target as signaling
+ * opens it (`open(streamId)` → its port and SSRC), fed by a camera of the `senders` worker (GOP
+ * phases spread) and watched by one HTTP-FLV viewer of the `viewers` worker. `name(i)` is the i-th
+ * stream's id.
+ */
+export function streamLoad({ open, close, senders, viewers, name = (i) => `bench${String(i).padStart(5, "0")}` }) {
+  const ids = [];
+  return {
+    ids,
+    async grow(count) {
+      const added = [];
+      for (let i = ids.length; i < count; i += 16) {
+        const batch = Array.from({ length: Math.min(16, count - i) }, (_, k) => name(i + k));
+        const replies = await Promise.all(batch.map((streamId) => open(streamId)));
+        await senders("add", replies.map((reply, k) => ({ key: batch[k], port: reply.port, ssrc: Number(reply.ssrc), phase: (i + k) * 7 })));
+        await viewers("add", batch);
+        added.push(...batch);
+        ids.push(...batch);
+      }
+      return added;
+    },
+    async shrink(count) {
+      const removed = ids.splice(count);
+      await viewers("remove", removed);
+      await senders("remove", removed);
+      await Promise.all(removed.map((streamId) => close(streamId)));
+    },
+  };
 }

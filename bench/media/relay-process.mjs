@@ -1,6 +1,6 @@
 // Child process: the media relay alone (its CPU, event loop and RSS are what the bench measures).
 // Started by run.mjs and churn.mjs with IPC; BENCH_CLUSTER_ID, BENCH_RTP_PORTS, optionally
-// BENCH_NO_VIEWER_CLOSE (s) and the relay's environment come from them. `census` needs --expose-gc.
+// BENCH_NO_VIEWER_CLOSE (s), BENCH_RECORDING_DIR and the relay's environment come from them. `census` needs --expose-gc.
 // BENCH_MEDIA_WORKERS: the relay's shard processes, this one included (MEDIA_WORKERS; default one
 // per CPU, as `npm start` runs it); sample() adds up all of them.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -29,6 +29,8 @@ const relayEnv = {
   RTP_PORTS: process.env.BENCH_RTP_PORTS,
   NO_VIEWER_CLOSE: process.env.BENCH_NO_VIEWER_CLOSE ?? "30",
   IVC_VAR_DIR: varDir,
+  // The recording bench's folder on the disk it measures (default IVC_VAR_DIR/recordings, in the temporary folder).
+  ...(process.env.BENCH_RECORDING_DIR !== undefined ? { RECORDING_DIR: process.env.BENCH_RECORDING_DIR } : {}),
 };
 const config = loadConfig(mediaRelayEnv, relayEnv);
 const metrics = createMetricsRegistry("media-relay");

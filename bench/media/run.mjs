@@ -19,14 +19,13 @@
 //      BENCH_MEDIA_WINDOW=8 (s measured per step)  BENCH_MEDIA_WARMUP=3 (s)  BENCH_MEDIA_FIRST_FRAMES=30
 //      BENCH_MEDIA_ELU_LIMIT=0.9 (event-loop utilisation counted as saturated)
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { get } from "node:http";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { Bus, connectNats, mediaClose, mediaOpen } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
-import { fakeSignaling, firstKeyframeOf, here, relayNodeArgs, rpc, startRelayProcess } from "./harness.mjs";
+import { fakeSignaling, firstKeyframeOf, here, kernelUdpDrops, relayNodeArgs, rpc, startRelayProcess, streamLoad } from "./harness.mjs";
 import { startZlm } from "./zlm-target.mjs";
 import { benchClip } from "./source.mjs";
 
@@ -48,13 +47,6 @@ if (STEPS.some((n) => !Number.isInteger(n) || n < 1) || MAX > 1900) throw new Er
 const benchStart = performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-
-/** UDP datagrams the kernel dropped for a full receive buffer, machine-wide (/proc/net/snmp). */
-function kernelUdpDrops() {
-  const lines = readFileSync("/proc/net/snmp", "utf8").split("\n").filter((l) => l.startsWith("Udp:"));
-  const [names, values] = lines.map((l) => l.split(/\s+/));
-  return Number(values?.[names?.indexOf("RcvbufErrors") ?? -1] ?? 0);
-}
 
 const clip = benchClip();
 console.log(`source: ${clip.size} H.264 testsrc2, 25 fps, GOP 1 s, ${clip.kbps.toFixed(0)} kbit/s (${clip.path})`);
@@ -154,26 +146,7 @@ async function measureFirstFrames(label) {
   return { median: pct(times, 0.5), p95: pct(times, 0.95), failed: errors.length };
 }
 
-const load = [];
-async function growLoad(count) {
-  const added = [];
-  for (let i = load.length; i < count; i += 16) {
-    const batch = Array.from({ length: Math.min(16, count - i) }, (_, k) => `bench${String(i + k).padStart(5, "0")}`);
-    const replies = await Promise.all(batch.map((streamId) => target.open(streamId)));
-    await senders("add", replies.map((reply, k) => ({ key: batch[k], port: reply.port, ssrc: Number(reply.ssrc), phase: (i + k) * 7 })));
-    await viewers("add", batch);
-    added.push(...batch);
-    load.push(...batch);
-  }
-  return added;
-}
-
-async function shrinkLoad(count) {
-  const removed = load.splice(count);
-  await viewers("remove", removed);
-  await senders("remove", removed);
-  await Promise.all(removed.map((streamId) => target.close(streamId)));
-}
+const { ids: load, grow: growLoad, shrink: shrinkLoad } = streamLoad({ open: target.open, close: target.close, senders, viewers });
 
 async function snapshot() {
   const [r, s, v] = await Promise.all([target.sample(), senders("stats"), viewers("stats")]);

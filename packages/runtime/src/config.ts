@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { UTC_OFFSET } from "./utc-offset.js";
 
 /** Outcome of reading one variable: its value, or a sentence saying what is allowed. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; expected: string };
@@ -134,6 +135,10 @@ export const env = {
   },
   gbCode(fallback: string | undefined, digits: 10 | 20): EnvVar<string> {
     return env.string(fallback, new RegExp(`^\\d{${digits}}$`), `exactly ${digits} digits`);
+  },
+  /** A site's zone as a fixed UTC offset ("+08:00"); parseUtcOffset gives its minutes. */
+  utcOffset(fallback: string | undefined): EnvVar<string> {
+    return env.string(fallback, UTC_OFFSET, "a UTC offset such as +08:00 or -05:00");
   },
   ipv4(fallback: string | undefined): EnvVar<string> {
     const expected = "an IPv4 address such as 192.168.1.10";

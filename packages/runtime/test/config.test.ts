@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, commonEnv, defaultClusterId, env, loadConfig, resolveClusterId } from "@ivc/runtime";
+import { ConfigError, commonEnv, DEFAULT_UTC_OFFSET, DEFAULT_UTC_OFFSET_MINUTES, defaultClusterId, env, loadConfig, parseUtcOffset, resolveClusterId } from "@ivc/runtime";
 
 const spec = {
   PORT: env.port(8080),
@@ -73,5 +73,26 @@ describe("loadConfig", () => {
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(defaultClusterId("34020000002000000002")).not.toBe(id);
     expect(resolveClusterId({ ...cfg, CLUSTER_ID: "site-7" })).toBe("site-7");
+  });
+});
+
+describe("UTC offsets (DEVICE_TIME_ZONE, RECORD_TIME_ZONE)", () => {
+  it("reads ±HH:MM as minutes east of UTC", () => {
+    expect(parseUtcOffset("+08:00")).toBe(480);
+    expect(parseUtcOffset("-05:30")).toBe(-330);
+    expect(parseUtcOffset("+00:00")).toBe(0);
+    expect(parseUtcOffset("+14:00")).toBe(840);
+    expect(parseUtcOffset(DEFAULT_UTC_OFFSET)).toBe(DEFAULT_UTC_OFFSET_MINUTES);
+  });
+
+  it("rejects other forms", () => {
+    for (const text of ["08:00", "+8:00", "+15:00", "+08:60", "UTC+8", "Asia/Shanghai", ""]) expect(parseUtcOffset(text), text).toBeUndefined();
+  });
+
+  it("as a variable: the default when unset, a one-line error naming the rule otherwise", () => {
+    const zone = { RECORD_TIME_ZONE: env.utcOffset(DEFAULT_UTC_OFFSET) };
+    expect(loadConfig(zone, {}).RECORD_TIME_ZONE).toBe("+08:00");
+    expect(loadConfig(zone, { RECORD_TIME_ZONE: "-03:00" }).RECORD_TIME_ZONE).toBe("-03:00");
+    expect(() => loadConfig(zone, { RECORD_TIME_ZONE: "CST" })).toThrow('RECORD_TIME_ZONE="CST" is not allowed: expected a UTC offset such as +08:00 or -05:00');
   });
 });

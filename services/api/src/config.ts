@@ -1,5 +1,5 @@
 import { networkInterfaces } from "node:os";
-import { env } from "@ivc/runtime";
+import { DEFAULT_UTC_OFFSET, env } from "@ivc/runtime";
 import type { ConfigOf } from "@ivc/runtime";
 import type { ServiceNodeConfig } from "./store/service-nodes.js";
 
@@ -38,6 +38,8 @@ export const apiEnv = {
   IVC_VAR_DIR: env.string("./var"),
   /** Base of the bundle URLs gateways download from; unset: http://<advertised IPv4>:<API_PORT>. */
   API_PUBLIC_URL: env.optionalUrl(["http", "https"]),
+  /** The zone live-to-cloud templates' TimeSections are in (spec 03 §3 names none): China's by default, as the legacy platform's. */
+  RECORD_TIME_ZONE: env.utcOffset(DEFAULT_UTC_OFFSET),
   /** A gateway without a heartbeat for this long is offline (3 × the box's default 5 s interval). */
   GATEWAY_OFFLINE_AFTER: env.seconds(15, { min: 1, max: 3600 }),
   /**

@@ -2,7 +2,7 @@ import { resolveCname } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { loadConfigOrExit, reportStartupStage, startServiceShell } from "@ivc/runtime";
+import { loadConfigOrExit, parseUtcOffset, reportStartupStage, startServiceShell } from "@ivc/runtime";
 import type { ConfigOf } from "@ivc/runtime";
 import { cachedKeyLookup } from "./accounts/key-cache.js";
 import { adminSocketPath, serveAdminSocket } from "./cli/admin-socket.js";
@@ -95,9 +95,11 @@ async function main(): Promise<void> {
     lifecycle.onClose("gateway subscriptions", () => gatewaySubscriptions.forEach((s) => s.unsubscribe()));
     const certificateAnswers = answerDomainCertificates(bus, database.db, box, logger, "api");
     lifecycle.onClose("domain certificates", () => certificateAnswers.unsubscribe());
+    const recordUtcOffsetMinutes = parseUtcOffset(config.RECORD_TIME_ZONE);
+    if (recordUtcOffsetMinutes === undefined) throw new Error(`RECORD_TIME_ZONE is not a UTC offset: ${config.RECORD_TIME_ZONE}`);
     const recordingAnswers = serveRecordingBus(bus, {
       db: database.db,
-      listDesiredRecordings: async (clusterId, now) => (await listDesiredRecordings(database.db, clusterId, now)).flatMap(forRelayRecorder),
+      listDesiredRecordings: async (clusterId, now) => (await listDesiredRecordings(database.db, clusterId, now, recordUtcOffsetMinutes)).flatMap(forRelayRecorder),
     });
     lifecycle.onClose("recording requests", () => recordingAnswers.forEach((s) => s.unsubscribe()));
     const uploadAnswers = serveUploadBus(bus, {

@@ -31,6 +31,7 @@ import { shardedMediaRequests } from "./shards/sharded-requests.js";
 import { pullFromShard } from "./shards/shard-flv-source.js";
 import type { ShardPool } from "./shards/shard-pool.js";
 import type { ShardStats } from "./shards/shard-protocol.js";
+import type { ShardRecordings } from "./shards/recordings-merge.js";
 import { startTlsMedia, type TlsMedia } from "./tls/index.js";
 import { recorderTuningDefaults, startRecorder, type RecorderTuning } from "./recording/start-recorder.js";
 
@@ -88,6 +89,8 @@ export interface MediaRelay {
   /** Serves a connection accepted elsewhere (shard 0 hands viewers to their shard), with the bytes read from it. */
   accept(socket: Socket, head: Buffer): void;
   stats(): ShardStats;
+  /** The channels this process records, with their state. */
+  recordings(): ShardRecordings;
   /** HTTPS/WSS on the node's play domains (MEDIA_HTTPS_PORT); only the listening process has it, not shard processes. */
   readonly tls: TlsMedia | undefined;
   close(): Promise<void>;
@@ -161,8 +164,18 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
   const routes = new MediaRoutes({ registry, timelines, playTimeoutMs: config.PLAY_TIMEOUT });
   const self = deps.shard?.index ?? 0;
   const shardCount = deps.shards?.count ?? deps.shard?.count ?? 1;
-  const recorder = await startRecorder({ config, bus: deps.bus, clusterId: deps.clusterId, registry, logger, metrics: deps.metrics, tuning, shard: { index: self, count: shardCount } });
   const pool = deps.shards;
+  const recorder = await startRecorder({
+    config,
+    bus: deps.bus,
+    clusterId: deps.clusterId,
+    registry,
+    logger,
+    metrics: deps.metrics,
+    tuning,
+    shard: { index: self, count: shardCount },
+    ...(pool !== undefined ? { peers: () => pool.eachShard<ShardRecordings>("recordings") } : {}),
+  });
   const local = localMediaRequests(registry, timelines);
   // Only the listening process is on the bus for signaling; shard processes hear it through IPC.
   const requests = pool !== undefined ? shardedMediaRequests(local, pool) : local;
@@ -340,6 +353,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     requests: local,
     accept: (socket, head) => serveConnection(server, socket, head),
     stats: () => shardStats(self, registry),
+    recordings: () => recorder.own(),
     async close() {
       clearInterval(ticker);
       clearInterval(refresher);

@@ -1,5 +1,4 @@
-import { env } from "@ivc/runtime";
-import { UTC_OFFSET } from "./utc-offset.js";
+import { DEFAULT_UTC_OFFSET, env } from "@ivc/runtime";
 
 /** Defaults of the flood protections, shared by the environment and callers that pass no value. */
 export const SIP_PROTECTION_DEFAULTS = {
@@ -24,7 +23,7 @@ export const sipServerEnv = {
   KEEPALIVE_MISSES: env.int(3, 1, 20),
   CATALOG_TIMEOUT: env.seconds(10, { min: 1, max: 120 }),
   PTZ_PULSE: env.seconds(0.5, { min: 0.05, max: 10 }),
-  DEVICE_TIME_ZONE: env.string("+08:00", UTC_OFFSET, "a UTC offset such as +08:00 or -05:00"),
+  DEVICE_TIME_ZONE: env.utcOffset(DEFAULT_UTC_OFFSET),
   SIP_TCP_MAX_CONNECTIONS: env.int(P.SIP_TCP_MAX_CONNECTIONS, 1, 1_000_000),
   SIP_TCP_MAX_PER_ADDRESS: env.int(P.SIP_TCP_MAX_PER_ADDRESS, 1, 1_000_000),
   SIP_TCP_MESSAGE_TIMEOUT: env.seconds(P.SIP_TCP_MESSAGE_TIMEOUT / 1000, { min: 0.1, max: 600 }),

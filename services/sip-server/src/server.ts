@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { channelChanged, deviceCatalog, deviceCredentials, deviceInfo, deviceOffline, deviceOnline, type Bus, type offlineReasons } from "@ivc/bus";
 import type { CatalogItem, ManscdpMessage } from "@ivc/gb28181";
-import { Registry, type HealthRegistry, type Logger } from "@ivc/runtime";
+import { DEFAULT_UTC_OFFSET, parseUtcOffset, Registry, type HealthRegistry, type Logger } from "@ivc/runtime";
 import { createDigestNonceIssuer, DEFAULT_TIMER_CONFIG, type TimerConfig } from "@ivc/sip";
 import { advertisedHost } from "./advertised-host.js";
 import { AuthFailureBackoff, type AuthBackoffOptions } from "./auth-backoff.js";
@@ -30,7 +30,6 @@ import { RegistrationStore, type Registration } from "./registration-store.js";
 import { SipEndpoint, type IncomingSipRequest } from "./sip-endpoint.js";
 import { SnCounter } from "./sn-counter.js";
 import { SourceRateLimit } from "./source-rate-limit.js";
-import { parseUtcOffset } from "./utc-offset.js";
 
 /** Knobs with production defaults; tests shorten them. */
 export interface SipServerTuning {
@@ -74,7 +73,6 @@ const DEFAULT_TUNING: SipServerTuning = {
 };
 
 const DEFAULT_PTZ_PULSE_MS = 500;
-const DEFAULT_DEVICE_TIME_ZONE = "+08:00";
 
 export interface SipServerDeps {
   config: SipServerConfig;
@@ -207,7 +205,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     },
   });
   const queries = new DeviceQueries(requester, sn, catalog, tuning.queryTimeoutMs);
-  const deviceUtcOffsetMinutes = parseUtcOffset(config.DEVICE_TIME_ZONE ?? DEFAULT_DEVICE_TIME_ZONE);
+  const deviceUtcOffsetMinutes = parseUtcOffset(config.DEVICE_TIME_ZONE ?? DEFAULT_UTC_OFFSET);
   if (deviceUtcOffsetMinutes === undefined) throw new Error(`DEVICE_TIME_ZONE is not a UTC offset: ${config.DEVICE_TIME_ZONE}`);
   const lists = new DeviceListQueries({ requester, sn, clock, timeoutMs: tuning.listAnswerTimeoutMs, deviceUtcOffsetMinutes });
   const controls = new DeviceControls({ requester, sn, logger, resultWaitMs: tuning.controlResultWaitMs });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildMansrtsp } from "@ivc/gb28181";
 import { playbackCommand } from "../src/playback-command.js";
-import { parseUtcOffset } from "../src/utc-offset.js";
 
 describe("playbackCommand (GB/T 28181-2016 Appendix B)", () => {
   it("seeks with Range npt=<pos>-, changes speed with Scale, resumes with npt=now-", () => {
@@ -17,17 +16,5 @@ describe("playbackCommand (GB/T 28181-2016 Appendix B)", () => {
 
   it("refuses pos and scale together", () => {
     expect(playbackCommand({ action: "play", pos: 1, scale: 2 }, 1)).toBeUndefined();
-  });
-});
-
-describe("parseUtcOffset", () => {
-  it("reads ±HH:MM as minutes east of UTC", () => {
-    expect(parseUtcOffset("+08:00")).toBe(480);
-    expect(parseUtcOffset("-05:30")).toBe(-330);
-    expect(parseUtcOffset("+00:00")).toBe(0);
-  });
-
-  it("rejects other forms", () => {
-    for (const text of ["08:00", "+8:00", "+15:00", "+08:60", "UTC+8", ""]) expect(parseUtcOffset(text), text).toBeUndefined();
   });
 });

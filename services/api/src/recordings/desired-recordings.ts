@@ -1,11 +1,12 @@
 import type { DesiredRecording as RelayDesiredRecording } from "@ivc/bus";
 import { deviceChannelStreamId } from "@ivc/media";
+import { DEFAULT_UTC_OFFSET_MINUTES } from "@ivc/runtime";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { devices, recordPlans, recordTemplates } from "../db/schema.js";
 import { effectivePlanId, membersSubquery } from "../store/plan-membership.js";
 import { liveStreamId } from "../streams/live-stream-id.js";
-import { DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES, scheduleAt } from "./schedule.js";
+import { scheduleAt } from "./schedule.js";
 
 export interface DesiredRecording {
   /** Device and channel ids (UUIDs) as the API shows them. */
@@ -30,7 +31,7 @@ export interface DesiredRecording {
 
 /**
  * Channels whose live-to-cloud plan says "record now" at `now`: the plan's template is active in
- * the site's zone (`utcOffsetMinutes` east of UTC), the channel's device is not disabled, and, when
+ * the site's zone (RECORD_TIME_ZONE as `utcOffsetMinutes` east of UTC), the channel's device is not disabled, and, when
  * `clusterId` is given, the device belongs to that service node. Online or not: the recorder retries
  * an offline device and the timeline shows the gap.
  */
@@ -38,7 +39,7 @@ export async function listDesiredRecordings(
   db: Db,
   clusterId: string | undefined,
   now: Date,
-  utcOffsetMinutes = DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES,
+  utcOffsetMinutes = DEFAULT_UTC_OFFSET_MINUTES,
 ): Promise<DesiredRecording[]> {
   const plans = await db
     .select({ plan: recordPlans, sections: recordTemplates.timeSections })

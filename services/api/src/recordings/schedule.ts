@@ -14,8 +14,6 @@ const WEEK = 7 * DAY;
 export const MIN_SECTION_SECONDS = 600;
 /** HH:MM:SS in [00:00:00, 23:59:59] (43403). */
 export const TIME_OF_DAY = { regex: /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, text: "HH:MM:SS between 00:00:00 and 23:59:59" };
-/** The site's zone when none is configured: the legacy platform's (China, UTC+8, no daylight saving). */
-export const DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES = 480;
 
 function secondsOfDay(time: string): number {
   const [h = 0, m = 0, s = 0] = time.split(":").map(Number);
@@ -74,7 +72,7 @@ export interface ScheduleState {
 }
 
 /**
- * Whether the weekly sections are active at `at` in the site's zone (a fixed UTC offset), and when
+ * Whether the weekly sections are active at `at` in the site's zone (RECORD_TIME_ZONE, a fixed UTC offset), and when
  * that next changes. Sections that overlap or touch (including Sunday 23:59:59 → Monday 00:00:00)
  * are one stretch, so no change is reported at their seam.
  */

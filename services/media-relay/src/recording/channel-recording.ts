@@ -17,6 +17,7 @@ export interface RecordingStatus {
   reason?: string;
   lastSegmentEndMs?: number;
   segmentsStored: number;
+  /** Bytes stored by this process today in the site's zone (RECORD_TIME_ZONE); a restarted relay counts from its start. */
   bytesToday: number;
 }
 
@@ -24,11 +25,14 @@ export interface ChannelRecordingDeps {
   sink: SegmentSink;
   storage: SegmentStorage;
   segmentMs: number;
+  /** RECORD_TIME_ZONE in minutes east of UTC: the day `bytesToday` counts. */
+  utcOffsetMinutes: number;
   logger: Logger;
   now(): number;
 }
 
 const TICKS_PER_MS = 90;
+const DAY_MS = 86_400_000;
 
 /**
  * Frames of one channel's live stream → MPEG-TS segments → the sink. Segment times are wall time
@@ -40,7 +44,7 @@ export class ChannelRecording {
   private anchor: { ticks: number; wallMs: number } | undefined;
   private wantAudio = false;
   private segmenterHasAudio = false;
-  private day = "";
+  private day = -1;
   readonly status: RecordingStatus;
 
   constructor(
@@ -101,7 +105,7 @@ export class ChannelRecording {
       { report, data: segment.data },
       {
         stored: (stored) => {
-          const day = new Date(stored.startMs).toISOString().slice(0, 10);
+          const day = Math.floor((stored.startMs + this.deps.utcOffsetMinutes * 60_000) / DAY_MS);
           if (day !== this.day) {
             this.day = day;
             this.status.bytesToday = 0;

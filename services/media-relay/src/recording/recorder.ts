@@ -3,6 +3,8 @@ import { recordingDesired, type Bus, type DesiredRecording } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
 import type { StreamRegistry } from "../stream-registry.js";
 import type { StreamSession } from "../stream-session.js";
+import { mergeRecordings, type RecordingsView, type ShardRecordings } from "../shards/recordings-merge.js";
+import type { ShardAnswer } from "../shards/shard-protocol.js";
 import { ChannelRecording, type RecordingStatus } from "./channel-recording.js";
 import type { RecordingLifecycle } from "./lifecycle.js";
 import type { RecordedPlayback } from "./recorded-playback.js";
@@ -21,6 +23,8 @@ export interface RecorderDeps {
   /** How often the API is asked what to record. */
   pollMs: number;
   segmentMs: number;
+  /** RECORD_TIME_ZONE in minutes east of UTC. */
+  utcOffsetMinutes: number;
   /** Back-off after a stream fails or drops: doubles from the first delay up to the last. */
   retryFirstMs: number;
   retryMaxMs: number;
@@ -31,6 +35,10 @@ export interface RecorderDeps {
    * it owns (placement.ts); undefined records all.
    */
   owns?: (streamId: string) => boolean;
+  /** This process's shard index (0 unsharded). */
+  shard: number;
+  /** Shard 0 of a sharded relay: the other shards' recordings, for one operator view. */
+  peers?: () => Promise<Array<ShardAnswer<ShardRecordings>>>;
   /** Whether this process runs the lifecycle pass (one per relay: shard 0). */
   runsLifecycle: boolean;
   playback: RecordedPlayback;
@@ -59,6 +67,8 @@ export const RECORDINGS_PATH = "/api/recordings";
  */
 export class Recorder {
   private readonly channels = new Map<string, RecordedChannel>();
+  /** The API's last answer, every shard's channels included (shard 0 lists a silent shard's from it). */
+  private desired: readonly DesiredRecording[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private lifecycleTimer: NodeJS.Timeout | undefined;
@@ -95,11 +105,24 @@ export class Recorder {
     return [...this.channels.values()].map((c) => ({ ...c.recording.status }));
   }
 
+  /** This process's recorded channels (what a shard answers shard 0's `recordings` request). */
+  own(): ShardRecordings {
+    return { shard: this.deps.shard, pid: process.pid, recordings: this.statuses };
+  }
+
+  /** The operator view: this process's channels and, on shard 0 of a sharded relay, every shard's. */
+  async view(): Promise<RecordingsView> {
+    const peers = (await this.deps.peers?.()) ?? [];
+    return mergeRecordings([{ shard: this.deps.shard, ok: true, value: this.own() }, ...peers], this.desired);
+  }
+
   /** Answers the operator path and recorded playback; false for other paths. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if ((req.url ?? "").split("?")[0] !== RECORDINGS_PATH) return this.deps.playback.handle(req, res);
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(JSON.stringify({ recordings: this.statuses }));
+    void this.view().then((view) => {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(view));
+    });
     return true;
   }
 
@@ -136,6 +159,7 @@ export class Recorder {
 
   private reconcile(desired: readonly DesiredRecording[]): void {
     const owns = this.deps.owns;
+    this.desired = desired;
     const wanted = new Map(desired.filter((d) => owns === undefined || owns(d.streamId)).map((d) => [d.streamId, d]));
     for (const [streamId, channel] of this.channels) {
       if (wanted.has(streamId)) continue;
@@ -149,7 +173,7 @@ export class Recorder {
         existing.recording.desired = d;
         continue;
       }
-      this.channels.set(streamId, { recording: new ChannelRecording(d, { sink: this.deps.sink, storage: this.deps.storage, segmentMs: this.deps.segmentMs, logger: this.deps.logger, now: this.now }), opening: false, retryAt: 0, backoffMs: this.deps.retryFirstMs });
+      this.channels.set(streamId, { recording: new ChannelRecording(d, { sink: this.deps.sink, storage: this.deps.storage, segmentMs: this.deps.segmentMs, utcOffsetMinutes: this.deps.utcOffsetMinutes, logger: this.deps.logger, now: this.now }), opening: false, retryAt: 0, backoffMs: this.deps.retryFirstMs });
     }
   }
 

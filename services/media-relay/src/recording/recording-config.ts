@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { env } from "@ivc/runtime";
+import { DEFAULT_UTC_OFFSET, env } from "@ivc/runtime";
 import { DiskSegmentStorage } from "./storage/disk-storage.js";
 import type { SegmentStorage } from "./storage/segment-storage.js";
 
@@ -20,6 +20,8 @@ export const recordingEnv = {
   /** Archive class for cold objects when the store has one (e.g. GLACIER); they also move under `cold/`. */
   RECORDING_S3_COLD_CLASS: env.optionalString(),
   RECORDING_SEGMENT_SECONDS: env.int(4, 1, 30),
+  /** The site's zone, as the API's: where the operator view's "bytes today" begins. */
+  RECORD_TIME_ZONE: env.utcOffset(DEFAULT_UTC_OFFSET),
   /** Segment bytes held in memory while storage fails. */
   RECORDING_BUFFER_MB: env.int(256, 1, 16384),
 };

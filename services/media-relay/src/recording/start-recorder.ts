@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import type { Bus } from "@ivc/bus";
-import type { Logger, Registry } from "@ivc/runtime";
+import { parseUtcOffset, type Logger, type Registry } from "@ivc/runtime";
 import type { MediaRelayConfig } from "../config.js";
 import type { StreamRegistry } from "../stream-registry.js";
 import { IndexJournal } from "./index-journal.js";
@@ -11,6 +11,8 @@ import { createRecordingMetrics } from "./recording-metrics.js";
 import { Recorder } from "./recorder.js";
 import { SegmentSink } from "./segment-sink.js";
 import { shardOfStream } from "../shards/placement.js";
+import type { ShardRecordings } from "../shards/recordings-merge.js";
+import type { ShardAnswer } from "../shards/shard-protocol.js";
 
 export interface RecorderTuning {
   recordingPollMs: number;
@@ -34,8 +36,12 @@ export async function startRecorder(deps: {
   tuning: RecorderTuning;
   /** In a sharded relay: this process's shard; it records the streams it owns. */
   shard: { index: number; count: number };
+  /** Shard 0 of a sharded relay: asks the other shards for their recordings (one operator view). */
+  peers?: () => Promise<Array<ShardAnswer<ShardRecordings>>>;
 }): Promise<Recorder> {
   const { config, tuning } = deps;
+  const utcOffsetMinutes = parseUtcOffset(config.RECORD_TIME_ZONE);
+  if (utcOffsetMinutes === undefined) throw new Error(`RECORD_TIME_ZONE is not a UTC offset: ${config.RECORD_TIME_ZONE}`);
   const storage = await segmentStorageFrom(config);
   const metrics = createRecordingMetrics(deps.metrics);
   const sink = new SegmentSink({
@@ -60,11 +66,14 @@ export async function startRecorder(deps: {
     metrics,
     pollMs: tuning.recordingPollMs,
     segmentMs: config.RECORDING_SEGMENT_SECONDS * 1000,
+    utcOffsetMinutes,
     retryFirstMs: tuning.recordingRetryFirstMs,
     retryMaxMs: tuning.recordingRetryMaxMs,
     lifecycle: new RecordingLifecycle({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger, metrics, now: Date.now, batch: 1000 }),
     lifecycleMs: tuning.recordingLifecycleMs,
     ...(deps.shard.count > 1 ? { owns: (streamId: string) => shardOfStream(streamId, deps.shard.count) === deps.shard.index } : {}),
+    shard: deps.shard.index,
+    ...(deps.peers !== undefined ? { peers: deps.peers } : {}),
     runsLifecycle: deps.shard.index === 0,
     playback: new RecordedPlayback({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger }),
   });

@@ -26,6 +26,7 @@ const send = (message: FromShard): void => {
 async function answer(op: ShardOp, body: unknown): Promise<unknown> {
   if (op === "metrics") return shell.metrics.metrics();
   if (op === "stats") return relay.stats();
+  if (op === "recordings") return relay.recordings();
   const handler = relay.requests[op] as (request: unknown) => Promise<unknown>;
   return handler(body);
 }

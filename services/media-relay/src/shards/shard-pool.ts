@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import { BusHandlerError } from "@ivc/bus";
 import { restartDelayMs, type Logger } from "@ivc/runtime";
-import { isFromShard, type ShardOp, type ShardStats, type ToShard } from "./shard-protocol.js";
+import { isFromShard, type ShardAnswer, type ShardOp, type ShardStats, type ToShard } from "./shard-protocol.js";
 
 export interface ShardPoolOptions {
   /** Shards in all, counting the listening process as shard 0: `count - 1` processes are forked. */
@@ -110,10 +110,15 @@ export class ShardPool {
     });
   }
 
+  /** The same request to every shard process, with each one's answer or failure, in shard order. */
+  async eachShard<T>(op: ShardOp): Promise<Array<ShardAnswer<T>>> {
+    const answers = await Promise.allSettled(this.shards.map((s) => this.request<T>(s.index, op, {})));
+    return answers.map((a, i) => (a.status === "fulfilled" ? { shard: i + 1, ok: true, value: a.value } : { shard: i + 1, ok: false, error: (a.reason as Error).message }));
+  }
+
   /** The same request to every running shard (metrics, stats); shards that fail are left out. */
   async fromEach<T>(op: ShardOp): Promise<T[]> {
-    const answers = await Promise.allSettled(this.shards.map((s) => this.request<T>(s.index, op, {})));
-    return answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
+    return (await this.eachShard<T>(op)).flatMap((a) => (a.ok ? [a.value] : []));
   }
 
   stats(): Promise<ShardStats[]> {

@@ -5,7 +5,7 @@ import type { MediaRequests } from "../bus-api.js";
  * A viewer's connection travels as the message's handle (`subprocess.send(message, socket)`),
  * with the bytes already read to find its request line.
  */
-export type ShardOp = keyof MediaRequests | "metrics" | "stats";
+export type ShardOp = keyof MediaRequests | "metrics" | "stats" | "recordings";
 
 /** Listening relay → shard. */
 export type ToShard =
@@ -17,6 +17,9 @@ export type FromShard =
   | { t: "ready"; internalPort: number }
   | { t: "reply"; id: number; ok: true; data: unknown }
   | { t: "reply"; id: number; ok: false; code: string; message: string };
+
+/** A shard's answer to a request sent to every shard, or why there was none (the shard is down or restarting). */
+export type ShardAnswer<T> = { shard: number; ok: true; value: T } | { shard: number; ok: false; error: string };
 
 /** One process's figures (the bench and /healthz read them). */
 export interface ShardStats {
