@@ -20,7 +20,6 @@ import { createNatsGatewayControl } from "./bus/nats-gateway-control.js";
 import { subscribeDeviceEvents } from "./bus/subscriptions.js";
 import { forRelayRecorder, listDesiredRecordings } from "./recordings/desired-recordings.js";
 import { serveRecordingBus } from "./recordings/recording-bus.js";
-import { DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES } from "./recordings/schedule.js";
 import { serveUploadBus } from "./recordings/upload-bus.js";
 import { advertisedIpv4, apiEnv, serviceNodeFromConfig } from "./config.js";
 import { openDatabase } from "./db/open.js";
@@ -104,7 +103,7 @@ async function main(): Promise<void> {
     lifecycle.onClose("recording requests", () => recordingAnswers.forEach((s) => s.unsubscribe()));
     const uploadAnswers = serveUploadBus(bus, {
       db: database.db,
-      utcOffsetMinutes: DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES,
+      utcOffsetMinutes: recordUtcOffsetMinutes,
       limits: { perDevice: config.UPLOAD_PER_DEVICE, perSite: config.UPLOAD_PER_SITE },
     });
     lifecycle.onClose("upload requests", () => uploadAnswers.forEach((s) => s.unsubscribe()));

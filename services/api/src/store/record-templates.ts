@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, eq } from "drizzle-orm";
+import { DEFAULT_UTC_OFFSET_MINUTES } from "@ivc/runtime";
 import type { Db } from "../db/database.js";
 import { recordPlans, recordTemplates } from "../db/schema.js";
 import type { PlanKind } from "../db/schema.js";
@@ -7,7 +8,6 @@ import { isUniqueViolation } from "../db/unique-violation.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
-import { DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES } from "../recordings/schedule.js";
 import type { TimeSection } from "../recordings/schedule.js";
 
 /** Spec 03 §3 template answers; recording-upload templates (§4) add DevTimeSections, Scale, CreateAt and UpdateAt. */
@@ -36,7 +36,7 @@ export function newRecordId(): string {
 
 /** "YYYY-MM-DD HH:MM:SS" (spec 03 §0.1) in the schedule's zone, the zone the sections are read in. */
 function localDateTime(at: Date): string {
-  return new Date(at.getTime() + DEFAULT_SCHEDULE_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 19).replace("T", " ");
+  return new Date(at.getTime() + DEFAULT_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 19).replace("T", " ");
 }
 
 function view(row: TemplateRow): TemplateView {
