@@ -331,7 +331,7 @@ describe("web console", () => {
     await page.screenshot({ path: join(artifacts, "console-recordings.png"), fullPage: true });
   }, 60_000);
 
-  it("adds a recording template and a plan with the channel, lists them, and plays the channel's cloud recording", async () => {
+  it("adds a recording template and a plan with the channel, lists them, and opens the channel's first cloud span in hls.js", async () => {
     await navTo("云录像");
     await page.getByTestId("add-template").click();
     await page.fill("[data-testid=template-form] input[name=template-name]", "营业时间");
