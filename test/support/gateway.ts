@@ -26,6 +26,8 @@ export interface DescribedDevice {
 
 export interface RunningGateway {
   env: NodeJS.ProcessEnv;
+  /** The launcher's IVC_VAR_DIR (releases/, launcher.json). */
+  varDir: string;
   apiUrl: string;
   sipPort: number;
   /** A signed request with the first key (or `key`, another account's), as a client of the real platform would send it. */
@@ -104,6 +106,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
 
   return {
     env,
+    varDir: join(cwd, "var"),
     apiUrl,
     sipPort: Number(env.SIP_PORT),
     logs: () => output,

@@ -20,10 +20,12 @@ export {
   deviceCredentials,
   deviceInfo,
   deviceInfoQuery,
+  deviceKeepalives,
   deviceOffline,
   deviceOnline,
   devicePosition,
   deviceStatusQuery,
+  KEEPALIVES_MAX_DEVICES,
   offlineReasons,
 } from "./contracts/device.js";
 export type { CatalogChannel, CatalogDirectory, DevicePosition } from "./contracts/device.js";

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { apiWith } from "./api.js";
 import { lang, setLang, t } from "./i18n.js";
+import { CloudPage } from "./pages/cloud.js";
 import { DevicesPage } from "./pages/devices.js";
 import { GatewaysPage } from "./pages/gateways.js";
 import { LivePage } from "./pages/live.js";
@@ -19,6 +20,7 @@ const PAGES: Array<[string, string]> = [
   ["devices", "Devices"],
   ["live", "Live view"],
   ["recordings", "Recordings"],
+  ["cloud", "Cloud recording"],
   ["plays", "Diagnostics"],
   ["gateways", "Gateways"],
   ["streamauth", "Stream authentication"],
@@ -91,6 +93,9 @@ export function App() {
       break;
     case "recordings":
       page = <RecordingsPage api={api} channelId={a0} />;
+      break;
+    case "cloud":
+      page = <CloudPage api={api} tab={a0} channelId={a1} />;
       break;
     case "plays":
       page = <PlaysPage api={api} channelId={a0} />;

@@ -26,7 +26,8 @@ type Engine = "ws-flv" | "hls" | "native-hls";
  */
 async function startPlayer(video: HTMLVideoElement, urls: PlayUrls, choice: PlayerChoice, onError: (text: string) => void): Promise<{ engine: Engine; stop: () => void }> {
   const { default: mpegts } = await import("mpegts.js");
-  if ((choice === "auto" || urls.Hls === "") && mpegts.getFeatureList().mseLivePlayback) {
+  // Cloud playback has only an HLS URL (Flv ""); device-local playback only an FLV one.
+  if (urls.Flv !== "" && (choice === "auto" || urls.Hls === "") && mpegts.getFeatureList().mseLivePlayback) {
     const player = mpegts.createPlayer(
       { type: "flv", isLive: true, hasAudio: false, url: wsFlvUrl(urls.Flv) },
       { enableStashBuffer: false, liveBufferLatencyChasing: true, lazyLoad: false },

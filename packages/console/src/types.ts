@@ -21,6 +21,8 @@ export interface Device {
   Description: string;
   Status: number;
   OrganizationId: string;
+  /** Extension (docs/api-decisions.md "Devices"): epoch seconds of the last keepalive, 0 when none is known. */
+  LastKeepaliveTime: number;
 }
 
 export interface DeviceDescription extends Device {
@@ -47,6 +49,97 @@ export interface Channel {
 export interface PlayUrls {
   Flv: string;
   Hls: string;
+}
+
+/** One span of a timeline (device-local `control/timeline`, cloud `record/filelist/query`), epoch seconds. */
+export interface Segment {
+  Begin: number;
+  End: number;
+}
+
+export interface CloudTimeline {
+  /** 1 when part of the range is archived (cold) and not on the timeline. */
+  Tips: number;
+  List: Segment[];
+}
+
+/** Live-to-cloud template (spec 03 §3): weekly sections, DayOfWeek 1 Monday … 7 Sunday, times HH:MM:SS. */
+export interface TimeSection {
+  DayOfWeek: number;
+  StartTime: string;
+  EndTime: string;
+}
+
+export interface RecordTemplate {
+  TemplateId: string;
+  TemplateName: string;
+  TimeSections: TimeSection[];
+}
+
+export interface LifeCycle {
+  Transition: number;
+  Expiration: number;
+}
+
+export interface RecordPlan {
+  PlanId: string;
+  PlanName: string;
+  TemplateId: string;
+  Describe: string;
+  StreamType: string;
+  LifeCycle: LifeCycle;
+  Status: number;
+}
+
+/** A channel of a plan (record/devicelist/query). */
+export interface PlanChannel {
+  DeviceId: string;
+  DeviceName: string;
+  ChannelId: string;
+  ChannelName: string;
+  OrganizationName: string;
+}
+
+export interface Page<T> {
+  PageNumber: number;
+  PageSize: number;
+  TotalCount: number;
+  List: T[];
+}
+
+export interface Gateway {
+  Id: string;
+  GwId: string;
+  Name: string;
+  ClusterName: string;
+  Status: number;
+}
+
+export interface GatewayMonitor {
+  UpFlow: number;
+  DeviceTotal: number;
+  DeviceOnline: number;
+  ChannelTotal: number;
+  ChannelOnline: number;
+}
+
+export interface ServiceVersion {
+  Name: string;
+  Version: string;
+  LatestVersion: string;
+  IsUpdate: boolean;
+  /** While an upgrade runs: `upgrading to <version>: <stage>` (docs/api-decisions.md, G6). */
+  UpgradeInfo: string;
+}
+
+export interface StreamAuth {
+  Id: string;
+  PushState: number;
+  PushSecret: string;
+  PushExpired: number;
+  PullState: number;
+  PullSecret: string;
+  PullExpired: number;
 }
 
 export interface Region {

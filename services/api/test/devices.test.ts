@@ -233,8 +233,9 @@ describe("device list and batch organization change", () => {
     expect(env.Data.TotalCount).toBe(2);
     expect(env.Data.List.map((d) => d.Name)).toEqual(["大华球机01"]);
     expect(env.Data.RequestId).toBe(env.RequestId);
+    // The spec's fields and one extension, LastKeepaliveTime (docs/api-decisions.md "Devices").
     expect(Object.keys(env.Data.List[0] ?? {}).sort()).toEqual(
-      ["AccessProtocol", "ClusterId", "Code", "Description", "Id", "Name", "OrganizationId", "Password", "Status", "TransportProtocol", "Type"].sort(),
+      ["AccessProtocol", "ClusterId", "Code", "Description", "Id", "LastKeepaliveTime", "Name", "OrganizationId", "Password", "Status", "TransportProtocol", "Type"].sort(),
     );
     const page2 = await list(`OrganizationId=${top}&PageNumber=2&PageSize=1`);
     expect(page2.env.Data.List.map((d) => d.Name)).toEqual(["大华球机02"]);

@@ -3,6 +3,7 @@ import {
   catalogRefresh,
   deviceChanged,
   deviceInfoQuery,
+  deviceKeepalives,
   deviceStatusQuery,
   playbackControl,
   presetControl,
@@ -79,6 +80,7 @@ export function serveBusApi(options: BusApiOptions): BusSubscription[] {
     bus.reply(deviceStatusQuery, { clusterId }, async ({ deviceId }) => toStatusReply(await asked(queries.deviceStatus(await registered(deviceId)))), {
       queue: QUEUE,
     }),
+    bus.reply(deviceKeepalives, { clusterId }, async ({ deviceIds }) => ({ devices: await store.keepalives(deviceIds) }), { queue: QUEUE }),
     bus.reply(sipInvite, { clusterId }, (request) => media.invite(request), { queue: QUEUE }),
     bus.reply(sipBye, { clusterId }, async ({ callId, reason }) => ({ sent: await media.bye(callId, reason) }), { queue: QUEUE }),
     bus.reply(

@@ -28,6 +28,12 @@ export interface RequestSource {
   port: number;
 }
 
+export interface DeviceKeepalive {
+  deviceId: string;
+  registeredAt: number;
+  lastKeepaliveAt: number;
+}
+
 /** A keepalive's effect: refreshed, or refused because the device is not registered or is bound elsewhere. */
 export type KeepaliveOutcome = "refreshed" | "unregistered" | "wrong-source";
 
@@ -145,6 +151,19 @@ export class RegistrationStore {
     const args = [deviceId, now, this.keepaliveWindowMs, charset, source.protocol, source.address, source.port];
     const result = await KEEPALIVE.run(this.redis, [this.keyOf(deviceId), this.deadlinesKey], args);
     return result === 1 ? "refreshed" : result === 2 ? "wrong-source" : "unregistered";
+  }
+
+  /** When each of `deviceIds` registered and last sent a keepalive, in one round trip; unregistered ones are left out. */
+  async keepalives(deviceIds: readonly string[]): Promise<DeviceKeepalive[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of deviceIds) pipeline.hmget(this.keyOf(id), "registeredAt", "lastKeepaliveAt");
+    const answers = (await pipeline.exec()) ?? [];
+    return deviceIds.flatMap((deviceId, i) => {
+      const [err, fields] = answers[i] ?? [null, []];
+      if (err) throw err;
+      const [registeredAt, lastKeepaliveAt] = (fields as Array<string | null>).map(Number);
+      return registeredAt && lastKeepaliveAt ? [{ deviceId, registeredAt, lastKeepaliveAt }] : [];
+    });
   }
 
   /** Where the device's last authenticated REGISTER came from; undefined when it is not registered. */

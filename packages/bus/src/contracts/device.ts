@@ -172,6 +172,23 @@ export const deviceInfoQuery = defineRequest(
   deviceInfoFields,
 );
 
+/** Most device codes one `sip.device.keepalives` request names: the device list's largest page. */
+export const KEEPALIVES_MAX_DEVICES = 1000;
+
+/**
+ * When the sip-server last heard from registered devices (their registrations in Redis): the API
+ * reads it for the device list and describe, so a keepalive every minute per device costs no
+ * database write. Devices that are not registered now are left out of `devices`.
+ */
+export const deviceKeepalives = defineRequest(
+  "sip.device.keepalives",
+  (p: { clusterId: string }) => subjectOf(p.clusterId, "sip", "device", "keepalives"),
+  z.object({ deviceIds: z.array(gbCode).max(KEEPALIVES_MAX_DEVICES) }),
+  z.object({
+    devices: z.array(z.object({ deviceId: gbCode, registeredAt: epochMs, lastKeepaliveAt: epochMs })),
+  }),
+);
+
 export const deviceStatusQuery = defineRequest(
   "sip.device.status",
   (p: { clusterId: string }) => subjectOf(p.clusterId, "sip", "device", "status"),

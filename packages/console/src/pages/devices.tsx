@@ -11,10 +11,18 @@ import { DeviceForm } from "./device-form.js";
 const STATUS_POLL_MS = 3000;
 const PAGE_SIZE = 100;
 const STATUS_DISABLED = 3;
+const COLUMNS = 8;
 
 function StatusBadge(props: { status: number }) {
   const label = DEVICE_STATUS[props.status] ?? String(props.status);
   return <span class={`status status-${label.toLowerCase()}`}>{t(label)}</span>;
+}
+
+/** When the device was last heard (LastKeepaliveTime), as "12 s ago" with the time in the title. */
+function LastKeepalive(props: { seconds: number }) {
+  if (!props.seconds) return <span class="muted">—</span>;
+  const ago = Math.max(0, Math.round(Date.now() / 1000 - props.seconds));
+  return <span title={new Date(props.seconds * 1000).toLocaleString()}>{ago < 120 ? `${ago} ${t("s ago")}` : new Date(props.seconds * 1000).toLocaleString()}</span>;
 }
 
 function Channels(props: { api: Api; device: Device; tick: number }) {
@@ -104,6 +112,10 @@ export function DevicesPage(props: { api: Api; deviceId?: string | undefined }) 
             <h3>
               {t("Camera settings")}: {settings.Name}
             </h3>
+            <StatusBadge status={settings.Status} />
+            <span data-testid="described-keepalive">
+              {t("Last keepalive")}: <LastKeepalive seconds={settings.LastKeepaliveTime} />
+            </span>
             <button type="button" onClick={() => setSettings(undefined)}>
               {t("Close")}
             </button>
@@ -120,13 +132,14 @@ export function DevicesPage(props: { api: Api; deviceId?: string | undefined }) 
             <th>{t("Type")}</th>
             <th>{t("Transport")}</th>
             <th>{t("Status")}</th>
+            <th>{t("Last keepalive")}</th>
             <th />
           </tr>
         </thead>
         <tbody>
           {devices.length === 0 ? (
             <tr>
-              <td colSpan={7} class="muted">
+              <td colSpan={COLUMNS} class="muted">
                 {t("No devices")}
               </td>
             </tr>
@@ -148,6 +161,9 @@ export function DevicesPage(props: { api: Api; deviceId?: string | undefined }) 
                 <td data-testid="device-status">
                   <StatusBadge status={d.Status} />
                 </td>
+                <td data-testid="device-keepalive">
+                  <LastKeepalive seconds={d.LastKeepaliveTime} />
+                </td>
                 <td class="actions">
                   {d.AccessProtocol === ACCESS_RTMP ? <a href={`#/live/device:${d.Id}`}>{t("Live")}</a> : null}
                   <button type="button" onClick={() => showSettings(d)}>
@@ -166,7 +182,7 @@ export function DevicesPage(props: { api: Api; deviceId?: string | undefined }) 
               </tr>
               {open === d.Id && d.AccessProtocol !== ACCESS_RTMP ? (
                 <tr>
-                  <td colSpan={7}>
+                  <td colSpan={COLUMNS}>
                     <Channels api={api} device={d} tick={tick} />
                   </td>
                 </tr>

@@ -1,39 +1,54 @@
 import { useState } from "preact/hooks";
 import type { Api } from "../api.js";
 import { t } from "../i18n.js";
+import type { Gateway, GatewayMonitor, ServiceVersion } from "../types.js";
 import { attempt, useInterval, useLoad } from "../ui.js";
 
-interface Gateway {
-  Id: string;
-  GwId: string;
-  Name: string;
-  ClusterName: string;
-  Status: number;
-}
-interface Monitor {
-  UpFlow: number;
-  DeviceTotal: number;
-  DeviceOnline: number;
-  ChannelTotal: number;
-  ChannelOnline: number;
-}
-interface ServiceVersion {
-  Name: string;
-  Version: string;
-  LatestVersion: string;
-  IsUpdate: boolean;
-  UpgradeInfo: string;
+const POLL_MS = 3000;
+/** The box's upgrade stages in order (edge-agent upgrader); the API names the running one in UpgradeInfo. */
+const UPGRADE_STAGES = ["downloading", "verifying", "installing", "switching", "health-check"] as const;
+
+/** The running stage from G6 `UpgradeInfo` ("upgrading to 2.0.0: installing"), undefined when none runs. */
+function runningStage(services: ServiceVersion[]): { version: string; stage: string; step: number } | undefined {
+  for (const s of services) {
+    const m = /^upgrading to (\S+): (\S+)$/.exec(s.UpgradeInfo);
+    if (m?.[1] && m[2]) return { version: m[1], stage: m[2], step: UPGRADE_STAGES.indexOf(m[2] as (typeof UPGRADE_STAGES)[number]) + 1 };
+  }
+  return undefined;
 }
 
-const POLL_MS = 3000;
+/** What the upgrade button's neighbour says: the running stage as a bar, else the outcome once one was asked for. */
+function UpgradeProgress(props: { services: ServiceVersion[]; asked: boolean }) {
+  const running = runningStage(props.services);
+  if (running) {
+    return (
+      <div data-testid="upgrade-progress" data-stage={running.stage}>
+        <progress max={UPGRADE_STAGES.length} value={running.step} /> {t("Upgrading to")} {running.version}: {t(running.stage)}
+      </div>
+    );
+  }
+  if (!props.asked) return null;
+  const pending = props.services.filter((s) => s.IsUpdate);
+  // After a failure or a rollback UpgradeInfo says so (with the reason); with nothing left to update, it succeeded.
+  return (
+    <div data-testid="upgrade-progress" data-stage={pending.length === 0 ? "succeeded" : "ended"}>
+      {pending.length === 0 ? t("Upgrade succeeded") : pending.map((s) => <div key={s.Name}>{s.UpgradeInfo}</div>)}
+    </div>
+  );
+}
 
 function GatewayRow(props: { api: Api; gateway: Gateway; tick: number }) {
   const { api, gateway, tick } = props;
-  const monitor = useLoad(() => api<Monitor>("GET", "/ivc/cms/gateway/monitor", { Id: gateway.Id }), [api, gateway.Id, tick]).data;
+  const monitor = useLoad(() => api<GatewayMonitor>("GET", "/ivc/cms/gateway/monitor", { Id: gateway.Id }), [api, gateway.Id, tick]).data;
   // Upgrade progress is the box's report, read back through version (spec 04 G6).
-  const versions = useLoad(() => api<{ Services: ServiceVersion[] }>("GET", "/ivc/cms/gateway/version", { Id: gateway.Id }), [api, gateway.Id, tick]).data;
+  const versionLoad = useLoad(() => api<{ Services: ServiceVersion[] }>("GET", "/ivc/cms/gateway/version", { Id: gateway.Id }), [api, gateway.Id, tick]);
+  const versions = versionLoad.data;
   const [asked, setAsked] = useState(false);
-  const upgrade = async () => setAsked(await attempt(() => api("POST", "/ivc/cms/gateway/upgrade", { Id: gateway.Id })));
+  const upgrade = async () => {
+    if (!(await attempt(() => api("POST", "/ivc/cms/gateway/upgrade", { Id: gateway.Id })))) return;
+    setAsked(true);
+    versionLoad.reload();
+  };
   const services = versions?.Services ?? [];
   return (
     <tr data-testid={`gateway-${gateway.GwId}`}>
@@ -62,10 +77,10 @@ function GatewayRow(props: { api: Api; gateway: Gateway; tick: number }) {
         ))}
       </td>
       <td>
-        <button type="button" onClick={upgrade} disabled={!services.some((s) => s.IsUpdate)}>
+        <button type="button" onClick={upgrade} disabled={!services.some((s) => s.IsUpdate) || runningStage(services) !== undefined}>
           {t("Upgrade")}
         </button>
-        {asked ? <span class="muted"> {t("Upgrade progress")}…</span> : null}
+        <UpgradeProgress services={services} asked={asked} />
       </td>
     </tr>
   );

@@ -4,21 +4,13 @@ import { allChannels } from "../all-channels.js";
 import { t } from "../i18n.js";
 import { Player } from "../player.js";
 import { go } from "../route.js";
+import { fromInput, localInput, Timeline } from "../timeline.js";
+import type { Segment } from "../types.js";
 import { attempt, Field, useLoad } from "../ui.js";
 
-interface Segment {
-  Begin: number;
-  End: number;
-}
 /** recordctl Scale values (spec 02 §23). */
 const SCALES = [0.25, 0.5, 1, 2, 4, 8];
 const DAY_SECONDS = 24 * 3600;
-
-const localInput = (seconds: number) => {
-  const d = new Date(seconds * 1000);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
-const fromInput = (text: string) => Math.floor(new Date(text).getTime() / 1000);
 
 /** `…/live/<channel code>@<session>.live.flv`: what recordctl names the playback by. */
 function sessionOf(flv: string): { channel: string; session: string } | undefined {
@@ -50,7 +42,6 @@ export function RecordingsPage(props: { api: Api; channelId?: string | undefined
     const id = flv ? sessionOf(flv) : undefined;
     return id ? attempt(() => api("POST", "/ivc/cms/control/recordctl", {}, { ChannelId: id.channel, Session: id.session, ...body })) : Promise.resolve(false);
   };
-  const span = Math.max(1, end - start);
   return (
     <section>
       <h2>{t("Recordings")}</h2>
@@ -77,18 +68,7 @@ export function RecordingsPage(props: { api: Api; channelId?: string | undefined
         segments.length === 0 ? (
           <p class="muted">{t("No recordings in this range")}</p>
         ) : (
-          <div class="timeline" data-testid="record-timeline">
-            {segments.map((s) => (
-              <button
-                key={`${s.Begin}`}
-                type="button"
-                class="segment"
-                style={{ left: `${((s.Begin - start) / span) * 100}%`, width: `${Math.max(0.5, ((s.End - s.Begin) / span) * 100)}%` }}
-                title={`${new Date(s.Begin * 1000).toLocaleString()} – ${new Date(s.End * 1000).toLocaleString()}`}
-                onClick={() => play(s)}
-              />
-            ))}
-          </div>
+          <Timeline segments={segments} start={start} end={end} onPick={play} testId="record-timeline" />
         )
       ) : null}
       {flv ? (

@@ -1,17 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Api } from "../api.js";
 import { t } from "../i18n.js";
+import type { StreamAuth } from "../types.js";
 import { attempt, Field, useLoad } from "../ui.js";
-
-interface StreamAuth {
-  Id: string;
-  PushState: number;
-  PushSecret: string;
-  PushExpired: number;
-  PullState: number;
-  PullSecret: string;
-  PullExpired: number;
-}
 
 /** Push / pull URL signing of the account (config/authstream, spec 01 §5.8). */
 export function StreamAuthPage(props: { api: Api }) {

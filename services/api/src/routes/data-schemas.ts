@@ -37,9 +37,12 @@ const deviceListItemProps = {
   Status: integer,
   OrganizationId: string,
 };
+/** Extension (docs/api-decisions.md "Devices"): epoch seconds of the last keepalive, 0 when none is known. */
+const lastKeepalive = { LastKeepaliveTime: integer };
 export const device = object({ ...deviceListItemProps, ClusterName: string });
 export const deviceDescription = object({
   ...deviceListItemProps,
+  ...lastKeepalive,
   ClusterName: string,
   Manufacturer: string,
   SipId: string,
@@ -48,7 +51,7 @@ export const deviceDescription = object({
   SipPort: integer,
   PushStreamUrl: string,
 });
-export const devicePage = object({ TotalCount: integer, List: { type: "array", items: object(deviceListItemProps) }, RequestId: string });
+export const devicePage = object({ TotalCount: integer, List: { type: "array", items: object({ ...deviceListItemProps, ...lastKeepalive }) }, RequestId: string });
 
 export const channelList: JsonSchema = {
   type: "array",

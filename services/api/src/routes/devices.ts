@@ -11,6 +11,7 @@ import { UUID_PATTERN } from "../validation/patterns.js";
 import { bool, int, str, strArray } from "../validation/rules.js";
 import * as data from "./data-schemas.js";
 import type { RouteDeps } from "./deps.js";
+import { withLastKeepalive } from "./last-keepalive.js";
 
 const TAG = "devices";
 /** Largest page the list answers; not documented by the seed (see docs/api-decisions.md). */
@@ -80,7 +81,10 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
       data: data.deviceDescription,
       async handle(caller, { query }) {
         const signing = await findStreamSigning(db, caller.appId);
-        return describeDevice(db, box, caller.appId, query.Id, signing.push, Math.floor(deps.now().getTime() / 1000));
+        const described = await describeDevice(db, box, caller.appId, query.Id, signing.push, Math.floor(deps.now().getTime() / 1000));
+        if (!described.ok) return described;
+        const [device] = await withLastKeepalive(control, [described.value]);
+        return succeed(device);
       },
     }),
     defineRoute({
@@ -135,8 +139,9 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
       data: data.devicePage,
       async handle(caller, { query }) {
         const page = await listDevices(db, box, caller.appId, query);
+        if (!page.ok) return page;
         // The seed's example repeats the request id inside Data (spec 02 §6); kept for clients that read it there.
-        return page.ok ? succeed({ ...page.value, RequestId: caller.requestId }) : page;
+        return succeed({ TotalCount: page.value.TotalCount, List: await withLastKeepalive(control, page.value.List), RequestId: caller.requestId });
       },
     }),
     defineRoute({

@@ -49,10 +49,21 @@ export class FakeDeviceControl implements DeviceControl {
   readonly changes: Array<{ code: string; change: string }> = [];
   readonly refreshes: Array<{ clusterId: string; code: string }> = [];
   refreshAnswer: ControlResult = { ok: true };
+  readonly keepaliveQuestions: Array<{ clusterId: string; codes: readonly string[] }> = [];
+  /** Last keepalive (epoch ms) per device code, as the node's sip-server would answer. */
+  readonly keepalives = new Map<string, number>();
+  /** When set (bus tests), lastKeepalives goes on to the real control after being recorded. */
+  forwardTo: DeviceControl | undefined;
 
   async refreshCatalog(clusterId: string, deviceCode: string): Promise<ControlResult> {
     this.refreshes.push({ clusterId, code: deviceCode });
     return this.refreshAnswer;
+  }
+
+  async lastKeepalives(clusterId: string, deviceCodes: readonly string[]): Promise<Map<string, number>> {
+    this.keepaliveQuestions.push({ clusterId, codes: deviceCodes });
+    if (this.forwardTo) return this.forwardTo.lastKeepalives(clusterId, deviceCodes);
+    return new Map(deviceCodes.flatMap((code) => (this.keepalives.has(code) ? [[code, this.keepalives.get(code) ?? 0] as const] : [])));
   }
 
   deviceChanged(deviceCode: string, change: "upserted" | "deleted"): void {

@@ -85,6 +85,8 @@ export async function makeBox(
   stateDir = mkdtempSync(join(tmpdir(), "edge-box-")),
   upgrader?: Upgrader,
   restartDelayMs: (attempt: number) => number = () => 200,
+  /** What the box reports as installed (main.ts reads it from the version store). */
+  versions: () => Record<string, string> = () => ({ "edge-agent": "0.1.0" }),
 ): Promise<TestBox> {
   const identity = new IdentityStore(stateDir);
   const registry = new DeviceRegistry(join(stateDir, "devices.json"));
@@ -108,7 +110,7 @@ export async function makeBox(
     gatewayKey: key,
     hostname: "store-a-box",
     heartbeatIntervalMs: 300,
-    versions: () => ({ "edge-agent": "0.1.0" }),
+    versions,
     activationRetryMs: 200,
   });
   holder.agent = agent;
