@@ -40,6 +40,10 @@ export const apiEnv = {
   API_PUBLIC_URL: env.optionalUrl(["http", "https"]),
   /** A gateway without a heartbeat for this long is offline (3 × the box's default 5 s interval). */
   GATEWAY_OFFLINE_AFTER: env.seconds(15, { min: 1, max: 3600 }),
+  /** `<DetectType>=<path.onnx>,…`: user-supplied models for the types the bundled COCO detector cannot see (packages/bus contracts/ai.ts). */
+  AI_ONNX_MODELS: env.optionalString(),
+  /** Key of the X-IVC-Signature HMAC on AI result callbacks; unset: callbacks carry no signature header. */
+  AI_CALLBACK_SECRET: env.optionalString(),
 };
 
 export type ApiConfig = ConfigOf<typeof apiEnv> & { SIP_ID: string };

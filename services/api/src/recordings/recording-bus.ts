@@ -51,7 +51,8 @@ export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ uns
 }
 
 /** The cluster a request was sent on (`ANY_CLUSTER` subscriptions hear every cluster's). */
-function clusterOf(meta: RequestMeta): string {
+/** The relay cluster a request came from: its subject's cluster token. */
+export function clusterOf(meta: RequestMeta): string {
   const clusterId = clusterOfSubject(meta.subject);
   if (clusterId === undefined) throw new BusHandlerError("bad_subject", `no cluster id in ${meta.subject}`);
   return clusterId;
