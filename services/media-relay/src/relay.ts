@@ -33,6 +33,7 @@ import type { ShardPool } from "./shards/shard-pool.js";
 import type { ShardStats } from "./shards/shard-protocol.js";
 import { startTlsMedia, type TlsMedia } from "./tls/index.js";
 import { recorderTuningDefaults, startRecorder, type RecorderTuning } from "./recording/start-recorder.js";
+import { startAnalyser } from "./ai/start-analyser.js";
 
 /** Knobs that are not operator settings; tests shorten them. */
 export interface MediaRelayTuning extends RecorderTuning {
@@ -162,6 +163,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
   const self = deps.shard?.index ?? 0;
   const shardCount = deps.shards?.count ?? deps.shard?.count ?? 1;
   const recorder = await startRecorder({ config, bus: deps.bus, clusterId: deps.clusterId, registry, logger, metrics: deps.metrics, tuning, shard: { index: self, count: shardCount } });
+  const analyser = await startAnalyser({ config, bus: deps.bus, clusterId: deps.clusterId, registry, logger, metrics: deps.metrics });
   const pool = deps.shards;
   const local = localMediaRequests(registry, timelines);
   // Only the listening process is on the bus for signaling; shard processes hear it through IPC.
@@ -253,6 +255,8 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
           return;
         }
       }
+      // Snapshot URLs carry the API's own signature, checked by the analyser.
+      if (analyser.handle(req, res)) return;
       const verdict = await pullGuard.check(req);
       if (!verdict.ok) {
         const denied = verdict.rejection;
@@ -347,6 +351,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       deviceChanges.unsubscribe();
       await gateways.stopAll("relay stopping");
       await rtmp.close();
+      await analyser.stop();
       await recorder.stop();
       await registry.endAll("relay stopping");
       await tls?.close();
