@@ -34,7 +34,7 @@ afterAll(async () => {
   await testDb.drop();
 });
 
-type Kind = "organization" | "device" | "gateway" | "domain" | "template" | "plan";
+type Kind = "organization" | "device" | "gateway" | "domain" | "template" | "plan" | "aiChannel" | "aiTask";
 
 /** Throwaway play domains are names under this wildcard; each is bound on a node of its own (one domain per node). */
 const DOMAIN_CERT = makeCertificate(["*.hostile.example.com"]);
@@ -94,6 +94,12 @@ class Throwaways {
     }
     if (kind === "template") return (await addTemplate(h, h.alice, `tmp${++names}`)).TemplateId;
     if (kind === "plan") return addPlan(`tmp${++names}`, await this.get("template"));
+    // A channel in no AI task (one task per channel), and a task on another such channel.
+    if (kind === "aiChannel") return (await addGbChannel(h, createDeviceEventHandlers(testDb.database.db))).channelId;
+    if (kind === "aiTask") {
+      const body = { Name: `tmp${++names}`, ChannelList: [(await addGbChannel(h, createDeviceEventHandlers(testDb.database.db))).channelId], Templates: AI_TEMPLATES };
+      return (await h.call<{ TaskId: string }>(h.alice, "POST", "/ivc/ai/task", body)).env.Data.TaskId;
+    }
     const body = { Name: `tmp${++names}`, AccessProtocol: 1, Type: 1, OrganizationId: await this.get("organization"), ClusterId: testNode.id };
     return (await h.call<{ Id: string }>(h.alice, "POST", "/ivc/cms/device/add", body)).env.Data.Id;
   }
@@ -106,6 +112,9 @@ function idKind(url: string): Kind | "authstream" | undefined {
   if (url.includes("/config/authstream")) return "authstream";
   return (["organization", "device", "gateway", "domain"] as const).find((kind) => url.includes(`/${kind}/`));
 }
+
+/** AI task templates (spec 04 A0): which config a Tag takes is beyond the schema's required marks. */
+const AI_TEMPLATES = [{ Tag: "AI", AIConfig: { DetectType: "Body", TimeInterval: 10, OperTimeslot: [{ Start: "10:00:00", End: "11:00:00" }] } }];
 
 /** Nested fields whose pattern the generic sample cannot satisfy (template sections). */
 const NESTED_SAMPLES: Readonly<Record<string, unknown>> = { StartTime: "00:00:00", EndTime: "23:59:59" };
@@ -156,6 +165,12 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
       return seeded.gbChannelId;
     case "JobId":
       return seeded.importJobId;
+    case "TaskId":
+      return throwaways.get("aiTask");
+    case "ChannelList":
+      return [await throwaways.get("aiChannel")];
+    case "Templates":
+      return AI_TEMPLATES;
     case "ClusterId":
       return testNode.id;
     case "PlayDomain":
