@@ -8,7 +8,7 @@ import { COCO_INPUT_SIZE, detectionsFor, type CocoDetector, type Detection } fro
 import { decodeKeyframe, type DecodedKeyframe } from "./keyframe-decoder.js";
 
 /** `/ai/snapshot/<storage key>?Expires=&Signature=` (the API signs; services/api/src/ai/snapshot-urls.ts). */
-const SNAPSHOT_PATH = /^\/ai\/snapshot\/(ai/[A-Za-z0-9_./-]{1,400}\.jpg)$/;
+const SNAPSHOT_PATH = /^\/ai\/snapshot\/(ai\/[A-Za-z0-9_./-]{1,400}\.jpg)$/;
 
 export interface AnalyserMetrics {
   snapshots: Counter<"outcome">;
