@@ -168,4 +168,21 @@ describe("AI bus (API side)", () => {
     expect((await ask("ai/d/c/20261207/1.jpg")).allowed).toBe(false);
     expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([]);
   });
+
+  it("ends the analysis of a channel whose device is deleted or that leaves its recording plan", async () => {
+    const added = (await h.call<{ Id: string; Code: string }>(h.alice, "POST", "/ivc/cms/device/add", { Name: "cam2", AccessProtocol: 2, Type: 2, Password: "12345678", OrganizationId: "0", ClusterId: testNode.id })).env.Data;
+    const channelCode = "34020000001310000002";
+    await createDeviceEventHandlers(testDb.database.db).catalog({ clusterId: testNode.id, deviceId: added.Code, channels: [{ channelId: channelCode, name: "bay", online: true }] });
+    const [channel] = (await h.call<Array<{ ChannelId: string }>>(h.alice, "GET", `/ivc/cms/device/channel?DeviceId=${added.Id}`)).env.Data;
+    const created = await h.call<{ TaskId: string }>(h.alice, "POST", "/ivc/ai/task", { Name: "bay", ChannelList: [channel!.ChannelId], IsStartTheTask: true, Templates: [{ Tag: "Snapshot", SnapshotConfig: { TimeInterval: 5 } }] });
+    recorded = [{ deviceCode: added.Code, channelCode, streamId: `${added.Code}_${channelCode}` }];
+    expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses.map((a) => a.taskId)).toEqual([created.env.Data.TaskId]);
+    recorded = [];
+    expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([]);
+    recorded = [{ deviceCode: added.Code, channelCode, streamId: `${added.Code}_${channelCode}` }];
+    expect(await h.call(h.alice, "DELETE", `/ivc/cms/device/delete?Id=${added.Id}`)).toMatchObject({ env: { StatusCode: 200 } });
+    expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([]);
+    const detail = await h.call<{ ChannelList: string[] }>(h.alice, "GET", `/ivc/ai/task/detail?TaskId=${created.env.Data.TaskId}`);
+    expect(detail.env.Data.ChannelList).toEqual([]);
+  });
 });
