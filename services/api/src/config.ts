@@ -48,6 +48,10 @@ export const apiEnv = {
    */
   UPLOAD_PER_DEVICE: env.int(4, 1, 64),
   UPLOAD_PER_SITE: env.int(16, 1, 1024),
+  /** `<DetectType>=<path.onnx>,…`: user-supplied models for the types the bundled COCO detector cannot see (packages/bus contracts/ai.ts). */
+  AI_ONNX_MODELS: env.optionalString(),
+  /** Key of the X-IVC-Signature HMAC on AI result callbacks; unset: callbacks carry no signature header. */
+  AI_CALLBACK_SECRET: env.optionalString(),
 };
 
 export type ApiConfig = ConfigOf<typeof apiEnv> & { SIP_ID: string };

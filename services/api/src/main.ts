@@ -31,7 +31,11 @@ import { requestObserver } from "./http/request-metrics.js";
 import { allRoutes } from "./routes/index.js";
 import { registerReleaseDownload } from "./routes/release-download.js";
 import { consoleDistDir, registerConsoleFiles } from "./http/console-files.js";
-import { ensureServiceNode } from "./store/service-nodes.js";
+import { ensureServiceNode, findServiceNode } from "./store/service-nodes.js";
+import { parseOnnxModels } from "@ivc/bus";
+import { serveAiBus } from "./ai/ai-bus.js";
+import { CallbackDispatcher } from "./ai/callbacks.js";
+import { createSnapshotUrls, snapshotUrlSecret } from "./ai/snapshot-urls.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -41,10 +45,11 @@ const KEY_CACHE_TTL_MS = 5000;
 /** The master key and the database (PGlite: WASM start, recovery; migrations), timed. */
 async function openStore(config: ConfigOf<typeof apiEnv>) {
   const started = performance.now();
-  const box = createSecretBox(await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key")));
+  const masterKey = await loadMasterKey(config.IVC_MASTER_KEY, config.IVC_MASTER_KEY_FILE ?? resolve(config.IVC_VAR_DIR, "master.key"));
+  const box = createSecretBox(masterKey);
   const pgliteDir = config.PGLITE_DIR ?? resolve(config.IVC_VAR_DIR, "db");
   const database = await openDatabase(config.DATABASE_URL, { pgliteDir, box });
-  return { box, pgliteDir, database, openMs: Math.round(performance.now() - started) };
+  return { box, snapshotUrls: createSnapshotUrls(snapshotUrlSecret(masterKey)), pgliteDir, database, openMs: Math.round(performance.now() - started) };
 }
 
 async function main(): Promise<void> {
@@ -62,7 +67,7 @@ async function main(): Promise<void> {
     }
     // NATS is up; the database may still be opening (on a loaded box PGlite can take a while).
     reportStartupStage(config.DATABASE_URL ? "opening the database (PostgreSQL) and applying migrations" : "opening the embedded database (PGlite) and applying migrations");
-    const { box, pgliteDir, database, openMs } = await opening;
+    const { box, snapshotUrls, pgliteDir, database, openMs } = await opening;
     lifecycle.onClose("database", () => database.close());
     health.register("database", async () => ({ ok: await database.ping(), detail: database.kind }));
 
@@ -107,6 +112,21 @@ async function main(): Promise<void> {
       limits: { perDevice: config.UPLOAD_PER_DEVICE, perSite: config.UPLOAD_PER_SITE },
     });
     lifecycle.onClose("upload requests", () => uploadAnswers.forEach((s) => s.unsubscribe()));
+    const aiModels = { onnx: parseOnnxModels(config.AI_ONNX_MODELS) };
+    const callbacks = new CallbackDispatcher({ secret: config.AI_CALLBACK_SECRET === undefined ? undefined : Buffer.from(config.AI_CALLBACK_SECRET), logger, metrics });
+    lifecycle.onClose("ai callbacks", () => callbacks.close());
+    const aiAnswers = serveAiBus(bus, {
+      db: database.db,
+      recordedChannels: async (clusterId, now) => (await listDesiredRecordings(database.db, clusterId, now, recordUtcOffsetMinutes)).filter((d) => forRelayRecorder(d).length > 0),
+      callbacks,
+      snapshotUrls,
+      mediaBase: async (clusterId) => {
+        const found = await findServiceNode(database.db, clusterId);
+        return found === undefined ? undefined : `http://${found.mediaHost}:${found.mediaHttpPort}`;
+      },
+      utcOffsetMinutes: recordUtcOffsetMinutes,
+    });
+    lifecycle.onClose("ai requests", () => aiAnswers.forEach((s) => s.unsubscribe()));
 
     const deviceControl = createNatsDeviceControl(bus, logger);
     const deviceImports = createDeviceImportRunner({ db: database.db, box, control: deviceControl, logger });
@@ -120,6 +140,7 @@ async function main(): Promise<void> {
         channelControl: createNatsChannelControl(bus),
         now: () => new Date(),
         gateways: { control: gatewayControl, bundleBaseUrl: config.API_PUBLIC_URL ?? `http://${node.sipIp}:${config.API_PORT}` },
+        ai: { models: aiModels, snapshotUrls },
         domains: { resolveCname: config.DOMAIN_CNAME_CHECK ? (name) => resolveCname(name) : undefined, icp: uncheckedIcp, changes: createNatsDomainChanges(bus, logger) },
       }),
       authenticate: createAuthenticator(

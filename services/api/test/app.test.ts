@@ -110,10 +110,14 @@ describe("envelope", () => {
     expect(doc.openapi).toBe("3.0.3");
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual([
+      "DELETE /ivc/ai/task",
       "DELETE /ivc/cms/device/delete",
       "DELETE /ivc/cms/domain/delete",
       "DELETE /ivc/cms/gateway/delete",
       "DELETE /ivc/cms/organization/delete",
+      "GET /ivc/ai/task/detail",
+      "GET /ivc/ai/task/result",
+      "GET /ivc/ai/tasks",
       "GET /ivc/cms/config/authstream",
       "GET /ivc/cms/config/getallregion",
       "GET /ivc/cms/config/getuserregion",
@@ -148,6 +152,7 @@ describe("envelope", () => {
       "GET /ivc/recordbackup/template/query",
       "GET /ivc/recordbackup/templatelist/query",
       "GET /ivc/urm/resource/getUserResources",
+      "POST /ivc/ai/task",
       "POST /ivc/cms/config/authstream",
       "POST /ivc/cms/control/plays",
       "POST /ivc/cms/control/preset/get",
@@ -181,6 +186,8 @@ describe("envelope", () => {
       "POST /ivc/recordbackup/template/delete",
       "POST /ivc/recordbackup/template/modify",
       "POST /ivc/urm/resource/template",
+      "PUT /ivc/ai/task",
+      "PUT /ivc/ai/task/status",
       "PUT /ivc/cms/device/update",
       "PUT /ivc/cms/device/updateorg",
       "PUT /ivc/cms/device/updatestatus",

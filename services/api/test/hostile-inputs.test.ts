@@ -34,7 +34,7 @@ afterAll(async () => {
   await testDb.drop();
 });
 
-type Kind = "organization" | "device" | "gateway" | "domain" | "template" | "plan" | "uploadTemplate" | "uploadPlan" | "task";
+type Kind = "organization" | "device" | "gateway" | "domain" | "template" | "plan" | "uploadTemplate" | "uploadPlan" | "task" | "aiChannel" | "aiTask";
 
 /** Throwaway play domains are names under this wildcard; each is bound on a node of its own (one domain per node). */
 const DOMAIN_CERT = makeCertificate(["*.hostile.example.com"]);
@@ -105,6 +105,12 @@ class Throwaways {
     if (kind === "uploadTemplate") return (await addUploadTemplate(h, h.alice, `tmp${++names}`, ALL_WEEK, ALL_WEEK, 1)).TemplateId;
     if (kind === "uploadPlan") return addPlan(`tmp${++names}`, await this.get("uploadTemplate"), UPLOAD);
     if (kind === "task") return addRetrievalTask(`tmp${++names}`);
+    // A channel in no AI task (one task per channel), and a task on another such channel.
+    if (kind === "aiChannel") return (await addGbChannel(h, createDeviceEventHandlers(testDb.database.db))).channelId;
+    if (kind === "aiTask") {
+      const body = { Name: `tmp${++names}`, ChannelList: [(await addGbChannel(h, createDeviceEventHandlers(testDb.database.db))).channelId], Templates: AI_TEMPLATES };
+      return (await h.call<{ TaskId: string }>(h.alice, "POST", "/ivc/ai/task", body)).env.Data.TaskId;
+    }
     const body = { Name: `tmp${++names}`, AccessProtocol: 1, Type: 1, OrganizationId: await this.get("organization"), ClusterId: testNode.id };
     return (await h.call<{ Id: string }>(h.alice, "POST", "/ivc/cms/device/add", body)).env.Data.Id;
   }
@@ -122,6 +128,8 @@ function idKind(url: string): Kind | "authstream" | undefined {
 const nestedSample = (name: string): unknown =>
   ({ StartTime: "00:00:00", EndTime: "23:59:59", DeviceId: seeded.gbDeviceId, ChannelId: seeded.gbChannelId })[name];
 const UPLOAD = "/ivc/recordbackup";
+/** AI task templates (spec 04 A0): which config a Tag takes is beyond the schema's required marks. */
+const AI_TEMPLATES = [{ Tag: "AI", AIConfig: { DetectType: "Body", TimeInterval: 10, OperTimeslot: [{ Start: "10:00:00", End: "11:00:00" }] } }];
 
 /** A value the schema accepts: the first enum value, the default or minimum, the first of `^(a|b)$`; objects get their required fields. */
 function schemaSample(schema: FieldSchema): unknown {
@@ -166,6 +174,7 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
       if (endpoint.url.startsWith(UPLOAD)) return mutating ? throwaways.get("uploadPlan") : seeded.uploadPlanId;
       return mutating ? throwaways.get("plan") : seeded.planId;
     case "TaskId":
+      if (endpoint.url.startsWith("/ivc/ai/")) return throwaways.get("aiTask");
       return mutating ? throwaways.get("task") : seeded.taskId;
     case "DeviceId":
       return seeded.gbDeviceId;
@@ -173,6 +182,10 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
       return seeded.gbChannelId;
     case "JobId":
       return seeded.importJobId;
+    case "ChannelList":
+      return [await throwaways.get("aiChannel")];
+    case "Templates":
+      return AI_TEMPLATES;
     case "ClusterId":
       return testNode.id;
     case "PlayDomain":

@@ -34,6 +34,7 @@ import type { ShardStats } from "./shards/shard-protocol.js";
 import type { ShardRecordings } from "./shards/recordings-merge.js";
 import { startTlsMedia, type TlsMedia } from "./tls/index.js";
 import { recorderTuningDefaults, startRecorder, type RecorderTuning } from "./recording/start-recorder.js";
+import { startAnalyser } from "./ai/start-analyser.js";
 
 /** Knobs that are not operator settings; tests shorten them. */
 export interface MediaRelayTuning extends RecorderTuning {
@@ -176,6 +177,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
     shard: { index: self, count: shardCount },
     ...(pool !== undefined ? { peers: () => pool.eachShard<ShardRecordings>("recordings") } : {}),
   });
+  const analyser = await startAnalyser({ config, bus: deps.bus, clusterId: deps.clusterId, registry, logger, metrics: deps.metrics });
   const local = localMediaRequests(registry, timelines);
   // Only the listening process is on the bus for signaling; shard processes hear it through IPC.
   const requests = pool !== undefined ? shardedMediaRequests(local, pool) : local;
@@ -266,6 +268,8 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
           return;
         }
       }
+      // Snapshot URLs carry the API's own signature, checked by the analyser.
+      if (analyser.handle(req, res)) return;
       const verdict = await pullGuard.check(req);
       if (!verdict.ok) {
         const denied = verdict.rejection;
@@ -361,6 +365,7 @@ export async function startMediaRelay(deps: MediaRelayDeps): Promise<MediaRelay>
       deviceChanges.unsubscribe();
       await gateways.stopAll("relay stopping");
       await rtmp.close();
+      await analyser.stop();
       await recorder.stop();
       await registry.endAll("relay stopping");
       await tls?.close();

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigserial, bigint, boolean, char, date, foreignKey, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { AiDetection, AiTaskStatus, AiTemplate } from "../ai/templates.js";
 import type { TimeSection } from "../recordings/schedule.js";
 
 // Mirrors migrations/*.sql, which are the source of truth applied at start.
@@ -420,6 +421,59 @@ export const deviceImportRows = pgTable(
   ],
 );
 
+/** AI tasks (spec 04 Part A, migration 0012). `templates` is the validated Templates list. */
+export const aiTasks = pgTable(
+  "ai_tasks",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    status: text("status").$type<AiTaskStatus>().notNull(),
+    callbackUrl: text("callback_url").notNull().default(""),
+    templates: jsonb("templates").$type<AiTemplate[]>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("ai_tasks_app").on(t.appId, t.createdAt)],
+);
+
+/** One row per channel: the primary key is the one-task-per-channel rule (43716). */
+export const aiTaskChannels = pgTable(
+  "ai_task_channels",
+  {
+    channelId: uuid("channel_id").primaryKey().references(() => channels.id, { onDelete: "cascade" }),
+    taskId: text("task_id").notNull().references(() => aiTasks.id, { onDelete: "cascade" }),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    /** Order of the task's ChannelList, which answers echo. */
+    position: integer("position").notNull(),
+  },
+  (t) => [index("ai_task_channels_task").on(t.taskId, t.position)],
+);
+
+/** One analysed snapshot of one template (A5's "AI invocation"). */
+export const aiResults = pgTable(
+  "ai_results",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    taskId: text("task_id").notNull().references(() => aiTasks.id, { onDelete: "cascade" }),
+    appId: text("app_id").notNull().references(() => accounts.appId),
+    channelId: uuid("channel_id").notNull(),
+    tag: text("tag").notNull(),
+    detectType: text("detect_type").notNull().default(""),
+    takenAt: timestamp("taken_at", { withTimezone: true }).notNull(),
+    clusterId: text("cluster_id").notNull(),
+    snapshotKey: text("snapshot_key").notNull(),
+    segmentKey: text("segment_key").notNull().default(""),
+    objects: jsonb("objects").$type<AiDetection[]>().notNull(),
+  },
+  (t) => [
+    unique("ai_results_once").on(t.taskId, t.channelId, t.detectType, t.takenAt),
+    index("ai_results_query").on(t.taskId, t.channelId, t.takenAt),
+    index("ai_results_snapshot").on(t.snapshotKey),
+  ],
+);
+
 export const schema = {
   accounts,
   apiKeys,
@@ -445,4 +499,7 @@ export const schema = {
   retrievalTaskSegments,
   deviceImportJobs,
   deviceImportRows,
+  aiTasks,
+  aiTaskChannels,
+  aiResults,
 };

@@ -7,6 +7,8 @@ import type { DomainChanges } from "../bus/domain-certificates.js";
 import type { CnameResolver } from "../domains/cname.js";
 import type { IcpChecker } from "../domains/icp.js";
 import type { DeviceImportRunner } from "../device-files/import-runner.js";
+import type { SnapshotUrls } from "../ai/snapshot-urls.js";
+import type { AiModels } from "../ai/templates.js";
 
 /** What the route handlers need; built by main.ts, faked in tests. */
 export interface RouteDeps {
@@ -21,6 +23,14 @@ export interface RouteDeps {
   /** Background processing of device import jobs (spec 02 §10). */
   readonly deviceImports: DeviceImportRunner;
   readonly domains: DomainRouteDeps;
+  readonly ai: AiRouteDeps;
+}
+
+/** AI tasks (spec 04 Part A). */
+export interface AiRouteDeps {
+  /** Which DetectTypes a model serves; the others are refused at task creation (43707). */
+  readonly models: AiModels;
+  readonly snapshotUrls: SnapshotUrls;
 }
 
 /** Play domains (spec 01 §5.2–5.7). */

@@ -1,4 +1,5 @@
 import type { ApiRoute } from "../http/route.js";
+import { aiTaskRoutes } from "./ai-tasks.js";
 import { channelRoutes } from "./channels.js";
 import type { RouteDeps } from "./deps.js";
 import { deviceExportRoutes } from "./device-export.js";
@@ -39,5 +40,6 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...retrievalTaskRoutes(deps),
     ...domainRoutes(deps),
     ...playRoutes(deps),
+    ...aiTaskRoutes(deps),
   ];
 }

@@ -3,6 +3,8 @@ import type { DomainChange } from "@ivc/bus";
 import type { FastifyInstance } from "fastify";
 import type { LightMyRequestResponse } from "fastify";
 import { createAccount } from "../../src/accounts/accounts.js";
+import { createSnapshotUrls } from "../../src/ai/snapshot-urls.js";
+import type { AiModels } from "../../src/ai/templates.js";
 import { createKey, findVerificationKey } from "../../src/accounts/keys.js";
 import type { IssuedKey, KeyStoreDeps } from "../../src/accounts/keys.js";
 import { createSecretBox } from "../../src/accounts/secret-box.js";
@@ -137,7 +139,12 @@ export interface HarnessOptions {
   readonly now?: () => Date;
   /** How the import runner chunks rows and what it awaits after each chunk. */
   readonly imports?: Pick<DeviceImportRunnerDeps, "chunkRows" | "afterChunk">;
+  /** AI detect types with a model besides the bundled COCO ones (AI_ONNX_MODELS); default none. */
+  readonly aiModels?: AiModels;
 }
+
+/** The secret of the harness's AI snapshot URLs, so tests can check a URL the API handed out. */
+export const TEST_SNAPSHOT_SECRET = Buffer.alloc(32, 7);
 
 /** Builds the app on `database` with two accounts (alice, bob), one key each, and the test node. */
 export async function createHarness(database: Database, options: HarnessOptions = {}): Promise<Harness> {
@@ -161,6 +168,7 @@ export async function createHarness(database: Database, options: HarnessOptions 
       now: options.now ?? (() => new Date()),
       gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL },
       domains: { resolveCname: options.resolveCname, icp: options.icp ?? uncheckedIcp, changes: domainChanges },
+      ai: { models: options.aiModels ?? { onnx: {} }, snapshotUrls: createSnapshotUrls(TEST_SNAPSHOT_SECRET) },
     }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });

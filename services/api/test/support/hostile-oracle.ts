@@ -124,11 +124,21 @@ function bodyVerdict(fields: readonly Field[], variant: Variant): BodyVerdict {
   };
 }
 
+/**
+ * A route without a body ignores one, but the framework still parses what a PUT or DELETE sends
+ * (spec 04 A3/A7 take only query fields): an unparsable one is refused before the route runs.
+ */
+function bodylessVerdict(endpoint: Endpoint, variant: Variant): BodyVerdict {
+  if (endpoint.method === "GET" || variant.payload === undefined) return { kind: "fields", fields: [] };
+  const verdict = bodyVerdict([], variant);
+  return verdict.kind === "unparsable" || verdict.kind === "open" ? verdict : { kind: "fields", fields: [] };
+}
+
 export function expectationOf(endpoint: Endpoint, variant: Variant): Expectation {
   if (variant.expectStatus !== undefined) return { refused: true, fields: [], statusCode: variant.expectStatus };
   if (variant.unsigned || variant.rawQuery !== "") return OPEN;
   const inQuery = queryViolations(endpoint.query, variant.query);
-  const body: BodyVerdict = endpoint.body ? bodyVerdict(endpoint.body, variant) : { kind: "fields", fields: [] };
+  const body: BodyVerdict = endpoint.body ? bodyVerdict(endpoint.body, variant) : bodylessVerdict(endpoint, variant);
   switch (body.kind) {
     case "open":
       return OPEN;

@@ -1,0 +1,263 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { aiDesired, aiResultReported, aiSnapshotAuthorize, cocoDetectTypes, type ActiveTemplate, type AiResultReport, type Bus, type DesiredAnalysis } from "@ivc/bus";
+import { joinAnnexB, ParameterSetCache, splitAnnexB, type Frame, type VideoFrame } from "@ivc/media";
+import { Counter, Gauge, type Logger, type Registry } from "@ivc/runtime";
+import type { StreamSession } from "../stream-session.js";
+import { StorageMissingError, type SegmentStorage } from "../recording/storage/segment-storage.js";
+import { COCO_INPUT_SIZE, detectionsFor, type CocoDetector, type Detection } from "./coco-detector.js";
+import { decodeKeyframe, type DecodedKeyframe } from "./keyframe-decoder.js";
+
+/** `/ai/snapshot/<storage key>?Expires=&Signature=` (the API signs; services/api/src/ai/snapshot-urls.ts). */
+const SNAPSHOT_PATH = /^\/ai\/snapshot\/(ai\/[A-Za-z0-9_./-]{1,400}\.jpg)$/;
+
+export interface AnalyserMetrics {
+  snapshots: Counter<"outcome">;
+  /** Snapshots due while the analysis slots were busy: the interval stretched for that channel. */
+  stretched: Counter;
+  decodeCpuSeconds: Counter;
+  detectCpuSeconds: Counter;
+  channels: Gauge;
+}
+
+export function createAnalyserMetrics(registry: Registry): AnalyserMetrics {
+  const registers = [registry];
+  return {
+    snapshots: new Counter({ name: "ivc_ai_snapshots_total", help: "AI snapshots by outcome (reported, failed)", labelNames: ["outcome"], registers }),
+    stretched: new Counter({ name: "ivc_ai_snapshots_stretched_total", help: "Snapshots postponed because analysis was at capacity (intervals stretched)", registers }),
+    decodeCpuSeconds: new Counter({ name: "ivc_ai_decode_cpu_seconds_total", help: "ffmpeg CPU spent decoding snapshot keyframes", registers }),
+    detectCpuSeconds: new Counter({ name: "ivc_ai_detect_cpu_seconds_total", help: "CPU spent in the COCO detector", registers }),
+    channels: new Gauge({ name: "ivc_ai_channels", help: "Channels the API asks this relay to analyse", registers }),
+  };
+}
+
+export interface AnalyserDeps {
+  bus: Bus;
+  clusterId: string;
+  /** Streams this process already has: analysis rides on the recorder's stream, it never opens one. */
+  streams: { get(streamId: string): StreamSession | undefined };
+  storage: SegmentStorage;
+  logger: Logger;
+  metrics: AnalyserMetrics;
+  /** The COCO detector, loaded once on first need; undefined when it cannot load (AI templates then store nothing). */
+  detector: () => Promise<CocoDetector | undefined>;
+  pollMs: number;
+  /** Snapshots decoded and analysed at once; more due are postponed to the next keyframe. */
+  maxConcurrent: number;
+  now?: () => number;
+  decode?: typeof decodeKeyframe;
+}
+
+interface AnalysedChannel {
+  desired: DesiredAnalysis;
+  session?: StreamSession;
+  detach?: () => void;
+  params?: ParameterSetCache;
+  /** When each template (by tag/detectType) is next due, epoch ms. */
+  dueAt: Map<string, number>;
+}
+
+const templateKey = (t: ActiveTemplate) => `${t.tag}/${t.detectType ?? ""}`;
+
+/**
+ * Takes a keyframe every TimeInterval seconds from the recorded channels the API names
+ * (`api.ai.desired`, polled), stores it as a JPEG beside the recordings, runs the COCO detector
+ * for AI templates and reports each template's result (`api.ai.result`). Work is bounded by
+ * `maxConcurrent`: a due snapshot that finds no free slot waits for a later keyframe, so overload
+ * stretches intervals (counted) instead of queueing without end, and never touches the frames
+ * that viewers and the recorder get.
+ */
+export class Analyser {
+  private readonly channels = new Map<string, AnalysedChannel>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private readonly jobs = new Set<Promise<void>>();
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly deps: AnalyserDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    void this.poll();
+    this.timer = setInterval(() => void this.poll(), this.deps.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const channel of this.channels.values()) channel.detach?.();
+    this.channels.clear();
+    await Promise.allSettled([...this.jobs]);
+  }
+
+  /** Resolves when the snapshots under way are stored and reported (tests). */
+  async idle(): Promise<void> {
+    while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
+  }
+
+  async poll(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const { analyses } = await this.deps.bus.request(aiDesired, { clusterId: this.deps.clusterId }, {}, { timeoutMs: Math.max(1000, this.deps.pollMs) });
+      this.reconcile(analyses);
+    } catch (err) {
+      // The API's last answer stands until it answers again.
+      this.deps.logger.warn({ stage: "ai schedule query", err: (err as Error).message }, "could not ask the API what to analyse; keeping the current analyses");
+    }
+    this.attach();
+  }
+
+  /** The answer is the whole truth: a task turned off, out of its windows or a channel no longer recorded stops here. */
+  reconcile(analyses: readonly DesiredAnalysis[]): void {
+    const wanted = new Map(analyses.map((a) => [`${a.taskId}/${a.streamId}`, a]));
+    for (const [key, channel] of this.channels) {
+      if (wanted.has(key)) continue;
+      channel.detach?.();
+      this.channels.delete(key);
+      this.deps.logger.info({ stage: "ai", taskId: channel.desired.taskId, streamId: channel.desired.streamId }, "AI analysis stopped");
+    }
+    for (const [key, desired] of wanted) {
+      const existing = this.channels.get(key);
+      if (existing) existing.desired = desired;
+      else this.channels.set(key, { desired, dueAt: new Map() });
+    }
+    this.deps.metrics.channels.set(this.channels.size);
+  }
+
+  private attach(): void {
+    for (const channel of this.channels.values()) {
+      if (channel.session !== undefined && channel.session.state !== "ended") continue;
+      channel.detach?.();
+      delete channel.detach;
+      delete channel.session;
+      const session = this.deps.streams.get(channel.desired.streamId);
+      if (session === undefined || session.state === "ended") continue;
+      channel.session = session;
+      channel.detach = session.tapFrames((frame) => this.onFrame(channel, frame));
+    }
+  }
+
+  private onFrame(channel: AnalysedChannel, frame: Frame): void {
+    if (frame.kind !== "video" || this.stopped) return;
+    const nalus = frame.nalus ?? splitAnnexB(frame.data);
+    if (channel.params?.codec !== frame.codec) channel.params = new ParameterSetCache(frame.codec);
+    channel.params.update(nalus);
+    if (!frame.keyframe) return;
+    const now = this.now();
+    const due = channel.desired.templates.filter((t) => (channel.dueAt.get(templateKey(t)) ?? 0) <= now);
+    if (due.length === 0) return;
+    if (this.inFlight >= this.deps.maxConcurrent) {
+      this.deps.metrics.stretched.inc();
+      return;
+    }
+    for (const t of due) channel.dueAt.set(templateKey(t), now + t.intervalSeconds * 1000);
+    const job = this.snapshot(channel.desired, channel.params, frame, nalus, due, now).finally(() => {
+      this.inFlight--;
+      this.jobs.delete(job);
+    });
+    this.inFlight++;
+    this.jobs.add(job);
+  }
+
+  private async snapshot(desired: DesiredAnalysis, params: ParameterSetCache, frame: VideoFrame, nalus: readonly Buffer[], due: readonly ActiveTemplate[], takenAtMs: number): Promise<void> {
+    const log = { stage: "ai snapshot", taskId: desired.taskId, deviceId: desired.deviceId, channelId: desired.channelId, streamId: desired.streamId };
+    try {
+      const current = params.current;
+      if (current === undefined) throw new Error("no SPS/PPS seen yet on this stream");
+      const parameterSets = [current.vps, current.sps, current.pps].filter((b): b is Buffer => b !== undefined);
+      const wantsDetection = due.some((t) => t.tag === "AI");
+      const decoded: DecodedKeyframe = await (this.deps.decode ?? decodeKeyframe)(frame.codec, joinAnnexB([...parameterSets, ...nalus]), wantsDetection ? { detectSize: COCO_INPUT_SIZE } : {});
+      if (Number.isFinite(decoded.cpuMs)) this.deps.metrics.decodeCpuSeconds.inc(decoded.cpuMs / 1000);
+      const day = new Date(takenAtMs).toISOString().slice(0, 10).replaceAll("-", "");
+      const key = `ai/${desired.deviceId}/${desired.channelId}/${day}/${takenAtMs}.jpg`;
+      await this.deps.storage.put(key, decoded.jpeg);
+      const all = wantsDetection ? await this.detect(decoded, current.width, current.height, log) : undefined;
+      for (const t of due) {
+        let detections: Detection[] = [];
+        if (t.tag === "AI") {
+          if (all === undefined || t.detectType === undefined) continue;
+          if (!cocoDetectTypes.includes(t.detectType)) {
+            // User ONNX models are accepted by the API (AI_ONNX_MODELS) but not run yet: report nothing rather than a guess.
+            this.warnOnce(t.detectType, { ...log, detectType: t.detectType }, "no detector on this relay for this DetectType: snapshot stored, no result reported");
+            continue;
+          }
+          detections = detectionsFor(t.detectType, all);
+        }
+        await this.report({ taskId: desired.taskId, deviceId: desired.deviceId, channelId: desired.channelId, tag: t.tag, ...(t.detectType ? { detectType: t.detectType } : {}), takenAtMs, snapshotKey: key, detections });
+      }
+      this.deps.metrics.snapshots.inc({ outcome: "reported" });
+    } catch (err) {
+      this.deps.metrics.snapshots.inc({ outcome: "failed" });
+      this.deps.logger.warn({ ...log, err: (err as Error).message }, "AI snapshot failed");
+    }
+  }
+
+  private async detect(decoded: DecodedKeyframe, width: number, height: number, log: object): Promise<Detection[] | undefined> {
+    const detector = await this.deps.detector();
+    if (detector === undefined) {
+      this.warnOnce("coco", log, "the COCO detector is not loaded: AI templates report nothing (a detection no model made is never reported)");
+      return undefined;
+    }
+    const before = process.cpuUsage();
+    const found = await detector.detect(decoded.rgb!, width, height);
+    const used = process.cpuUsage(before);
+    this.deps.metrics.detectCpuSeconds.inc((used.user + used.system) / 1e6);
+    return found;
+  }
+
+  /** Retried a few times: the API stores a result once however often it is reported. */
+  private async report(request: AiResultReport): Promise<void> {
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.deps.bus.request(aiResultReported, { clusterId: this.deps.clusterId }, request, { timeoutMs: 5000 });
+        return;
+      } catch (err) {
+        lastError = err as Error;
+      }
+    }
+    throw lastError ?? new Error("AI result not reported");
+  }
+
+  private warnOnce(key: string, log: object, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.deps.logger.warn(log, message);
+  }
+
+  /** Serves a snapshot whose URL the API signed (asked over the bus); false for other paths. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? "/", "http://relay");
+    const match = SNAPSHOT_PATH.exec(url.pathname);
+    if (match === null) return false;
+    const key = match[1]!;
+    void this.serveSnapshot(key, url, res).catch((err: Error) => {
+      this.deps.logger.warn({ stage: "ai snapshot serve", key, err: err.message }, "AI snapshot could not be served");
+      if (!res.headersSent) send(res, 503, "storage unavailable");
+    });
+    return true;
+  }
+
+  private async serveSnapshot(key: string, url: URL, res: ServerResponse): Promise<void> {
+    const expires = Number(url.searchParams.get("Expires"));
+    const signature = url.searchParams.get("Signature") ?? "";
+    if (key.split("/").some((p) => p === "." || p === "..") || !Number.isSafeInteger(expires) || expires < 0 || signature === "") return send(res, 403, "unsigned snapshot URL");
+    const verdict = await this.deps.bus.request(aiSnapshotAuthorize, { clusterId: this.deps.clusterId }, { key, expires, signature }, { timeoutMs: 5000 });
+    if (!verdict.allowed) return send(res, 403, verdict.reason ?? "forbidden");
+    try {
+      const jpeg = await this.deps.storage.read(key, "standard");
+      res.writeHead(200, { "content-type": "image/jpeg", "content-length": jpeg.length, "cache-control": "private, max-age=300" });
+      res.end(jpeg);
+    } catch (err) {
+      if (err instanceof StorageMissingError) return send(res, 404, "snapshot deleted");
+      throw err;
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+  res.end(message);
+}
