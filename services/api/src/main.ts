@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     lifecycle.onClose("domain certificates", () => certificateAnswers.unsubscribe());
     const recordingAnswers = serveRecordingBus(bus, {
       db: database.db,
+      box,
       listDesiredRecordings: async (clusterId, now) => (await listDesiredRecordings(database.db, clusterId, now)).flatMap(forRelayRecorder),
     });
     lifecycle.onClose("recording requests", () => recordingAnswers.forEach((s) => s.unsubscribe()));

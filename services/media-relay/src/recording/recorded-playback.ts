@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { recordingSegmentsQuery, type Bus } from "@ivc/bus";
 import { splitDeviceChannel } from "@ivc/media";
 import type { Logger } from "@ivc/runtime";
+import { RECORD_PATH } from "../media-paths.js";
 import { StorageMissingError, type SegmentStorage } from "./storage/segment-storage.js";
 
 export interface RecordedPlaybackDeps {
@@ -11,8 +12,6 @@ export interface RecordedPlaybackDeps {
   logger: Logger;
 }
 
-/** `/record/<device>_<channel>/hls.m3u8` and its segments `seg-<startMs>.ts`, with `starttime`/`endtime` (epoch s) in the query. */
-const PATH = /^\/record\/([A-Za-z0-9_-]{1,129})\/(hls\.m3u8|seg-(\d{1,15})\.ts)$/;
 const MAX_RANGE_SECONDS = 86_400;
 
 /**
@@ -26,7 +25,8 @@ export class RecordedPlayback {
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? "/", "http://relay");
-    const match = PATH.exec(url.pathname);
+    // `/record/<device>_<channel>/hls.m3u8` and its segments `seg-<startMs>.ts`, `starttime`/`endtime` (epoch s) in the query.
+    const match = RECORD_PATH.exec(url.pathname);
     if (match === null) return false;
     void this.serve(url, match[1]!, match[3], res).catch((err: Error) => {
       this.deps.logger.warn({ streamId: match[1], stage: "recorded playback", err: err.message }, "recorded playback failed");

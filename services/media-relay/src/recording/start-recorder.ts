@@ -5,6 +5,7 @@ import type { MediaRelayConfig } from "../config.js";
 import type { StreamRegistry } from "../stream-registry.js";
 import { IndexJournal } from "./index-journal.js";
 import { RecordingLifecycle } from "./lifecycle.js";
+import { RecordedDownload } from "./recorded-download.js";
 import { RecordedPlayback } from "./recorded-playback.js";
 import { segmentStorageFrom } from "./recording-config.js";
 import { createRecordingMetrics } from "./recording-metrics.js";
@@ -19,9 +20,19 @@ export interface RecorderTuning {
   recordingStoreRetryMs: number;
   /** How often the lifecycle pass runs. */
   recordingLifecycleMs: number;
+  /** How long the API may take to verify a download URL. */
+  downloadAuthorizeTimeoutMs: number;
+  ffmpegBinary?: string;
 }
 
-export const recorderTuningDefaults: RecorderTuning = { recordingPollMs: 10_000, recordingRetryFirstMs: 2000, recordingRetryMaxMs: 60_000, recordingStoreRetryMs: 2000, recordingLifecycleMs: 10 * 60_000 };
+export const recorderTuningDefaults: RecorderTuning = {
+  recordingPollMs: 10_000,
+  recordingRetryFirstMs: 2000,
+  recordingRetryMaxMs: 60_000,
+  recordingStoreRetryMs: 2000,
+  recordingLifecycleMs: 10 * 60_000,
+  downloadAuthorizeTimeoutMs: 5000,
+};
 
 /** The relay's recorder: storage from the settings, a journal under IVC_VAR_DIR, recovery, then the schedule poll. */
 export async function startRecorder(deps: {
@@ -67,6 +78,15 @@ export async function startRecorder(deps: {
     ...(deps.shard.count > 1 ? { owns: (streamId: string) => shardOfStream(streamId, deps.shard.count) === deps.shard.index } : {}),
     runsLifecycle: deps.shard.index === 0,
     playback: new RecordedPlayback({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger }),
+    download: new RecordedDownload({
+      bus: deps.bus,
+      clusterId: deps.clusterId,
+      storage,
+      logger: deps.logger,
+      maxConcurrent: config.RECORDING_DOWNLOAD_CONCURRENCY,
+      authorizeTimeoutMs: tuning.downloadAuthorizeTimeoutMs,
+      ...(tuning.ffmpegBinary !== undefined ? { ffmpegBinary: tuning.ffmpegBinary } : {}),
+    }),
   });
   await recorder.start();
   return recorder;
