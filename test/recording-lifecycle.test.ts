@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { Bus, connectNats, recordingSegmentStored, type StoredSegment } from "@ivc/bus";
 import { createLogger, Registry } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSecretBox } from "../services/api/src/accounts/secret-box.js";
 import { serveRecordingBus } from "../services/api/src/recordings/recording-bus.js";
 import { createTestDatabase, type TestDatabase } from "../services/api/test/support/pg.js";
 import { RecordingLifecycle } from "../services/media-relay/src/recording/lifecycle.js";
@@ -33,7 +34,7 @@ beforeAll(async () => {
   nats = await startPrivateNats(logger);
   nc = await connectNats({ url: nats.url, name: "lifecycle-test", logger });
   bus = new Bus(nc, logger);
-  subs = serveRecordingBus(bus, { db: testDb.database.db, listDesiredRecordings: () => Promise.resolve([]) });
+  subs = serveRecordingBus(bus, { db: testDb.database.db, box: createSecretBox(randomBytes(32)), listDesiredRecordings: () => Promise.resolve([]) });
   root = mkdtempSync(join(tmpdir(), "ivc-lifecycle-"));
 });
 afterAll(async () => {

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus, connectNats, recordingRestoreDue, recordingSegmentsQuery, recordingSegmentStored, type StoredSegment } from "@ivc/bus";
 import { createLogger, Registry } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSecretBox } from "../services/api/src/accounts/secret-box.js";
 import { createDeviceEventHandlers } from "../services/api/src/bus/device-events.js";
 import { serveRecordingBus } from "../services/api/src/recordings/recording-bus.js";
 import { createHarness, testNode, type Harness } from "../services/api/test/support/harness.js";
@@ -48,7 +50,7 @@ beforeAll(async () => {
   nats = await startPrivateNats(logger);
   nc = await connectNats({ url: nats.url, name: "retrieval-test", logger });
   bus = new Bus(nc, logger);
-  subs = serveRecordingBus(bus, { db: testDb.database.db, listDesiredRecordings: () => Promise.resolve([]) });
+  subs = serveRecordingBus(bus, { db: testDb.database.db, box: createSecretBox(randomBytes(32)), listDesiredRecordings: () => Promise.resolve([]) });
   root = mkdtempSync(join(tmpdir(), "ivc-retrieval-"));
   storage = new DiskSegmentStorage({ root });
   lifecycle = new RecordingLifecycle({ bus, clusterId: testNode.id, storage, logger, metrics: createRecordingMetrics(new Registry()), now: () => relayNow, batch: 100 });

@@ -76,8 +76,8 @@ export {
 export type { PtzAction } from "./contracts/control.js";
 export { domainCertificates, domainChanged } from "./contracts/domain.js";
 export type { DomainCertificatesReply, DomainChange } from "./contracts/domain.js";
-export { desiredRecording, recordingDesired, recordingLifecycleDone, recordingLifecycleDue, recordingSegmentsQuery, recordingSegmentStored, segmentStorageClasses } from "./contracts/recording.js";
-export type { DesiredRecording, StoredSegment } from "./contracts/recording.js";
+export { desiredRecording, downloadErrors, downloadFileTypes, recordingDesired, recordingDownloadAuthorize, recordingLifecycleDone, recordingLifecycleDue, recordingSegmentsQuery, recordingSegmentStored, segmentStorageClasses } from "./contracts/recording.js";
+export type { DesiredRecording, DownloadError, DownloadGrant, StoredSegment } from "./contracts/recording.js";
 export { recordingUploadProgress, recordingUploadsDesired, uploadLimits, uploadPiece, uploadPieceStates, uploadScales } from "./contracts/recording-upload.js";
 export type { UploadLimits, UploadPiece } from "./contracts/recording-upload.js";
 export { recordingRestoreDone, recordingRestoreDue } from "./contracts/recording-retrieval.js";

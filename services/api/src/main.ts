@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     if (recordUtcOffsetMinutes === undefined) throw new Error(`RECORD_TIME_ZONE is not a UTC offset: ${config.RECORD_TIME_ZONE}`);
     const recordingAnswers = serveRecordingBus(bus, {
       db: database.db,
+      box,
       listDesiredRecordings: async (clusterId, now) => (await listDesiredRecordings(database.db, clusterId, now, recordUtcOffsetMinutes)).flatMap(forRelayRecorder),
     });
     lifecycle.onClose("recording requests", () => recordingAnswers.forEach((s) => s.unsubscribe()));

@@ -3,9 +3,11 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeviceEventHandlers, type DeviceEventHandlers } from "../src/bus/device-events.js";
 import { recordingSegments } from "../src/db/schema.js";
+import { grantDownload } from "../src/recordings/download-grant.js";
+import { DOWNLOAD_URL_PURPOSE, type DownloadUrlParams } from "../src/recordings/download-url.js";
 import { indexSegment } from "../src/recordings/segment-index.js";
 import { addGbChannel, type GbChannel } from "./support/gb-channels.js";
-import { createHarness, type Harness } from "./support/harness.js";
+import { createHarness, testNode, type Harness } from "./support/harness.js";
 import { createTestDatabase, type TestDatabase } from "./support/pg.js";
 
 // GET /ivc/record/filelist/query over the segment index (migration 0007), through the signed API.
@@ -20,7 +22,7 @@ const base = Math.floor(Date.now() / 1000 / 3600) * 3600 - 2 * 3600;
 
 async function stored(channel: GbChannel, startS: number, endS: number): Promise<string> {
   const objectKey = `${channel.deviceCode}/${channel.channelCode}/${startS}-${endS}.ts`;
-  await indexSegment(testDb.database.db, "test-cluster", {
+  await indexSegment(testDb.database.db, testNode.id, {
     deviceId: channel.deviceCode,
     channelId: channel.channelCode,
     planId: "p",
@@ -119,5 +121,81 @@ describe("GET /ivc/record/playback/url", () => {
     expect((await playback({ ChannelId: cam.channelId, StartTime: base - 86_401, EndTime: base })).env.StatusCode).toBe(40005);
     expect((await playback({ ChannelId: bobCam.channelId, StartTime: base, EndTime: base + 4 })).env.StatusCode).toBe(42207);
     expect((await playback({ ChannelId: bobCam.channelId, StartTime: base, EndTime: base + 4 }, h.bob)).env.StatusCode).toBe(200);
+  });
+});
+
+type DownloadBody = { ChannelId?: unknown; BeginTime?: unknown; EndTime?: unknown; FileType?: unknown };
+const download = (body: DownloadBody, key = h.alice) => h.call<{ Url: string }>(key, "POST", "/ivc/vds/VideoDownloadUrl", body);
+const urlParams = (url: string): DownloadUrlParams => {
+  const q = new URL(url).searchParams;
+  return { source: q.get("source")!, res: q.get("res")!, expires: q.get("expires")!, signTime: q.get("signTime")!, sign: q.get("sign")! };
+};
+
+describe("POST /ivc/vds/VideoDownloadUrl", () => {
+  const ok = () => ({ ChannelId: cam.channelId, BeginTime: String(base), EndTime: String(base + 30), FileType: "mp4" });
+
+  it("hands out the relay's download URL in the spec's shape, valid 10 minutes, whatever pull signing says", async () => {
+    const { res, env } = await download(ok());
+    expect(res.statusCode).toBe(200);
+    expect(env.StatusCode).toBe(200);
+    const url = new URL(env.Data.Url);
+    expect(`${url.origin}${url.pathname}`).toBe(`http://${testNode.mediaHost}:${testNode.mediaHttpPort}/video.mp4`);
+    expect([...url.searchParams.keys()]).toEqual(["source", "res", "expires", "signTime", "sign"]);
+    expect(url.searchParams.get("source")).toBe(`${cam.channelId};${base};${base + 30};mp4`);
+    expect(url.searchParams.get("expires")).toBe("600");
+    expect(Math.abs(Number(url.searchParams.get("signTime")) - Date.now() / 1000)).toBeLessThan(5);
+    expect(env.Data.Url).toContain(`source=${cam.channelId}%3B${base}%3B`);
+    const ts = new URL((await download({ ...ok(), FileType: "ts" })).env.Data.Url);
+    expect(ts.pathname).toBe("/video.ts");
+  });
+
+  it("refuses bad fields and ranges with their codes", async () => {
+    const codes = async (body: DownloadBody) => (await download(body)).env.StatusCode;
+    expect(await codes({ ...ok(), ChannelId: undefined })).toBe(41639);
+    expect(await codes({ ...ok(), ChannelId: "x" })).toBe(41639);
+    expect(await codes({ ...ok(), BeginTime: undefined })).toBe(40001);
+    expect(await codes({ ...ok(), BeginTime: base })).toBe(40005); // a number: the spec's times are strings
+    expect(await codes({ ...ok(), EndTime: "soon" })).toBe(40005);
+    expect(await codes({ ...ok(), FileType: "avi" })).toBe(40005);
+    expect(await codes({ ...ok(), FileType: undefined })).toBe(40001);
+    expect(await codes({ ...ok(), BeginTime: String(base + 10), EndTime: String(base) })).toBe(41611);
+    expect(await codes({ ...ok(), EndTime: String(base) })).toBe(41611);
+    expect(await codes({ ...ok(), BeginTime: String(base + 86_400 * 2), EndTime: String(base + 86_400 * 2 + 10) })).toBe(41612);
+    expect(await codes({ ...ok(), EndTime: String(base + 1800) })).toBe(200);
+    expect(await codes({ ...ok(), EndTime: String(base + 1801) })).toBe(40005);
+  });
+
+  it("answers 42501 when nothing was recorded and 42506 when the range's recordings are archived, with the table's HTTP status", async () => {
+    const none = await download({ ...ok(), BeginTime: String(base + 200), EndTime: String(base + 300) });
+    expect([none.res.statusCode, none.env.StatusCode]).toEqual([400, 42501]);
+    const cold = await download({ ...ok(), BeginTime: String(base - 600), EndTime: String(base - 590) });
+    expect([cold.res.statusCode, cold.env.StatusCode]).toEqual([400, 42506]);
+    // A range partly archived is refused whole.
+    expect((await download({ ...ok(), BeginTime: String(base - 600), EndTime: String(base + 10) })).env.StatusCode).toBe(42506);
+  });
+
+  it("keeps accounts apart: another account's channel is not found (42207)", async () => {
+    expect((await download({ ...ok(), ChannelId: bobCam.channelId })).env.StatusCode).toBe(42207);
+    expect((await download({ ...ok(), ChannelId: bobCam.channelId, EndTime: String(base + 4) }, h.bob)).env.StatusCode).toBe(200);
+  });
+});
+
+describe("api.recording.download (the relay asks the API to verify a download URL)", () => {
+  const mac = (text: string) => h.box.mac(DOWNLOAD_URL_PURPOSE, text);
+  const now = () => Math.floor(Date.now() / 1000);
+  const issued = async () => urlParams((await download({ ChannelId: cam.channelId, BeginTime: String(base), EndTime: String(base + 30), FileType: "ts" })).env.Data.Url);
+
+  it("grants the standard segments of a genuine URL to the channel's own node", async () => {
+    const grant = await grantDownload(testDb.database.db, mac, testNode.id, await issued(), now());
+    expect(grant).toMatchObject({ ok: true, channelUuid: cam.channelId, beginTime: base, endTime: base + 30, fileType: "ts", deviceId: cam.deviceCode, channelId: cam.channelCode });
+    expect(grant.ok && grant.segments.map((s) => s.startMs / 1000)).toEqual([0, 4, 8, 12, 16, 20, 24, 28].map((d) => base + d));
+  });
+
+  it("refuses a tampered URL (42503), another node's relay (42503), an expired URL (42504)", async () => {
+    const params = await issued();
+    const widened = { ...params, source: params.source.replace(`;${base + 30};`, `;${base + 1800};`) };
+    expect(await grantDownload(testDb.database.db, mac, testNode.id, widened, now())).toMatchObject({ ok: false, error: "invalidUrl" });
+    expect(await grantDownload(testDb.database.db, mac, "5169d92e-60ad-4c16-ac7e-d313abdd0790", params, now())).toMatchObject({ ok: false, error: "invalidUrl" });
+    expect(await grantDownload(testDb.database.db, mac, testNode.id, params, now() + 601)).toMatchObject({ ok: false, error: "expired" });
   });
 });

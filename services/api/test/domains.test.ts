@@ -12,6 +12,7 @@ import type { IssuedKey } from "../src/accounts/keys.js";
 import { answerDomainCertificates, certificatesOfNode } from "../src/bus/domain-certificates.js";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
 import type { IcpChecker } from "../src/domains/icp.js";
+import { indexSegment } from "../src/recordings/segment-index.js";
 import { ensureServiceNode } from "../src/store/service-nodes.js";
 import { addGbChannel } from "./support/gb-channels.js";
 import { createHarness, testNode } from "./support/harness.js";
@@ -311,10 +312,23 @@ describe("stream URLs on a node with a play domain", () => {
     expect(urls.Hls.startsWith(`https://live.example.com:${otherNode.mediaHttpsPort}/hls/`)).toBe(true);
     expect((await record(aliceChannel.channelId)).env.Data.Flv.startsWith("https://live.example.com:8443/live/")).toBe(true);
     expect((await stream(bobChannel.channelId, h.bob)).env.Data.Flv.startsWith(plain)).toBe(true);
+    // Cloud playback and download URLs go through the play domain too.
+    const recordedAt = Math.floor(Date.now() / 1000) - 600;
+    await indexSegment(testDb.database.db, otherNode.id, {
+      deviceId: aliceChannel.deviceCode, channelId: aliceChannel.channelCode, planId: "p", startMs: recordedAt * 1000, endMs: (recordedAt + 4) * 1000,
+      bytes: 1, storage: "disk", objectKey: `${aliceChannel.deviceCode}/${aliceChannel.channelCode}/domain-test.ts`, transitionDays: 1, expirationDays: 0,
+    });
+    const cloudPlayback = () => h.call<{ Hls: string }>(h.alice, "GET", `/ivc/record/playback/url?ChannelId=${aliceChannel.channelId}&StartTime=${recordedAt}&EndTime=${recordedAt + 4}`);
+    const cloudDownload = () =>
+      h.call<{ Url: string }>(h.alice, "POST", "/ivc/vds/VideoDownloadUrl", { ChannelId: aliceChannel.channelId, BeginTime: String(recordedAt), EndTime: String(recordedAt + 4), FileType: "mp4" });
+    expect((await cloudPlayback()).env.Data.Hls.startsWith("https://live.example.com:8443/record/")).toBe(true);
+    expect((await cloudDownload()).env.Data.Url.startsWith("https://live.example.com:8443/video.mp4?source=")).toBe(true);
 
     await deleteDomain(added.Data.Id);
     expect((await stream(aliceChannel.channelId)).env).toMatchObject({ StatusCode: 41623, Data: expect.stringContaining("live.example.com") });
     expect((await record(aliceChannel.channelId)).env).toMatchObject({ StatusCode: 41623 });
+    expect((await cloudPlayback()).env).toMatchObject({ StatusCode: 41623 });
+    expect((await cloudDownload()).env).toMatchObject({ StatusCode: 41623 });
     expect((await stream(bobChannel.channelId, h.bob)).env.Data.Flv.startsWith(plain)).toBe(true);
 
     // "please resubmit the domain": a new one brings the URLs back.

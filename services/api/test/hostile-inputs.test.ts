@@ -196,6 +196,11 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
       return now - 3600;
     case "End":
       return now;
+    // §24's times are decimal strings.
+    case "BeginTime":
+      return String(now - 1200);
+    case "EndTime":
+      return String(now - 600);
   }
   return schemaSample(field.schema);
 }

@@ -1,7 +1,8 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { Bus, connectNats, recordingDesired, recordingSegmentsQuery, recordingSegmentStored, type DesiredRecording, type StoredSegment } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSecretBox } from "../src/accounts/secret-box.js";
 import { serveRecordingBus } from "../src/recordings/recording-bus.js";
 import { startPrivateNats, type PrivateNats } from "../../../test/support/private-nats.js";
 import { createTestDatabase, type TestDatabase } from "./support/pg.js";
@@ -28,6 +29,7 @@ beforeAll(async () => {
   bus = new Bus(nc, logger);
   subscriptions = serveRecordingBus(bus, {
     db: testDb.database.db,
+    box: createSecretBox(randomBytes(32)),
     now: () => fixedNow,
     listDesiredRecordings: (clusterId, now) => {
       asked.push({ clusterId, now });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 export interface FfmpegLogger {
   info(obj: object, msg: string): void;
@@ -11,6 +11,8 @@ export interface FfmpegOptions {
   cwd: string;
   /** Extra input pipes beyond stdin: fd 3, 4, … (ffmpeg reads them as pipe:3, …). */
   extraInputPipes: number;
+  /** Pipe stdout (`pipe:1`) to us: the output is streamed rather than written to files. */
+  output?: boolean;
   logger: FfmpegLogger;
   /** Logged with every stderr line, e.g. `{ streamId }`. */
   context: object;
@@ -27,7 +29,7 @@ export class FfmpegProcess {
   private exited = false;
 
   constructor(private readonly options: FfmpegOptions) {
-    const stdio: Array<"pipe" | "ignore"> = ["pipe", "ignore", "pipe", ...Array.from({ length: options.extraInputPipes }, () => "pipe" as const)];
+    const stdio: Array<"pipe" | "ignore"> = ["pipe", options.output === true ? "pipe" : "ignore", "pipe", ...Array.from({ length: options.extraInputPipes }, () => "pipe" as const)];
     this.child = spawn(options.binary ?? "ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "warning", ...options.args], { cwd: options.cwd, stdio });
     this.child.on("error", (err) => options.logger.warn({ ...options.context, err: err.message }, "ffmpeg could not start"));
     this.child.on("exit", (code, signal) => {
@@ -53,8 +55,18 @@ export class FfmpegProcess {
     return (this.child.stdio[fd] as Writable | null) ?? undefined;
   }
 
+  /** stdout, when `output` was asked for. */
+  output(): Readable | undefined {
+    return this.child.stdout ?? undefined;
+  }
+
   get running(): boolean {
     return !this.exited;
+  }
+
+  /** Ends it now (its reader left): nothing it would still write is wanted. */
+  kill(): void {
+    if (!this.exited) this.child.kill("SIGKILL");
   }
 
   /** Closes the inputs (ffmpeg finishes its output), then kills it if it lingers. */

@@ -29,6 +29,9 @@ describe("placement", () => {
     expect(shardOfTarget("/healthz", 2, () => false)).toBe(0);
     expect(shardOfTarget("/metrics", 2, () => false)).toBe(0);
     expect(shardOfTarget(`/live/${other}.live.flv`, 1, () => false)).toBe(0);
+    // Downloads: one process holds the relay's concurrency count (RECORDING_DOWNLOAD_CONCURRENCY).
+    expect(shardOfTarget(`/video.mp4?source=4dfb778c-fe2b-4892-92c6-ec361f59f4ab%3B1%3B2%3Bmp4&res=x&sign=y`, 4, () => false)).toBe(0);
+    expect(shardOfTarget("/video.ts?source=x", 4, () => false)).toBe(0);
   });
 });
 

@@ -87,3 +87,55 @@ export const recordingLifecycleDone = defineRequest(
   z.object({ objectKey: z.string().min(1).max(512), action: z.enum(["cold", "deleted"]) }),
   z.object({ updated: z.boolean() }),
 );
+
+/**
+ * The codes the download host answers (spec 02 §24), in the API's envelope: the API refuses a
+ * download URL with them over the bus and the relay renders them, so both read one table.
+ * 42505 is HTTP 402 as printed. `unavailable` is the relay's answer when the API cannot be asked
+ * (no 425xx code fits; 50000 is the table's generic 操作失败).
+ */
+export const downloadErrors = {
+  notFound: { statusCode: 42501, message: "录像不存在", httpStatus: 400 },
+  invalidUrl: { statusCode: 42503, message: "非法的下载 URL", httpStatus: 403 },
+  expired: { statusCode: 42504, message: "下载 URL 已过期", httpStatus: 403 },
+  tooMany: { statusCode: 42505, message: "并发下载数超限", httpStatus: 402 },
+  notStandard: { statusCode: 42506, message: "录像不在标准存储中", httpStatus: 400 },
+  unavailable: { statusCode: 50000, message: "操作失败", httpStatus: 503 },
+} as const;
+export type DownloadError = keyof typeof downloadErrors;
+
+export const downloadFileTypes = ["mp4", "ts"] as const;
+
+/**
+ * The download host (the relay) hands the API the signed parameters of a download URL
+ * (`/video.<type>?source=&res=&expires=&signTime=&sign=`); the API, which alone holds the signing
+ * key, verifies them and answers the segments to serve or the code to refuse with. One round trip
+ * does both: the relay would have to ask for the segments anyway.
+ */
+export const recordingDownloadAuthorize = defineRequest(
+  "api.recording.download",
+  (p: { clusterId: ClusterScope }) => subjectOf(p.clusterId, "api", "recording", "download"),
+  z.object({
+    source: z.string().max(256),
+    res: z.string().max(64),
+    expires: z.string().max(16),
+    signTime: z.string().max(16),
+    sign: z.string().max(128),
+  }),
+  z.discriminatedUnion("ok", [
+    z.object({
+      ok: z.literal(true),
+      /** The legacy ids of the file name `{ChannelId}-{BeginTime}-{EndTime}.{FileType}`. */
+      channelUuid: z.string(),
+      beginTime: z.number().int().nonnegative(),
+      endTime: z.number().int().nonnegative(),
+      fileType: z.enum(downloadFileTypes),
+      deviceId: code,
+      channelId: code,
+      /** Standard segments overlapping the range, in time order. */
+      segments: z.array(z.object({ startMs: epochMs, endMs: epochMs, bytes: z.number().int(), objectKey: z.string() })),
+    }),
+    z.object({ ok: z.literal(false), error: z.enum(["notFound", "invalidUrl", "expired", "notStandard"]), detail: z.string() }),
+  ]),
+);
+export type DownloadGrant = Extract<z.infer<typeof recordingDownloadAuthorize.reply>, { ok: true }>;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 
 const VERSION = "v1";
 const IV_BYTES = 12;
@@ -9,6 +9,12 @@ export interface SecretBox {
   seal(plain: string): string;
   /** `undefined` when the text was not sealed by this master key (tampered or rotated). */
   open(sealed: string): string | undefined;
+  /**
+   * HMAC-SHA256 of `text` under a key derived from the master key for `purpose` (HKDF), e.g.
+   * download URLs: every API instance with the same master key signs and verifies alike, and no
+   * key of one purpose can forge another's.
+   */
+  mac(purpose: string, text: string): Buffer;
 }
 
 /**
@@ -27,7 +33,19 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
     opened.set(sealed, plain);
     return plain;
   };
+  const macKeys = new Map<string, Buffer>();
+  const macKey = (purpose: string): Buffer => {
+    let key = macKeys.get(purpose);
+    if (key === undefined) {
+      key = Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), `ivc ${purpose}`, 32));
+      macKeys.set(purpose, key);
+    }
+    return key;
+  };
   return {
+    mac(purpose, text) {
+      return createHmac("sha256", macKey(purpose)).update(text, "utf8").digest();
+    },
     seal(plain) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv("aes-256-gcm", masterKey, iv);

@@ -1,3 +1,5 @@
+import { downloadErrors } from "@ivc/bus";
+
 /**
  * The error-code table of the legacy API (seed §错误码, spec 01 §4.2): every code once, with the
  * Chinese message clients may match on and the HTTP status the table prints.
@@ -64,12 +66,13 @@ export const ErrorCodes = {
   ResourceInUse: row(42205, "资源使用中"),
   DeviceNotFound: row(42206, "设备不存在"),
   ChannelNotFound: row(42207, "通道不存在"),
-  RecordingNotFound: row(42501, "录像不存在", 400),
+  // The download host's codes, shared with the relay that answers them (packages/bus downloadErrors).
+  RecordingNotFound: downloadErrors.notFound,
   NoCosReadPermission: row(42502, "没有 COS 的读取权限", 403),
-  InvalidDownloadUrl: row(42503, "非法的下载 URL", 403),
-  DownloadUrlExpired: row(42504, "下载 URL 已过期", 403),
-  DownloadConcurrencyExceeded: row(42505, "并发下载数超限", 402),
-  RecordingNotStandardStorage: row(42506, "录像不在标准存储中", 400),
+  InvalidDownloadUrl: downloadErrors.invalidUrl,
+  DownloadUrlExpired: downloadErrors.expired,
+  DownloadConcurrencyExceeded: downloadErrors.tooMany,
+  RecordingNotStandardStorage: downloadErrors.notStandard,
   DownloadBandwidthLimited: row(42507, "禁止下载因带宽被限制", 403),
   DownloadConnectionsLimited: row(42508, "禁止下载因链接数被限制", 403),
   PlanInvalidIpv4: row(43401, "无效的 Ipv4 地址", 400),

@@ -3,6 +3,7 @@ import {
   BusHandlerError,
   clusterOfSubject,
   recordingDesired,
+  recordingDownloadAuthorize,
   recordingLifecycleDone,
   recordingLifecycleDue,
   recordingRestoreDone,
@@ -13,8 +14,11 @@ import {
   type DesiredRecording,
   type RequestMeta,
 } from "@ivc/bus";
+import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { restoreDone, restoreDue } from "../store/retrieval-tasks.js";
+import { grantDownload } from "./download-grant.js";
+import { DOWNLOAD_URL_PURPOSE } from "./download-url.js";
 import { indexSegment, lifecycleDone, lifecycleDue, segmentsInRange } from "./segment-index.js";
 
 /** What the record plans say a cluster should be recording at `now` (services/api/src/recordings/desired-recordings.ts). */
@@ -23,13 +27,15 @@ export type ListDesiredRecordings = (clusterId: string, now: Date) => Promise<De
 export interface RecordingBusDeps {
   db: Db;
   listDesiredRecordings: ListDesiredRecordings;
+  /** Verifies download URLs (the key VideoDownloadUrl signs them with). */
+  box: Pick<SecretBox, "mac">;
   now?: () => Date;
 }
 
 /** API instances share the relays' recording requests through one queue group. */
 const QUEUE = "api";
 
-/** The relays' recording questions: what to record, index this durable segment, which segments cover a range, lifecycle and retrieval work. */
+/** The relays' recording questions: what to record, index this durable segment, which segments cover a range, lifecycle and retrieval work, may this download go on. */
 export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ unsubscribe(): void }> {
   const now = deps.now ?? (() => new Date());
   const options = { queue: QUEUE };
@@ -53,6 +59,12 @@ export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ uns
       recordingSegmentsQuery,
       { clusterId: ANY_CLUSTER },
       async (query) => ({ segments: await segmentsInRange(deps.db, query.deviceId, query.channelId, query.startMs, query.endMs) }),
+      options,
+    ),
+    bus.reply(
+      recordingDownloadAuthorize,
+      { clusterId: ANY_CLUSTER },
+      (params, meta) => grantDownload(deps.db, (text) => deps.box.mac(DOWNLOAD_URL_PURPOSE, text), clusterOf(meta), params, Math.floor(now().getTime() / 1000)),
       options,
     ),
     bus.reply(recordingLifecycleDue, { clusterId: ANY_CLUSTER }, (request, meta) => lifecycleDue(deps.db, clusterOf(meta), new Date(request.now), request.limit), options),

@@ -4,12 +4,15 @@ import type { Outcome } from "../errors/outcome.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import { defineRoute } from "../http/route.js";
 import type { ApiRoute, JsonSchema } from "../http/route.js";
-import { cloudTimeline } from "../recordings/segment-index.js";
+import { downloadRefusal } from "../recordings/download-grant.js";
+import { DOWNLOAD_URL_PURPOSE, MAX_DOWNLOAD_SECONDS, signDownload, type DownloadFileType } from "../recordings/download-url.js";
+import { cloudTimeline, segmentsInRange } from "../recordings/segment-index.js";
 import { timelineSegments } from "../recordings/timeline-segments.js";
 import { findChannelWithDevice } from "../store/channels.js";
 import { findStreamSigning } from "../store/stream-auth.js";
-import { cloudPlaybackUrl } from "../streams/stream-urls.js";
-import { UUID_PATTERN } from "../validation/patterns.js";
+import { viewerEndpoint } from "../streams/play-domain.js";
+import { cloudDownloadUrl, cloudPlaybackUrl } from "../streams/stream-urls.js";
+import { DIGITS_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
 import { int, str } from "../validation/rules.js";
 import * as data from "./data-schemas.js";
 import type { RouteDeps } from "./deps.js";
@@ -28,13 +31,16 @@ const rangeRules = {
 };
 const channelIdRule = str({ required: true, description: "Channel id", pattern: UUID_PATTERN, invalid: ErrorCodes.InvalidChannelId });
 
-/** §19/§21 ranges: 41611 start after end, 41612 start in the future, 40005 longer than a day. */
-export function refuseRange(start: number, end: number, nowSeconds: number): Outcome<never> | undefined {
-  if (start > end) return refuse(ErrorCodes.StartAfterEnd, `StartTime ${start} is after EndTime ${end}`);
-  if (start > nowSeconds) return refuse(ErrorCodes.StartAfterNow, `StartTime ${start} is in the future`);
-  if (end - start > DAY_SECONDS) return refuse(ErrorCodes.ParameterValidationFailed, `the range may span one day (${DAY_SECONDS} s) at most`);
+/** §19/§21/§24 ranges: 41611 start after end, 41612 start in the future, 40005 longer than `maxSeconds`. */
+export function refuseRange(start: number, end: number, nowSeconds: number, maxSeconds = DAY_SECONDS, names = { start: "StartTime", end: "EndTime" }): Outcome<never> | undefined {
+  if (start > end) return refuse(ErrorCodes.StartAfterEnd, `${names.start} ${start} is after ${names.end} ${end}`);
+  if (start > nowSeconds) return refuse(ErrorCodes.StartAfterNow, `${names.start} ${start} is in the future`);
+  if (end - start > maxSeconds) return refuse(ErrorCodes.ParameterValidationFailed, `the range may span ${maxSeconds} s at most`);
   return undefined;
 }
+
+/** §24 times are decimal strings of UTC seconds ("1668996000"); at most 12 digits keeps them exact numbers. */
+const secondsText = (description: string) => str({ required: true, description, pattern: DIGITS_PATTERN, maxLength: 12 });
 
 export function cloudRecordRoutes(deps: RouteDeps): ApiRoute[] {
   const { db } = deps;
@@ -81,9 +87,43 @@ export function cloudRecordRoutes(deps: RouteDeps): ApiRoute[] {
         if (spans.length === 0) {
           return archived ? refuse(ErrorCodes.RecordingNotStandardStorage, "the range's recordings are archived (cold)") : refuse(ErrorCodes.NoRecordingToday, "nothing recorded in the range");
         }
+        const endpoint = await viewerEndpoint(db, caller.appId, found.node);
+        if (!endpoint.ok) return endpoint;
         const signing = await findStreamSigning(db, caller.appId);
         const streamId = deviceChannelStreamId(found.device.code, found.channel.code);
-        return succeed({ Hls: cloudPlaybackUrl(found.node, streamId, { start, end }, signing.pull, now) });
+        return succeed({ Hls: cloudPlaybackUrl(endpoint.value, streamId, { start, end }, signing.pull, now) });
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      url: "/ivc/vds/VideoDownloadUrl",
+      summary: "云录像下载 url 获取 A URL valid 10 minutes that downloads [BeginTime, EndTime] (≤ 30 min) of the channel's cloud recording as one MP4 or TS file (spec 02 §24)",
+      tag: TAG,
+      query: {},
+      body: {
+        ChannelId: channelIdRule,
+        BeginTime: secondsText("Start, UTC seconds as a decimal string"),
+        EndTime: secondsText("End, UTC seconds as a decimal string"),
+        FileType: str({ required: true, description: "mp4 or ts", pattern: { regex: /^(mp4|ts)$/, text: "mp4 or ts" } }),
+      },
+      data: { type: "object", properties: { Url: { type: "string" } }, required: ["Url"] },
+      async handle(caller, { body }) {
+        const begin = Number(body.BeginTime);
+        const end = Number(body.EndTime);
+        const now = nowSeconds();
+        const refused = refuseRange(begin, end, now, MAX_DOWNLOAD_SECONDS, { start: "BeginTime", end: "EndTime" });
+        if (refused) return refused;
+        if (begin === end) return refuse(ErrorCodes.StartAfterEnd, "BeginTime must be before EndTime");
+        const found = await findChannelWithDevice(db, caller.appId, body.ChannelId);
+        if (!found) return refuse(ErrorCodes.ChannelNotFound, `ChannelId ${body.ChannelId} is not a channel`);
+        const endpoint = await viewerEndpoint(db, caller.appId, found.node);
+        if (!endpoint.ok) return endpoint;
+        // Checked now so a client learns at once; the download host checks again (segments may go cold within the 10 minutes).
+        const unavailable = downloadRefusal(await segmentsInRange(db, found.device.code, found.channel.code, begin * 1000, end * 1000));
+        if (unavailable) return refuse(unavailable.error === "notFound" ? ErrorCodes.RecordingNotFound : ErrorCodes.RecordingNotStandardStorage, unavailable.detail);
+        const fileType = body.FileType as DownloadFileType;
+        const query = signDownload((text) => deps.box.mac(DOWNLOAD_URL_PURPOSE, text), { channelId: found.channel.id, beginTime: begin, endTime: end, fileType }, now);
+        return succeed({ Url: cloudDownloadUrl(endpoint.value, fileType, { ...query }) });
       },
     }),
   ];

@@ -124,10 +124,20 @@ export function recordFlvUrl(
 }
 
 /**
- * Spec 02 §21 cloud playback: `http://<media host>/record/<device>_<channel>/hls.m3u8?starttime=&endtime=&sign=`,
+ * Spec 02 §21 cloud playback: `<viewer base>/record/<device>_<channel>/hls.m3u8?starttime=&endtime=&sign=`,
  * served by the relay from stored segments; `sign` covers `/live/<streamId>` like every pull.
  */
 export function cloudPlaybackUrl(node: MediaEndpoint, streamId: string, range: { readonly start: number; readonly end: number }, signing: UrlSigning | undefined, nowSeconds: number): string {
   const params = new URLSearchParams({ starttime: String(range.start), endtime: String(range.end) });
-  return `http://${authority(node.mediaHost, node.mediaHttpPort)}/record/${streamId}/hls.m3u8${signedQuery(streamId, params, signing, nowSeconds)}`;
+  return `${viewerBase(node)}/record/${streamId}/hls.m3u8${signedQuery(streamId, params, signing, nowSeconds)}`;
+}
+
+/**
+ * Spec 02 §24 cloud download: `<viewer base>/video.<mp4|ts>?source=&res=&expires=&signTime=&sign=`
+ * (the example's query, in its order), served by the relay; the query carries its own signature
+ * (recordings/download-url.ts), not the account's pull signing, because the document makes every
+ * download URL expire after 10 minutes whether or not pull authentication is on.
+ */
+export function cloudDownloadUrl(node: MediaEndpoint, fileType: string, query: Readonly<Record<string, string>>): string {
+  return `${viewerBase(node)}/video.${fileType}?${new URLSearchParams(query).toString()}`;
 }

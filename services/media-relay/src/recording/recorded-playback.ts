@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { recordingSegmentsQuery, type Bus } from "@ivc/bus";
 import { splitDeviceChannel } from "@ivc/media";
 import type { Logger } from "@ivc/runtime";
+import { RECORD_PATH } from "../media-paths.js";
 import { StorageMissingError, type SegmentStorage } from "./storage/segment-storage.js";
 
 export interface RecordedPlaybackDeps {
@@ -11,9 +12,9 @@ export interface RecordedPlaybackDeps {
   logger: Logger;
 }
 
-/** `/record/<device>_<channel>/hls.m3u8` and its segments `seg-<startMs>.ts`, with `starttime`/`endtime` (epoch s) in the query. */
-const PATH = /^\/record\/([A-Za-z0-9_-]{1,129})\/(hls\.m3u8|seg-(\d{1,15})\.ts)$/;
 const MAX_RANGE_SECONDS = 86_400;
+/** Web players (hls.js in the console, on the API's origin) read playlists and segments cross-origin, as they do live HLS; the signed URL is the access check. */
+const BROWSER_READABLE = { "access-control-allow-origin": "*" } as const;
 
 /**
  * HLS over stored segments (spec 02 §21): a VOD playlist of the standard segments that overlap
@@ -26,7 +27,8 @@ export class RecordedPlayback {
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? "/", "http://relay");
-    const match = PATH.exec(url.pathname);
+    // `/record/<device>_<channel>/hls.m3u8` and its segments `seg-<startMs>.ts`, `starttime`/`endtime` (epoch s) in the query.
+    const match = RECORD_PATH.exec(url.pathname);
     if (match === null) return false;
     void this.serve(url, match[1]!, match[3], res).catch((err: Error) => {
       this.deps.logger.warn({ streamId: match[1], stage: "recorded playback", err: err.message }, "recorded playback failed");
@@ -55,7 +57,7 @@ export class RecordedPlayback {
         fail(res, 404, "no recording", segments.length > 0 ? "the range's recordings are archived (cold)" : "nothing recorded in the range");
         return;
       }
-      res.writeHead(200, { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store" });
+      res.writeHead(200, { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store", ...BROWSER_READABLE });
       res.end(playlist(playable, url.search));
       return;
     }
@@ -66,7 +68,7 @@ export class RecordedPlayback {
     }
     try {
       const data = await this.deps.storage.read(segment.objectKey, "standard");
-      res.writeHead(200, { "content-type": "video/mp2t", "content-length": data.length, "cache-control": "private, max-age=3600" });
+      res.writeHead(200, { "content-type": "video/mp2t", "content-length": data.length, "cache-control": "private, max-age=3600", ...BROWSER_READABLE });
       res.end(data);
     } catch (err) {
       if (!(err instanceof StorageMissingError)) throw err;
@@ -90,6 +92,6 @@ export function playlist(segments: ReadonlyArray<{ startMs: number; endMs: numbe
 }
 
 function fail(res: ServerResponse, status: number, error: string, reason: string): void {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...BROWSER_READABLE });
   res.end(JSON.stringify({ error, reason }));
 }

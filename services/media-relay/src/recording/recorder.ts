@@ -7,6 +7,7 @@ import { mergeRecordings, type RecordingsView, type ShardRecordings } from "../s
 import type { ShardAnswer } from "../shards/shard-protocol.js";
 import { ChannelRecording, type RecordingStatus } from "./channel-recording.js";
 import type { RecordingLifecycle } from "./lifecycle.js";
+import type { RecordedDownload } from "./recorded-download.js";
 import type { RecordedPlayback } from "./recorded-playback.js";
 import type { RecordingMetrics } from "./recording-metrics.js";
 import type { SegmentSink } from "./segment-sink.js";
@@ -42,6 +43,7 @@ export interface RecorderDeps {
   /** Whether this process runs the lifecycle pass (one per relay: shard 0). */
   runsLifecycle: boolean;
   playback: RecordedPlayback;
+  download: RecordedDownload;
   now?: () => number;
 }
 
@@ -116,9 +118,9 @@ export class Recorder {
     return mergeRecordings([{ shard: this.deps.shard, ok: true, value: this.own() }, ...peers], this.desired);
   }
 
-  /** Answers the operator path and recorded playback; false for other paths. */
+  /** Answers the operator path, recorded playback and downloads; false for other paths. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    if ((req.url ?? "").split("?")[0] !== RECORDINGS_PATH) return this.deps.playback.handle(req, res);
+    if ((req.url ?? "").split("?")[0] !== RECORDINGS_PATH) return this.deps.playback.handle(req, res) || this.deps.download.handle(req, res);
     void this.view().then((view) => {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify(view));

@@ -24,6 +24,8 @@ export const recordingEnv = {
   RECORD_TIME_ZONE: env.utcOffset(DEFAULT_UTC_OFFSET),
   /** Segment bytes held in memory while storage fails. */
   RECORDING_BUFFER_MB: env.int(256, 1, 16384),
+  /** Cloud-recording downloads this relay serves at once, all accounts together (42505 past it). */
+  RECORDING_DOWNLOAD_CONCURRENCY: env.int(4, 1, 256),
 };
 
 interface RecordingSettings {

@@ -5,6 +5,7 @@ import type { MediaRelayConfig } from "../config.js";
 import type { StreamRegistry } from "../stream-registry.js";
 import { IndexJournal } from "./index-journal.js";
 import { RecordingLifecycle } from "./lifecycle.js";
+import { RecordedDownload } from "./recorded-download.js";
 import { RecordedPlayback } from "./recorded-playback.js";
 import { segmentStorageFrom } from "./recording-config.js";
 import { createRecordingMetrics } from "./recording-metrics.js";
@@ -21,9 +22,19 @@ export interface RecorderTuning {
   recordingStoreRetryMs: number;
   /** How often the lifecycle pass runs. */
   recordingLifecycleMs: number;
+  /** How long the API may take to verify a download URL. */
+  downloadAuthorizeTimeoutMs: number;
+  ffmpegBinary?: string;
 }
 
-export const recorderTuningDefaults: RecorderTuning = { recordingPollMs: 10_000, recordingRetryFirstMs: 2000, recordingRetryMaxMs: 60_000, recordingStoreRetryMs: 2000, recordingLifecycleMs: 10 * 60_000 };
+export const recorderTuningDefaults: RecorderTuning = {
+  recordingPollMs: 10_000,
+  recordingRetryFirstMs: 2000,
+  recordingRetryMaxMs: 60_000,
+  recordingStoreRetryMs: 2000,
+  recordingLifecycleMs: 10 * 60_000,
+  downloadAuthorizeTimeoutMs: 5000,
+};
 
 /** The relay's recorder: storage from the settings, a journal under IVC_VAR_DIR, recovery, then the schedule poll. */
 export async function startRecorder(deps: {
@@ -76,6 +87,15 @@ export async function startRecorder(deps: {
     ...(deps.peers !== undefined ? { peers: deps.peers } : {}),
     runsLifecycle: deps.shard.index === 0,
     playback: new RecordedPlayback({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger }),
+    download: new RecordedDownload({
+      bus: deps.bus,
+      clusterId: deps.clusterId,
+      storage,
+      logger: deps.logger,
+      maxConcurrent: config.RECORDING_DOWNLOAD_CONCURRENCY,
+      authorizeTimeoutMs: tuning.downloadAuthorizeTimeoutMs,
+      ...(tuning.ffmpegBinary !== undefined ? { ffmpegBinary: tuning.ffmpegBinary } : {}),
+    }),
   });
   await recorder.start();
   return recorder;

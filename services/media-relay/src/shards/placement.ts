@@ -29,7 +29,9 @@ export function shardOfPlaysKey(key: string, shards: number): number {
 /**
  * The shard that serves an HTTP request target. Pushed streams (RTMP devices, gateway boxes with
  * `?gw=`) are held by shard 0, which runs the RTMP listener; everything that names no stream is
- * shard 0's too (health, metrics, 404s).
+ * shard 0's too (health, metrics, 404s). That includes cloud-recording playback and downloads
+ * (RECORD_PATH, DOWNLOAD_PATH): they read storage, which every shard opens, and keeping downloads
+ * on shard 0 keeps the relay's one concurrency count (RECORDING_DOWNLOAD_CONCURRENCY) in one process.
  */
 export function shardOfTarget(target: string, shards: number, isPushed: (streamId: string) => boolean): number {
   if (shards <= 1) return 0;

@@ -27,14 +27,22 @@ const SHARD_ENTRY = fileURLToPath(new URL("../../dist/shards/shard-main.js", imp
 /** Not the test runner's flags (they make Node load the sources): the relay's own. */
 const SHARD_NODE_ARGS = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { ivc: { nodeArgs: string[] } }).ivc.nodeArgs;
 
+/** Where a test relay connects and which cluster it is; by default the shared NATS and a new cluster id. */
+export interface TestRelaySite {
+  /** A test file's private nats-server (test/support/private-nats.ts), when it answers the API's ANY_CLUSTER subjects. */
+  natsUrl?: string;
+  /** The cluster of a service node the test's API database knows. */
+  clusterId?: string;
+}
+
 /** A relay in this process with real NATS and Redis, its own cluster id and a port range of its own. */
-export async function startTestRelay(env: Record<string, string>, tuning: Partial<MediaRelayTuning> = {}, shards = 1): Promise<TestRelay> {
+export async function startTestRelay(env: Record<string, string>, tuning: Partial<MediaRelayTuning> = {}, shards = 1, site: TestRelaySite = {}): Promise<TestRelay> {
   const varDir = mkdtempSync(join(tmpdir(), "ivc-relay-"));
   const logger = createLogger("media-relay", "silent");
-  const nc = await connectNats({ url: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name: "relay-test", logger });
+  const nc = await connectNats({ url: site.natsUrl ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222", name: "relay-test", logger });
   const bus = new Bus(nc, logger);
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-  const clusterId = randomUUID();
+  const clusterId = site.clusterId ?? randomUUID();
   // The service's own registry (default labels) when shard processes, which use it, add to its series.
   const metrics = shards > 1 ? createMetricsRegistry("media-relay") : new Registry();
   const relayEnv = { MEDIA_HTTP_PORT: "0", MEDIA_HTTPS_PORT: "0", RTMP_PORT: "0", PULL_AUTH: "false", MEDIA_BIND: "127.0.0.1", IVC_VAR_DIR: varDir, ...env };
