@@ -9,6 +9,7 @@ import type { RecordedPlayback } from "./recorded-playback.js";
 import type { RecordingMetrics } from "./recording-metrics.js";
 import type { SegmentSink } from "./segment-sink.js";
 import type { SegmentStorage } from "./storage/segment-storage.js";
+import type { Uploader } from "./uploader.js";
 
 export interface RecorderDeps {
   bus: Bus;
@@ -34,6 +35,8 @@ export interface RecorderDeps {
   /** Whether this process runs the lifecycle pass (one per relay: shard 0). */
   runsLifecycle: boolean;
   playback: RecordedPlayback;
+  /** Uploads of device recording into the same storage; started after recovery, stopped before the sink drains. */
+  uploader: Uploader;
   now?: () => number;
 }
 
@@ -76,6 +79,7 @@ export class Recorder {
     if (discarded > 0 || replayed > 0) this.deps.logger.info({ discarded, replayed }, "recording recovered: half-written segments discarded, unindexed segments re-reported");
     void this.poll();
     this.pollTimer = setInterval(() => void this.poll(), this.deps.pollMs);
+    this.deps.uploader.start();
     this.tickTimer = setInterval(() => this.tick(), 250);
     if (this.deps.runsLifecycle) this.lifecycleTimer = setInterval(() => void this.runLifecycle(), this.deps.lifecycleMs);
   }
@@ -95,11 +99,11 @@ export class Recorder {
     return [...this.channels.values()].map((c) => ({ ...c.recording.status }));
   }
 
-  /** Answers the operator path and recorded playback; false for other paths. */
+  /** Answers the operator path (recorded channels and uploads) and recorded playback; false for other paths. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if ((req.url ?? "").split("?")[0] !== RECORDINGS_PATH) return this.deps.playback.handle(req, res);
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(JSON.stringify({ recordings: this.statuses }));
+    res.end(JSON.stringify({ recordings: this.statuses, uploads: this.deps.uploader.statuses }));
     return true;
   }
 
@@ -108,6 +112,7 @@ export class Recorder {
     clearInterval(this.pollTimer);
     clearInterval(this.tickTimer);
     clearInterval(this.lifecycleTimer);
+    this.deps.uploader.stop();
     for (const channel of this.channels.values()) this.detach(channel);
     this.channels.clear();
     // The segments just closed get a few seconds to reach storage; a journal covers their index rows.
