@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Redis } from "ioredis";
 import { Bus, connectNats, deviceCredentials, type DeviceCredentialsReply } from "@ivc/bus";
-import { generateTestPattern, StreamingMediaResponder, VirtualDevice, type StreamingResponderOptions } from "@ivc/device-sim";
+import { generateTestPattern, StreamingMediaResponder, VirtualDevice, type StreamingResponderOptions, type VirtualDeviceOptions } from "@ivc/device-sim";
 import { createLogger, loadConfig, Registry } from "@ivc/runtime";
 import { startSipServer, type SipServer } from "../../services/sip-server/src/server.js";
-import { mediaRelayEnv, startMediaRelay, type MediaRelay } from "../../services/media-relay/src/index.js";
+import { mediaRelayEnv, startMediaRelay, type MediaRelay, type MediaRelayTuning } from "../../services/media-relay/src/index.js";
 import { freePort } from "./ports.js";
 
 export const SERVER_ID = "34020000002000000001";
@@ -18,6 +18,10 @@ export interface LiveStack {
   relay: MediaRelay;
   device: VirtualDevice;
   responder: StreamingMediaResponder;
+  /** The stack's own NATS client and cluster, for a test standing in for the API. */
+  bus: Bus;
+  clusterId: string;
+  varDir: string;
   close(): Promise<void>;
 }
 
@@ -28,6 +32,11 @@ export interface LiveStackOptions {
   noViewerSeconds: number;
   /** Extra responder options (e.g. answering another SSRC than offered). */
   responder?: (domain: string) => Partial<StreamingResponderOptions>;
+  /** Extra device options (channels, recordings). */
+  device?: Pick<VirtualDeviceOptions, "channels" | "kind" | "recordings">;
+  /** Extra relay settings and tuning (recording directory, poll periods). */
+  relayEnv?: Record<string, string>;
+  relayTuning?: Partial<MediaRelayTuning>;
 }
 
 /**
@@ -84,8 +93,9 @@ export async function startLiveStack(options: LiveStackOptions): Promise<LiveSta
     NO_VIEWER_CLOSE: String(options.noViewerSeconds),
     SIP_DOMAIN: domain,
     IVC_VAR_DIR: varDir,
+    ...options.relayEnv,
   });
-  const relay = await startMediaRelay({ config: relayConfig, bus, redis, clusterId, instance: `${options.name}-${clusterId}`, logger, metrics: new Registry(), tuning: { portRestMs: 500 } });
+  const relay = await startMediaRelay({ config: relayConfig, bus, redis, clusterId, instance: `${options.name}-${clusterId}`, logger, metrics: new Registry(), tuning: { portRestMs: 500, ...options.relayTuning } });
 
   const responder = new StreamingMediaResponder({ codec: options.codec ?? "H264", video, audio: true, ...options.responder?.(domain) });
   const device = new VirtualDevice({
@@ -98,6 +108,7 @@ export async function startLiveStack(options: LiveStackOptions): Promise<LiveSta
     localHost: "127.0.0.1",
     keepaliveInterval: 5,
     mediaResponder: responder,
+    ...options.device,
   });
   credentials.set(device.deviceId, { found: true, clusterId, enabled: true, password: "pw", deviceType: "IPC", transport: "udp" });
   await device.start();
@@ -107,6 +118,9 @@ export async function startLiveStack(options: LiveStackOptions): Promise<LiveSta
     relay,
     device,
     responder,
+    bus,
+    clusterId,
+    varDir,
     async close() {
       await device.stop();
       await responder.close();

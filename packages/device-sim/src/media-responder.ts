@@ -1,5 +1,6 @@
 import type { GbSdpParseResult } from "@ivc/gb28181";
 import type { SipDestination, SipRequest } from "@ivc/sip";
+import type { Recording } from "./recordings.js";
 
 /** An INVITE for one of the device's channels (GB/T 28181-2016 §9.2). */
 export interface InviteOffer {
@@ -18,6 +19,8 @@ export interface InviteOffer {
    * unless `mediaStatusCallId` is "new"); resolves with the platform's status.
    */
   readonly reportEndOfFile: () => Promise<number>;
+  /** The recordings the channel holds (what RecordInfo answers): a download sends only these. */
+  readonly recordings: readonly Recording[];
 }
 
 export interface InviteAnswer {

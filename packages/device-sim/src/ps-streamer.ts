@@ -15,6 +15,8 @@ export interface PsStreamerOptions {
   pictureLimit?: number;
   /** Called once after the last picture of `pictureLimit` went out; nothing is sent after it. */
   onEnd?: () => void;
+  /** The starting scale (a download's `a=downloadspeed`). Default 1. */
+  scale?: number;
 }
 
 const VIDEO_CLOCK = 90_000;
@@ -53,6 +55,10 @@ export class PsStreamer {
     // The PSM names the video's stream type (GB/T 28181-2016 Annex C: 0x1B H.264, 0x24 H.265).
     this.muxer = new PsMuxer({ video: options.source.codec, ...(options.audio ? { audio: "G711A" as const } : {}) });
     this.packetizer = new RtpPacketizer({ ssrc: options.ssrc, initialSequenceNumber: Math.floor(Math.random() * 0x10000) });
+    if (options.scale !== undefined) {
+      if (!(options.scale > 0 && Number.isFinite(options.scale))) throw new RangeError(`scale must be positive, got ${options.scale}`);
+      this.scale = options.scale;
+    }
   }
 
   get packetsSent(): number {

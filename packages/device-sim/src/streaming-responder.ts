@@ -8,6 +8,7 @@ import { planMedia, type MediaPlan } from "./media-plan.js";
 import type { InviteAnswer, InviteOffer, MediaResponder } from "./media-responder.js";
 import { prepareSink, type MediaSink, type PreparedSink } from "./media-sink.js";
 import { PsStreamer } from "./ps-streamer.js";
+import type { Recording } from "./recordings.js";
 import { FFMPEG_PATH, generateTestPattern, loadVideoSource, type VideoSource } from "./video-source.js";
 
 export interface StreamingResponderOptions {
@@ -39,8 +40,10 @@ export interface StreamInfo {
   readonly answeredSsrc: string;
   /** SSRC in the RTP packets. */
   readonly rtpSsrc: number;
-  /** A playback (s=Playback): the recording range asked for in t=, epoch seconds. */
+  /** A playback (s=Playback): the recording range asked for in t=, epoch seconds; a download's: the part of it the channel recorded. */
   readonly playback?: { readonly start: number; readonly end: number };
+  /** A download (s=Download, GB/T 28181-2016 §9.9): sent this many times faster than real time (a=downloadspeed). */
+  readonly downloadSpeed?: number;
 }
 
 export interface StreamingResponderEvents {
@@ -80,6 +83,10 @@ const FALLBACK_SSRC = "0000000001";
  * resumes, seeks (timestamps jump to the new position) and changes scale (pictures sent scale ×
  * faster in wall time, see PsStreamer); at the end of the range media stops and MediaStatus 121
  * goes out, and the platform is left to send BYE.
+ *
+ * A download INVITE (s=Download, §9.9) does the same over the part of t= the channel's recordings
+ * cover (404 when none does), `a=downloadspeed` times faster than real time with the recording's
+ * timestamps, then MediaStatus 121. Gaps between recordings inside the range are sent as picture.
  */
 export class StreamingMediaResponder extends EventEmitter<StreamingResponderEvents> implements MediaResponder {
   private readonly streams = new Map<string, Stream>();
@@ -117,6 +124,8 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
     if ((await this.source()) === undefined) {
       return this.refuse(488, `no video to stream: give an ${this.codec} file (--video) or install ffmpeg at ${this.options.ffmpegPath ?? FFMPEG_PATH}`);
     }
+    const historical = historicalRange(offer.sdp, offer.recordings);
+    if (historical === undefined) return this.refuse(404, `download for ${offer.channelId}: no recording in the range asked for`);
     const prepared = await prepareSink(planned.plan, offer.localAddress);
     const answeredSsrc = this.options.answerSsrc ?? offer.sdp.ssrc ?? FALLBACK_SSRC;
     const info: StreamInfo = {
@@ -125,7 +134,7 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
       plan: planned.plan,
       answeredSsrc,
       rtpSsrc: this.options.rtpSsrc ?? parseSsrc(answeredSsrc)?.rtpSsrc ?? Number(answeredSsrc),
-      ...playbackRange(offer.sdp),
+      ...historical,
     };
     const stream: Stream = { info, prepared, reportEndOfFile: offer.reportEndOfFile };
     stream.ackTimer = setTimeout(() => this.end(offer.dialogKey, "no ACK for the 200 OK"), ACK_WAIT_MS);
@@ -210,7 +219,7 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
     stream.sink = sink;
     sink.onClosed((reason) => this.end(stream.info.dialogKey, reason));
     const frameRate = this.options.frameRate ?? 25;
-    const { playback } = stream.info;
+    const { playback, downloadSpeed } = stream.info;
     stream.streamer = new PsStreamer({
       source,
       frameRate,
@@ -218,6 +227,7 @@ export class StreamingMediaResponder extends EventEmitter<StreamingResponderEven
       ssrc: stream.info.rtpSsrc,
       sink,
       ...(playback ? { pictureLimit: Math.round((playback.end - playback.start) * frameRate), onEnd: () => void this.endOfFile(stream) } : {}),
+      ...(downloadSpeed !== undefined ? { scale: downloadSpeed } : {}),
     });
     stream.streamer.start();
     this.safeEmit("streaming", stream.info);
@@ -288,4 +298,20 @@ function playbackRange(sdp: GbSdp): { playback?: { start: number; end: number } 
   const { sessionName, startTime, endTime } = sdp;
   if (sessionName?.toLowerCase() !== "playback" || startTime === undefined || endTime === undefined || endTime <= startTime) return {};
   return { playback: { start: startTime, end: endTime } };
+}
+
+/**
+ * What a playback or download offer streams: a playback its whole range, a download (s=Download)
+ * the span of the range the recordings cover at its speed (1× without a=downloadspeed), or
+ * undefined when no recording overlaps it.
+ */
+function historicalRange(sdp: GbSdp, recordings: readonly Recording[]): Pick<StreamInfo, "playback" | "downloadSpeed"> | undefined {
+  const { sessionName, startTime, endTime } = sdp;
+  if (sessionName?.toLowerCase() !== "download") return playbackRange(sdp);
+  if (startTime === undefined || endTime === undefined || endTime <= startTime) return undefined;
+  const covered = recordings.filter((r) => r.start < endTime && r.end > startTime);
+  if (covered.length === 0) return undefined;
+  const start = Math.max(startTime, Math.min(...covered.map((r) => r.start)));
+  const end = Math.min(endTime, Math.max(...covered.map((r) => r.end)));
+  return { playback: { start, end }, downloadSpeed: sdp.downloadSpeed ?? 1 };
 }

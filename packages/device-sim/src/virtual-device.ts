@@ -658,6 +658,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
         localAddress: session.addressing.localHost,
         dialogKey: key,
         reportEndOfFile: () => this.sendMediaStatus(requestUriUser(request) ?? this.deviceId, dialog.callId),
+        recordings: this.channelStore().recordings(requestUriUser(request) ?? ""),
       });
     } catch (error) {
       this.safeEmit("warning", `media responder failed: ${(error as Error).message}`);

@@ -18,9 +18,12 @@ function offer(
   transport: "udp" | "tcp-passive" | "tcp-active",
   port: number,
   key: string,
-  playback?: { start: number; end: number; endsReported: number[] },
+  playback?: { start: number; end: number; endsReported: number[]; download?: { speed: number; recordings: InviteOffer["recordings"] } },
 ): InviteOffer {
-  const range = playback ? { kind: "Playback" as const, start: playback.start, end: playback.end } : { kind: "Play" as const };
+  const download = playback?.download;
+  const range = playback
+    ? { kind: download ? ("Download" as const) : ("Playback" as const), start: playback.start, end: playback.end, ...(download ? { downloadSpeed: download.speed } : {}) }
+    : { kind: "Play" as const };
   const body = buildInviteSdp({ ...range, channelId: CHANNEL, mediaIp: "127.0.0.1", mediaPort: port, transport, ssrc: "0200000001" });
   const request = createRequest({
     method: "INVITE",
@@ -44,6 +47,7 @@ function offer(
       playback?.endsReported.push(Date.now());
       return Promise.resolve(200);
     },
+    recordings: download?.recordings ?? [],
   };
 }
 
@@ -276,5 +280,37 @@ describe("StreamingMediaResponder playback (s=Playback)", () => {
     expect(r.onInfo("live-info", mansrtsp("PAUSE RTSP/1.0\nCSeq: 1"))).toBe(455);
     expect(r.onInfo("live-info", Buffer.from("hello"))).toBe(400);
     expect(r.onInfo("nobody", mansrtsp("PAUSE RTSP/1.0\nCSeq: 1"))).toBe(481);
+  });
+});
+
+describe("StreamingMediaResponder download (s=Download)", () => {
+  const START = 1_700_000_000;
+
+  it("sends the recorded part of the range at a=downloadspeed times real time, with the recording's timestamps, then reports end of file", async () => {
+    const r = responder();
+    const sink = await udpSink();
+    const endsReported: number[] = [];
+    // Asked for 20 s around a 2 s recording: only the recording goes out.
+    const download = { speed: 4, recordings: [{ start: START, end: START + 2 }] };
+    const answer = await r.answerInvite(offer("udp", sink.port, "dl-1", { start: START - 10, end: START + 10, endsReported, download }));
+    expect(answer.status).toBe(200);
+    expect(r.active).toHaveLength(0);
+    r.onAck("dl-1");
+    const startedAt = Date.now();
+    await until(() => endsReported.length === 1, 4000);
+    const wallMs = endsReported[0]! - startedAt;
+    // 50 pictures at 4 × 25 per second: about 0.5 s, far from the 2 s of real time.
+    expect(wallMs).toBeLessThan(1200);
+    expect(wallMs).toBeGreaterThan(350);
+    expect(r.picturesSent("dl-1")).toBe(50);
+    await until(() => sink.packets.some((p) => Math.abs(positionOf(p) - 49 / 25) < 1e-6), 2000);
+    expect(Math.min(...sink.packets.map(positionOf))).toBe(0);
+  });
+
+  it("refuses a download of a range without recordings with 404", async () => {
+    const r = responder();
+    const download = { speed: 2, recordings: [{ start: START, end: START + 60 }] };
+    const answer = await r.answerInvite(offer("udp", 30000, "dl-none", { start: START + 100, end: START + 200, endsReported: [], download }));
+    expect(answer.status).toBe(404);
   });
 });

@@ -17,8 +17,9 @@ export function localMediaRequests(registry: StreamRegistry, timelines: Timeline
   return {
     async open(request) {
       try {
-        const { streamId, channelId, kind, transport, start, end } = request;
-        const playback = kind === "playback" && start !== undefined && end !== undefined ? { playback: { startMs: start, endMs: end } } : {};
+        const { streamId, channelId, kind, transport, start, end, speed } = request;
+        const historical = kind !== "live" && start !== undefined && end !== undefined;
+        const playback = historical ? { playback: { startMs: start, endMs: end, ...(kind === "download" && speed !== undefined ? { speed } : {}) } } : {};
         return await registry.open({ streamId, channelId, kind, transport, ...playback });
       } catch (err) {
         if (err instanceof PlayError) throw new BusHandlerError("no_ports", err.message);
@@ -31,7 +32,7 @@ export function localMediaRequests(registry: StreamRegistry, timelines: Timeline
       return { accepted: registry.answer(streamId, answer) };
     },
     async close(request) {
-      return { closed: registry.close(request.streamId) };
+      return { closed: registry.close(request.streamId, request.endOfFile) };
     },
     async pause(request) {
       const paused = registry.pause(request.streamId, request.paused);

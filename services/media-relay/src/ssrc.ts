@@ -3,7 +3,7 @@
  * and 1 for playback/download, digits 2–6 are characters 4–8 of the SIP domain (the area part of
  * the 10-digit domain ID), the last four a sequence. Devices put the same number into the RTP SSRC.
  */
-export type StreamKind = "live" | "playback";
+export type StreamKind = "live" | "playback" | "download";
 
 export const SSRC_SEQUENCES = 10_000;
 

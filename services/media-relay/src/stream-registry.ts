@@ -8,7 +8,7 @@ import type { RelayMetrics } from "./metrics.js";
 import { PlayError } from "./play-error.js";
 import type { TimelineStore } from "./play-timeline.js";
 import type { StreamKind } from "./ssrc.js";
-import { StreamSession, type DeviceAnswer, type PlaybackRange, type SessionSettings } from "./stream-session.js";
+import { END_OF_FILE, StreamSession, type DeviceAnswer, type PlaybackRange, type SessionSettings } from "./stream-session.js";
 
 export interface OpenRequest {
   streamId: string;
@@ -17,7 +17,7 @@ export interface OpenRequest {
   transport: MediaTransport;
   /** The channel's device when known: plays are kept per device and channel. */
   deviceId?: string;
-  /** Playback streams only. */
+  /** Playback and download streams only. */
   playback?: PlaybackRange;
 }
 
@@ -35,6 +35,8 @@ export interface ViewerRequest {
   transport: MediaTransport;
   /** Required for a playback stream id (`<channelId>@<session>`). */
   playback?: PlaybackRange;
+  /** Makes a `<channelId>@<session>` stream a download (s=Download at `speed`) of this range instead of a playback. */
+  download?: PlaybackRange & { speed: number };
 }
 
 export interface StreamRegistryDeps {
@@ -130,10 +132,13 @@ export class StreamRegistry {
     return session.isPaused;
   }
 
-  /** media.close: the requester owns the SIP dialog, so no BYE is sent for it. */
-  close(streamId: string): boolean {
+  /**
+   * media.close: the requester owns the SIP dialog, so no BYE is sent for it. `endOfFile`: the
+   * device finished the recording (MediaStatus 121), so a playback or download is complete.
+   */
+  close(streamId: string, endOfFile = false): boolean {
     const session = this.sessions.get(streamId);
-    session?.end(closedBySignaling);
+    session?.end(endOfFile ? END_OF_FILE : closedBySignaling);
     return session !== undefined;
   }
 
@@ -145,9 +150,10 @@ export class StreamRegistry {
     const running = this.sessions.get(request.streamId) ?? (await this.opening.get(request.streamId));
     if (running !== undefined) return running;
     const parsed = parseStreamId(request.streamId);
-    const { channelId, kind } = parsed;
+    const { channelId } = parsed;
+    const kind = parsed.kind === "playback" && request.download !== undefined ? "download" : parsed.kind;
     const deviceId = request.deviceId ?? parsed.deviceId;
-    const playback = kind === "playback" ? request.playback : undefined;
+    const playback = kind === "download" ? request.download : kind === "playback" ? request.playback : undefined;
     const session = await this.openSession({
       streamId: request.streamId,
       channelId,
@@ -243,6 +249,7 @@ export class StreamRegistry {
           transport: session.transport,
           kind: session.kind,
           ...(session.playback !== undefined ? { start: session.playback.startMs, end: session.playback.endMs } : {}),
+          ...(session.playback?.speed !== undefined ? { speed: session.playback.speed } : {}),
           ...(streamNumber !== undefined ? { streamNumber } : {}),
         },
         { timeoutMs: inviteTimeoutMs },
@@ -250,7 +257,7 @@ export class StreamRegistry {
       if (session.state === "ended") {
         // It ended while the device was being invited (no RTP in time, relay stopping): the dialog
         // the answer opened must end too, or the device streams on to a port nobody reads.
-        if (session.timeline.record.outcome !== closedBySignaling) this.bye(session, reply.callId, "stream ended before the device answered");
+        if (!endedBySignaling(session.timeline.record.outcome)) this.bye(session, reply.callId, "stream ended before the device answered");
         return;
       }
       if (!session.answer(reply)) session.end(new PlayError("device refused", "the device's answer lacks the address to connect to (TCP active)"));
@@ -270,7 +277,7 @@ export class StreamRegistry {
     }
     this.track(leases.release(session.lease).catch((err: Error) => logger.warn({ err: err.message, streamId: session.streamId }, "lease release failed")));
     // A close asked for by signaling (it saw a BYE) needs no BYE back.
-    if (session.callId !== undefined && reason !== closedBySignaling) this.bye(session, session.callId, reason instanceof PlayError ? reason.stage : reason);
+    if (session.callId !== undefined && !endedBySignaling(reason)) this.bye(session, session.callId, reason instanceof PlayError ? reason.stage : reason);
   }
 
   private bye(session: StreamSession, callId: string, reason: string): void {
@@ -290,4 +297,8 @@ export class StreamRegistry {
 
 /** The reason media.close passes, so the relay does not send a BYE for a dialog signaling ended. */
 const closedBySignaling = "closed by signaling";
+
+function endedBySignaling(reason: PlayError | string | undefined): boolean {
+  return reason === closedBySignaling || reason === END_OF_FILE;
+}
 

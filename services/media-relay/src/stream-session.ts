@@ -22,10 +22,12 @@ export interface SessionSettings {
   ffmpegBinary?: string;
 }
 
-/** The recording a playback stream plays, epoch ms (the INVITE's `t=`). */
+/** The recording a playback or download stream plays, epoch ms (the INVITE's `t=`). */
 export interface PlaybackRange {
   startMs: number;
   endMs: number;
+  /** Downloads: how many times faster than real time the device sends (`a=downloadspeed`). */
+  speed?: number;
 }
 
 export interface StreamSessionInit {
@@ -57,6 +59,8 @@ const MAX_TIMESTAMP_LEAP_MS = 2000;
 
 /** Why a playback ends by itself: the device's timestamps passed the requested end. */
 const PLAYBACK_END_REACHED = "playback reached its end";
+/** Why signaling ended a playback or download the device finished (media.close with `endOfFile`). */
+export const END_OF_FILE = "end of file (MediaStatus 121)";
 
 /**
  * One stream: ingest (UDP / TCP passive / TCP active) → SSRC gate → RTP reorder + PS demux →
@@ -81,6 +85,7 @@ export class StreamSession {
   private videoCodec: VideoCodec | undefined;
   private audioCodec: AudioCodec | undefined;
   private ended = false;
+  private endedBy: PlayError | string | undefined;
   private answered = false;
   private paused = false;
   private readonly readyPromise: Promise<FlvFanout>;
@@ -139,6 +144,16 @@ export class StreamSession {
 
   get playback(): PlaybackRange | undefined {
     return this.init.playback;
+  }
+
+  /** Why the stream ended (undefined while it runs): a PlayError when it failed. */
+  get endReason(): PlayError | string | undefined {
+    return this.endedBy;
+  }
+
+  /** A playback or download that ended because its recording was all sent, not cut short. */
+  get reachedEnd(): boolean {
+    return this.endedBy === PLAYBACK_END_REACHED || this.endedBy === END_OF_FILE;
   }
 
   /** Where the playback is in the recording (epoch ms), from the device's timestamps. */
@@ -289,6 +304,7 @@ export class StreamSession {
   end(reason: PlayError | string, viewersHear: ViewerClose = reason instanceof PlayError ? "going-away" : "end"): void {
     if (this.ended) return;
     this.ended = true;
+    this.endedBy = reason;
     const error = reason instanceof PlayError ? reason : new PlayError("closed", `stream closed: ${reason}`);
     this.rejectReady(error);
     clearTimeout(this.pollTimer);

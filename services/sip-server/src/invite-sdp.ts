@@ -18,6 +18,8 @@ export interface InviteOfferInput {
   end?: number | undefined;
   /** 0 main, 1 sub (GB/T 28181-2022 a=streamnumber); absent: no line, the device's default (main). */
   streamNumber?: number | undefined;
+  /** Downloads: a=downloadspeed (§9.9); absent: no line, the device's default (1×). */
+  speed?: number | undefined;
 }
 
 /**
@@ -38,6 +40,7 @@ export function inviteOffer(input: InviteOfferInput): string | undefined {
     ssrc: input.ssrc,
     ...(historical ? { start: Math.floor((input.start ?? 0) / 1000), end: Math.floor((input.end ?? 0) / 1000) } : {}),
     ...(streamNumber === undefined ? {} : { streamNumber }),
+    ...(input.kind === "download" && input.speed !== undefined ? { downloadSpeed: input.speed } : {}),
   });
   if (streamNumber === undefined) return sdp;
   // Hikvision and Dahua firmwares older than GB/T 28181-2022 pick the encoding by their own

@@ -34,6 +34,8 @@ export interface InviteRequest {
   end?: number | undefined;
   /** 0 main, 1 sub: goes into the offer as a=streamnumber / a=streamprofile. */
   streamNumber?: number | undefined;
+  /** Downloads: a=downloadspeed. */
+  speed?: number | undefined;
 }
 
 export interface InviteReply {
@@ -65,7 +67,7 @@ const SDP_CONTENT_TYPE = "APPLICATION/SDP";
 const MANSRTSP_CONTENT_TYPE = "Application/MANSRTSP";
 
 /**
- * Live (and playback) INVITE sessions with devices for the media relay (GB/T 28181-2016 §9.2):
+ * Live, playback and download INVITE sessions with devices for the media relay (GB/T 28181-2016 §9.2):
  * INVITE with the relay's address and SSRC, ACK, BYE from either side. Dialogs are in Redis, so
  * another instance or a restarted one can still hang up; the relay hears of every dialog the
  * device or its disappearance ended (media.close).
@@ -105,7 +107,7 @@ export class MediaSessions {
     });
     const callId = getHeader(invite, "Call-ID") ?? "";
     const callLog = log.child({ callId });
-    callLog.info({ transport: request.transport, media: `${request.mediaIp}:${request.mediaPort}`, ssrc: request.ssrc, kind: request.kind, streamNumber: request.streamNumber }, "INVITE sent");
+    callLog.info({ transport: request.transport, media: `${request.mediaIp}:${request.mediaPort}`, ssrc: request.ssrc, kind: request.kind, streamNumber: request.streamNumber, speed: request.speed }, "INVITE sent");
     const response = await this.awaitAnswer(invite, destinationOf(registration), callLog);
     const dialog = createDialogAsUac(invite, response);
     if (!dialog) {
@@ -237,7 +239,7 @@ export class MediaSessions {
       const log = this.logFor(taken);
       log.info("device reports end of file (MediaStatus 121): hanging up");
       this.sendBye(taken.dialog, await this.currentDestination(taken), log);
-      await this.closeStream(taken, "end of file (MediaStatus 121)", log);
+      await this.closeStream(taken, "end of file (MediaStatus 121)", log, true);
     }
   }
 
@@ -353,10 +355,10 @@ export class MediaSessions {
     return registration ? destinationOf(registration) : record.destination;
   }
 
-  private async closeStream(record: MediaDialog, reason: string, log: Logger): Promise<void> {
+  private async closeStream(record: MediaDialog, reason: string, log: Logger, endOfFile = false): Promise<void> {
     const { bus, clusterId } = this.options;
     try {
-      await bus.request(mediaClose, { clusterId }, { streamId: record.streamId, reason });
+      await bus.request(mediaClose, { clusterId }, { streamId: record.streamId, reason, ...(endOfFile ? { endOfFile } : {}) });
     } catch (err) {
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not tell the relay the stream ended");
     }

@@ -7,9 +7,14 @@ const port = z.number().int().min(1).max(65535);
 const ssrcDigits = z.string().regex(/^\d{10}$/, "a 10-digit SSRC");
 
 export const mediaTransports = ["udp", "tcp-passive", "tcp-active"] as const;
-export const mediaKinds = ["live", "playback"] as const;
+export const mediaKinds = ["live", "playback", "download"] as const;
+/**
+ * A download's `a=downloadspeed` (GB/T 28181-2016 §9.9): the device sends its recording this many
+ * times faster than real time, with the recording's own timestamps.
+ */
+const downloadSpeed = z.number().int().min(1).max(32);
 
-/** A stream id is `<deviceId>_<channelId>` (live; `_sub` for the sub stream) or `<channelId>@<session>` (playback); it goes into URLs. */
+/** A stream id is `<deviceId>_<channelId>` (live; `_sub` for the sub stream) or `<channelId>@<session>` (playback, download); it goes into URLs. */
 const streamId = z.string().regex(/^[A-Za-z0-9_-]{1,64}(@[A-Za-z0-9_-]{1,64})?$/, "letters, digits, _ and -, optionally @session");
 
 /**
@@ -28,6 +33,8 @@ export const mediaOpen = defineRequest(
     transport: z.enum(mediaTransports),
     start: epochMs.optional(),
     end: epochMs.optional(),
+    /** Downloads only. */
+    speed: downloadSpeed.optional(),
   }),
   z.object({ ip: z.string(), port, ssrc: ssrcDigits, transport: z.enum(mediaTransports) }),
 );
@@ -56,7 +63,12 @@ export const mediaAnswer = defineRequest(
 export const mediaClose = defineRequest(
   "media.close",
   (p: { clusterId: string }) => subjectOf(p.clusterId, "media", "close"),
-  z.object({ streamId, reason: z.string().optional() }),
+  z.object({
+    streamId,
+    reason: z.string().optional(),
+    /** The device reported the end of the file (MediaStatus 121): a playback or download is complete, not cut. */
+    endOfFile: z.boolean().optional(),
+  }),
   z.object({ closed: z.boolean() }),
 );
 
@@ -114,6 +126,8 @@ export const sipInvite = defineRequest(
     kind: z.enum(mediaKinds),
     start: epochMs.optional(),
     end: epochMs.optional(),
+    /** Downloads only: `a=downloadspeed` (absent: the device's default, 1×). */
+    speed: downloadSpeed.optional(),
     /** Which of the camera's encodings (GB/T 28181-2022 a=streamnumber): 0 main, 1 sub, 2… further ones; absent = the device's default (main). */
     streamNumber: z.number().int().min(0).max(9).optional(),
   }),

@@ -35,13 +35,16 @@ const TICKS_PER_MS = 90;
 const DAY_MS = 86_400_000;
 
 /**
- * Frames of one channel's live stream → MPEG-TS segments → the sink. Segment times are wall time
- * at the stream's first keyframe plus the frames' own timestamps since; each new stream (after a
- * device drop) is anchored anew, so a gap shows as a gap.
+ * Frames of one channel's stream → MPEG-TS segments → the sink. Segment times are wall time at
+ * the stream's first keyframe plus the frames' own timestamps since; each new stream (after a
+ * device drop) is anchored anew, so a gap shows as a gap. A download from the device's own
+ * recording is anchored at the time its first picture was filmed instead (`begin(filmedAtMs)`),
+ * so however fast it arrives its segments land where they belong on the timeline.
  */
 export class ChannelRecording {
   private segmenter: TsSegmenter | undefined;
   private anchor: { ticks: number; wallMs: number } | undefined;
+  private filmedAtMs: number | undefined;
   private wantAudio = false;
   private segmenterHasAudio = false;
   private day = -1;
@@ -55,10 +58,11 @@ export class ChannelRecording {
     this.status = { deviceId, channelId, streamId, planId, state: "scheduled", segmentsStored: 0, bytesToday: 0 };
   }
 
-  /** A new stream starts: segments restart at its first keyframe. */
-  begin(): void {
+  /** A new stream starts: segments restart at its first keyframe, which was filmed at `filmedAtMs` (default: now). */
+  begin(filmedAtMs?: number): void {
     this.end();
     this.anchor = undefined;
+    this.filmedAtMs = filmedAtMs;
     this.segmenter = undefined;
     this.status.state = "recording";
     delete this.status.reason;
@@ -77,7 +81,7 @@ export class ChannelRecording {
       this.segmenterHasAudio = this.wantAudio;
     }
     const closed = this.segmenter.push(frame);
-    if (this.anchor === undefined && this.segmenter.lastTicks !== undefined) this.anchor = { ticks: this.segmenter.lastTicks, wallMs: this.deps.now() };
+    if (this.anchor === undefined && this.segmenter.lastTicks !== undefined) this.anchor = { ticks: this.segmenter.lastTicks, wallMs: this.filmedAtMs ?? this.deps.now() };
     if (closed !== undefined) this.close(closed);
   }
 

@@ -12,6 +12,7 @@ import type { RecordedPlayback } from "./recorded-playback.js";
 import type { RecordingMetrics } from "./recording-metrics.js";
 import type { SegmentSink } from "./segment-sink.js";
 import type { SegmentStorage } from "./storage/segment-storage.js";
+import type { Uploader } from "./uploader.js";
 
 export interface RecorderDeps {
   bus: Bus;
@@ -44,6 +45,8 @@ export interface RecorderDeps {
   runsLifecycle: boolean;
   playback: RecordedPlayback;
   download: RecordedDownload;
+  /** Uploads of device recording into the same storage; started after recovery, stopped before the sink drains. */
+  uploader: Uploader;
   now?: () => number;
 }
 
@@ -88,6 +91,7 @@ export class Recorder {
     if (discarded > 0 || replayed > 0) this.deps.logger.info({ discarded, replayed }, "recording recovered: half-written segments discarded, unindexed segments re-reported");
     void this.poll();
     this.pollTimer = setInterval(() => void this.poll(), this.deps.pollMs);
+    this.deps.uploader.start();
     this.tickTimer = setInterval(() => this.tick(), 250);
     if (this.deps.runsLifecycle) this.lifecycleTimer = setInterval(() => void this.runLifecycle(), this.deps.lifecycleMs);
   }
@@ -109,7 +113,7 @@ export class Recorder {
 
   /** This process's recorded channels (what a shard answers shard 0's `recordings` request). */
   own(): ShardRecordings {
-    return { shard: this.deps.shard, pid: process.pid, recordings: this.statuses };
+    return { shard: this.deps.shard, pid: process.pid, recordings: this.statuses, uploads: this.deps.uploader.statuses };
   }
 
   /** The operator view: this process's channels and, on shard 0 of a sharded relay, every shard's. */
@@ -118,7 +122,7 @@ export class Recorder {
     return mergeRecordings([{ shard: this.deps.shard, ok: true, value: this.own() }, ...peers], this.desired);
   }
 
-  /** Answers the operator path, recorded playback and downloads; false for other paths. */
+  /** Answers the operator path (recorded channels and uploads), recorded playback and downloads; false for other paths. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if ((req.url ?? "").split("?")[0] !== RECORDINGS_PATH) return this.deps.playback.handle(req, res) || this.deps.download.handle(req, res);
     void this.view().then((view) => {
@@ -133,6 +137,7 @@ export class Recorder {
     clearInterval(this.pollTimer);
     clearInterval(this.tickTimer);
     clearInterval(this.lifecycleTimer);
+    this.deps.uploader.stop();
     for (const channel of this.channels.values()) this.detach(channel);
     this.channels.clear();
     // The segments just closed get a few seconds to reach storage; a journal covers their index rows.

@@ -8,6 +8,7 @@ export interface RecordingMetrics {
   failures: Counter<"stage">;
   droppedSegments: Counter;
   bufferedBytes: Gauge;
+  uploads: Gauge<"state">;
 }
 
 export function createRecordingMetrics(registry: Registry): RecordingMetrics {
@@ -19,5 +20,6 @@ export function createRecordingMetrics(registry: Registry): RecordingMetrics {
     failures: new Counter({ name: "ivc_recording_failures_total", help: "Recording failures by stage (storage write, index report, stream)", labelNames: ["stage"], registers }),
     droppedSegments: new Counter({ name: "ivc_recording_dropped_segments_total", help: "Segments dropped because the write buffer was full while storage failed", registers }),
     bufferedBytes: new Gauge({ name: "ivc_recording_buffered_bytes", help: "Segment bytes waiting for storage", registers }),
+    uploads: new Gauge({ name: "ivc_recording_uploads", help: "Pieces of device recording to upload by state (waiting, pulling)", labelNames: ["state"], registers }),
   };
 }

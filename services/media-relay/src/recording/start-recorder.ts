@@ -14,6 +14,8 @@ import { SegmentSink } from "./segment-sink.js";
 import { shardOfStream } from "../shards/placement.js";
 import type { ShardRecordings } from "../shards/recordings-merge.js";
 import type { ShardAnswer } from "../shards/shard-protocol.js";
+import type { MediaTransport } from "../ingest.js";
+import { Uploader } from "./uploader.js";
 
 export interface RecorderTuning {
   recordingPollMs: number;
@@ -25,6 +27,13 @@ export interface RecorderTuning {
   /** How long the API may take to verify a download URL. */
   downloadAuthorizeTimeoutMs: number;
   ffmpegBinary?: string;
+  /** How often the API is asked which device recordings to upload. */
+  uploadPollMs: number;
+  /** Back-off of a failed upload pull (device offline, BYE, no RTP), doubling up to the max. */
+  uploadRetryFirstMs: number;
+  uploadRetryMaxMs: number;
+  /** How devices send downloads: TCP unless a site's devices only do UDP (a lost packet is a hole in the archive). */
+  uploadTransport: MediaTransport;
 }
 
 export const recorderTuningDefaults: RecorderTuning = {
@@ -34,9 +43,13 @@ export const recorderTuningDefaults: RecorderTuning = {
   recordingStoreRetryMs: 2000,
   recordingLifecycleMs: 10 * 60_000,
   downloadAuthorizeTimeoutMs: 5000,
+  uploadPollMs: 10_000,
+  uploadRetryFirstMs: 5000,
+  uploadRetryMaxMs: 120_000,
+  uploadTransport: "tcp-passive",
 };
 
-/** The relay's recorder: storage from the settings, a journal under IVC_VAR_DIR, recovery, then the schedule poll. */
+/** The relay's recorder and uploader: storage from the settings, a journal under IVC_VAR_DIR, recovery, then the schedule and upload polls. */
 export async function startRecorder(deps: {
   config: MediaRelayConfig;
   bus: Bus;
@@ -45,7 +58,7 @@ export async function startRecorder(deps: {
   logger: Logger;
   metrics: Registry;
   tuning: RecorderTuning;
-  /** In a sharded relay: this process's shard; it records the streams it owns. */
+  /** In a sharded relay: this process's shard; it records and uploads the channels it owns. */
   shard: { index: number; count: number };
   /** Shard 0 of a sharded relay: asks the other shards for their recordings (one operator view). */
   peers?: () => Promise<Array<ShardAnswer<ShardRecordings>>>;
@@ -67,6 +80,25 @@ export async function startRecorder(deps: {
     retryMs: tuning.recordingStoreRetryMs,
     indexTimeoutMs: 5000,
   });
+  const owns = deps.shard.count > 1 ? { owns: (streamId: string) => shardOfStream(streamId, deps.shard.count) === deps.shard.index } : {};
+  const segmentMs = config.RECORDING_SEGMENT_SECONDS * 1000;
+  const uploader = new Uploader({
+    bus: deps.bus,
+    clusterId: deps.clusterId,
+    registry: deps.registry,
+    sink,
+    storage,
+    logger: deps.logger,
+    metrics,
+    pollMs: tuning.uploadPollMs,
+    segmentMs,
+    utcOffsetMinutes,
+    retryFirstMs: tuning.uploadRetryFirstMs,
+    retryMaxMs: tuning.uploadRetryMaxMs,
+    transport: tuning.uploadTransport,
+    ...owns,
+    shard: deps.shard,
+  });
   const recorder = new Recorder({
     bus: deps.bus,
     clusterId: deps.clusterId,
@@ -76,13 +108,13 @@ export async function startRecorder(deps: {
     logger: deps.logger,
     metrics,
     pollMs: tuning.recordingPollMs,
-    segmentMs: config.RECORDING_SEGMENT_SECONDS * 1000,
+    segmentMs,
     utcOffsetMinutes,
     retryFirstMs: tuning.recordingRetryFirstMs,
     retryMaxMs: tuning.recordingRetryMaxMs,
     lifecycle: new RecordingLifecycle({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger, metrics, now: Date.now, batch: 1000 }),
     lifecycleMs: tuning.recordingLifecycleMs,
-    ...(deps.shard.count > 1 ? { owns: (streamId: string) => shardOfStream(streamId, deps.shard.count) === deps.shard.index } : {}),
+    ...owns,
     shard: deps.shard.index,
     ...(deps.peers !== undefined ? { peers: deps.peers } : {}),
     runsLifecycle: deps.shard.index === 0,
@@ -96,6 +128,7 @@ export async function startRecorder(deps: {
       authorizeTimeoutMs: tuning.downloadAuthorizeTimeoutMs,
       ...(tuning.ffmpegBinary !== undefined ? { ffmpegBinary: tuning.ffmpegBinary } : {}),
     }),
+    uploader,
   });
   await recorder.start();
   return recorder;

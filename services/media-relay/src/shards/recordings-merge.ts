@@ -1,5 +1,6 @@
 import type { DesiredRecording } from "@ivc/bus";
 import type { RecordingStatus } from "../recording/channel-recording.js";
+import type { UploadStatus } from "../recording/uploader.js";
 import { shardOfStream } from "./placement.js";
 import type { ShardAnswer } from "./shard-protocol.js";
 
@@ -8,12 +9,14 @@ export interface ShardRecordings {
   shard: number;
   pid: number;
   recordings: RecordingStatus[];
+  uploads: UploadStatus[];
 }
 
 /** The operator view (`GET /api/recordings`): every process of the relay, and every channel it should record. */
 export interface RecordingsView {
   shards: Array<{ shard: number; up: boolean; pid?: number; reason?: string }>;
   recordings: Array<RecordingStatus & { shard: number }>;
+  uploads: Array<UploadStatus & { shard: number }>;
 }
 
 /**
@@ -26,10 +29,12 @@ export function mergeRecordings(answers: ReadonlyArray<ShardAnswer<ShardRecordin
   const count = answers.length;
   const shards: RecordingsView["shards"] = [];
   const recordings: RecordingsView["recordings"] = [];
+  const uploads: RecordingsView["uploads"] = [];
   for (const answer of answers) {
     if (answer.ok) {
       shards.push({ shard: answer.shard, up: true, pid: answer.value.pid });
       recordings.push(...answer.value.recordings.map((r) => ({ ...r, shard: answer.shard })));
+      uploads.push(...answer.value.uploads.map((u) => ({ ...u, shard: answer.shard })));
       continue;
     }
     shards.push({ shard: answer.shard, up: false, reason: answer.error });
@@ -40,5 +45,5 @@ export function mergeRecordings(answers: ReadonlyArray<ShardAnswer<ShardRecordin
     }
   }
   recordings.sort((a, b) => (a.deviceId === b.deviceId ? a.channelId.localeCompare(b.channelId) : a.deviceId.localeCompare(b.deviceId)));
-  return { shards, recordings };
+  return { shards, recordings, uploads };
 }
