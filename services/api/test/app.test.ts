@@ -186,6 +186,7 @@ describe("envelope", () => {
       "POST /ivc/recordbackup/template/delete",
       "POST /ivc/recordbackup/template/modify",
       "POST /ivc/urm/resource/template",
+      "POST /ivc/vds/VideoDownloadUrl",
       "PUT /ivc/ai/task",
       "PUT /ivc/ai/task/status",
       "PUT /ivc/cms/device/update",

@@ -200,7 +200,7 @@ async function sample(endpoint: Endpoint, field: Field): Promise<unknown> {
     case "BeginTime":
       return String(now - 1200);
     case "EndTime":
-      return String(now - 600);
+      if (endpoint.url === "/ivc/vds/VideoDownloadUrl") return String(now - 600);
   }
   return schemaSample(field.schema);
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Recording bench (issue 15): the cloud timeline query over a month of one channel's segments.
+// A fresh database (PostgreSQL at TEST_DATABASE_URL, and the zero-config embedded PGlite in a
+// temporary folder) is migrated and filled with BENCH_TIMELINE_DAYS days of 5-second segments of
+// one channel (518,400 rows for 30 days) plus a second channel's, as the relay's index would hold
+// them; then `cloudTimeline` (what GET /ivc/record/filelist/query runs) is timed over random
+// one-day ranges. Target: p99 < 20 ms.
+//   npx tsc -b && node bench/recording/timeline.mjs
+// env: BENCH_TIMELINE_DAYS=30  BENCH_TIMELINE_QUERIES=300  BENCH_TIMELINE_PGLITE=1 (0 skips PGlite)
+//      TEST_DATABASE_URL (admin, default postgres://postgres@127.0.0.1:5432/postgres)
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+
+const api = (path) => new URL(`../../services/api/dist/${path}`, import.meta.url).href;
+const { openDatabase } = await import(api("db/open.js"));
+const { cloudTimeline } = await import(api("recordings/segment-index.js"));
+
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const DAYS = Number(process.env.BENCH_TIMELINE_DAYS ?? 30);
+const QUERIES = Number(process.env.BENCH_TIMELINE_QUERIES ?? 300);
+const WITH_PGLITE = (process.env.BENCH_TIMELINE_PGLITE ?? "1") !== "0";
+const SEGMENT_S = 5;
+const DAY_MS = 86_400_000;
+const DEVICE = "34020000001320000001";
+const CHANNELS = ["34020000001310000001", "34020000001310000002"];
+const END_MS = Date.UTC(2026, 11, 1);
+const START_MS = END_MS - DAYS * DAY_MS;
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One channel's month in one statement per day (generate_series), as the relay's index rows would be. */
+async function fill(database) {
+  const began = performance.now();
+  for (const channel of CHANNELS) {
+    for (let day = 0; day < DAYS; day++) {
+      const from = new Date(START_MS + day * DAY_MS).toISOString();
+      await database.withRawSession((session) => session.exec(
+        `INSERT INTO recording_segments (cluster_id, device_code, channel_code, plan_id, start_at, end_at, bytes, storage, object_key, transition_at, expire_at)
+         SELECT 'bench', '${DEVICE}', '${channel}', 'plan', t, t + interval '${SEGMENT_S} seconds', 1250000, 'disk',
+                '${channel}/' || extract(epoch from t)::bigint, t + interval '30 days', t + interval '60 days'
+         FROM generate_series('${from}'::timestamptz, '${from}'::timestamptz + interval '1 day' - interval '${SEGMENT_S} seconds', interval '${SEGMENT_S} seconds') t`,
+      ));
+    }
+  }
+  await database.withRawSession((session) => session.exec("ANALYZE recording_segments"));
+  return performance.now() - began;
+}
+
+async function timeQueries(database) {
+  const times = [];
+  let spans = 0;
+  for (let i = 0; i < QUERIES; i++) {
+    // Random one-day ranges, the newest days included (the worst case for a scan from the start).
+    const from = START_MS + Math.floor(Math.random() * (DAYS - 1) * DAY_MS);
+    const began = performance.now();
+    const { spans: found } = await cloudTimeline(database.db, DEVICE, CHANNELS[0], from, from + DAY_MS);
+    times.push(performance.now() - began);
+    spans += found.length;
+  }
+  times.sort((a, b) => a - b);
+  const at = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+  return { p50: at(0.5), p99: at(0.99), max: times.at(-1), segmentsPerQuery: spans / QUERIES };
+}
+
+function print(name, fillMs, r) {
+  console.log(
+    `${name.padEnd(10)} | ${String(DAYS * (DAY_MS / 1000 / SEGMENT_S)).padStart(7)} rows/channel | fill ${(fillMs / 1000).toFixed(1)} s | ${r.segmentsPerQuery.toFixed(0)} segments per one-day query | p50 ${r.p50.toFixed(1)} ms | p99 ${r.p99.toFixed(1)} ms | max ${r.max.toFixed(1)} ms | ${r.p99 < 20 ? "ok (< 20 ms)" : "MISSED (target p99 < 20 ms)"}`,
+  );
+}
+
+console.log(`cloud timeline: ${DAYS} days of ${SEGMENT_S}-second segments, ${CHANNELS.length} channels, ${QUERIES} one-day queries`);
+const name = `ivc_bench_timeline_${process.pid}`;
+await admin(`CREATE DATABASE ${name}`);
+try {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const database = await openDatabase(url.toString(), { poolSize: 2 });
+  try {
+    print("postgresql", await fill(database), await timeQueries(database));
+  } finally {
+    await database.close();
+  }
+} finally {
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+if (WITH_PGLITE) {
+  const dir = await mkdtemp(join(tmpdir(), "ivc-bench-timeline-"));
+  try {
+    const database = await openDatabase(undefined, { pgliteDir: dir });
+    try {
+      print("pglite", await fill(database), await timeQueries(database));
+    } finally {
+      await database.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
