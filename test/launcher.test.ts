@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { ensureNats, ensureRedis, stopInfra } from "../packages/launcher/src/infra.js";
-import { freePort, isProcessAlive } from "./support/ports.js";
+import { freePort, freeRtpRange, isProcessAlive } from "./support/ports.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const launcherMain = join(root, "packages/launcher/dist/main.js");
@@ -22,8 +22,7 @@ async function scratchEnv(): Promise<NodeJS.ProcessEnv> {
   delete env.IVC_SECRET_ID;
   delete env.IVC_SECRET_KEY;
   for (const name of ["API_PORT", "SIP_PORT", "SIP_HTTP_PORT", "MEDIA_HTTP_PORT", "MEDIA_HTTPS_PORT", "RTMP_PORT", "EDGE_HTTP_PORT"]) env[name] = String(await freePort());
-  const rtp = 20000 + Math.floor(Math.random() * 20000);
-  env.RTP_PORTS = `${rtp}-${rtp + 99}`;
+  env.RTP_PORTS = await freeRtpRange(100);
   env.NATS_URL = `nats://127.0.0.1:${await freePort()}`;
   env.REDIS_URL = `redis://127.0.0.1:${await freePort()}`;
   return env;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { callApi, type ApiKey, type Envelope } from "../../services/api/src/cli/api-client.js";
-import { freePort, isProcessAlive } from "./ports.js";
+import { freePort, freeRtpRange, isProcessAlive } from "./ports.js";
 
 export type { ApiKey, Envelope };
 
@@ -64,9 +64,8 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
 
   const env: NodeJS.ProcessEnv = { ...process.env, IVC_PRETTY_LOGS: "false", LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn" };
   for (const name of ["API_PORT", "SIP_PORT", "SIP_HTTP_PORT", "MEDIA_HTTP_PORT", "MEDIA_HTTPS_PORT", "RTMP_PORT", "EDGE_HTTP_PORT"]) env[name] = String(await freePort());
-  const rtp = 20000 + Math.floor(Math.random() * 20000);
   Object.assign(env, {
-    RTP_PORTS: `${rtp}-${rtp + 99}`,
+    RTP_PORTS: await freeRtpRange(100),
     NATS_URL: `nats://127.0.0.1:${await freePort()}`,
     REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     DATABASE_URL: dbUrl.toString(),

@@ -9,7 +9,7 @@ import { generateTestPattern, StreamingMediaResponder, VirtualDevice, type Strea
 import { createLogger, loadConfig, Registry } from "@ivc/runtime";
 import { startSipServer, type SipServer } from "../../services/sip-server/src/server.js";
 import { mediaRelayEnv, startMediaRelay, type MediaRelay, type MediaRelayTuning } from "../../services/media-relay/src/index.js";
-import { freePort } from "./ports.js";
+import { freePort, freeRtpRange } from "./ports.js";
 
 export const SERVER_ID = "34020000002000000001";
 
@@ -82,14 +82,13 @@ export async function startLiveStack(options: LiveStackOptions): Promise<LiveSta
   });
 
   const varDir = mkdtempSync(join(tmpdir(), `ivc-${options.name}-`));
-  const rtpBase = 39_000 + randomInt(0, 80) * 10;
   const relayConfig = loadConfig(mediaRelayEnv, {
     MEDIA_HTTP_PORT: "0",
     MEDIA_HTTPS_PORT: "0",
     RTMP_PORT: "0",
     PULL_AUTH: "false",
     MEDIA_BIND: "127.0.0.1",
-    RTP_PORTS: `${rtpBase}-${rtpBase + 9}`,
+    RTP_PORTS: await freeRtpRange(10),
     NO_VIEWER_CLOSE: String(options.noViewerSeconds),
     SIP_DOMAIN: domain,
     IVC_VAR_DIR: varDir,

@@ -58,16 +58,25 @@ async function ensureServer(
 
 async function spawnServer(name: string, argv: string[], dataDir: string, answers: () => Promise<boolean>, ep: Endpoint): Promise<ChildProcess> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const child = spawn(name, argv, { stdio: ["ignore", "ignore", "pipe"], detached: true });
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-2000);
-  });
-  const exited = new Promise<boolean>((resolve) => child.once("exit", () => resolve(false)));
+  // Both streams: redis-server logs to stdout (its "Address already in use" goes there), nats-server to stderr.
+  const child = spawn(name, argv, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  const keep = (c: Buffer) => {
+    output = (output + c.toString()).slice(-2000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  let exitCode: number | string | null = null;
+  const exited = new Promise<boolean>((resolve) => child.once("exit", (code, signal) => {
+    exitCode = code ?? signal;
+    resolve(false);
+  }));
   const ready = await Promise.race([waitFor(answers, 15_000), exited]);
   if (!ready) {
     child.kill("SIGKILL");
-    throw new InfraError(`${name} did not start on ${ep.host}:${ep.port}: ${stderr.trim().split("\n").pop() ?? "no output"}`);
+    const how = exitCode === null ? "not answering after 15 s" : `exited (${exitCode})`;
+    const last = output.trim().split("\n").pop() || "no output";
+    throw new InfraError(`${name} did not start on ${ep.host}:${ep.port}: ${how}: ${last}`);
   }
   return child;
 }
