@@ -15,4 +15,4 @@ export type { StartupProgressMessage, StartupSeenMessage } from "./startup-progr
 export { readEmbeddedDatabase, writeEmbeddedDatabase } from "./embedded-database.js";
 export type { EmbeddedDatabaseRecord } from "./embedded-database.js";
 export { restartDelayMs } from "./restart-delay.js";
-export { DEFAULT_UTC_OFFSET, DEFAULT_UTC_OFFSET_MINUTES, UTC_OFFSET, parseUtcOffset } from "./utc-offset.js";
+export { DEFAULT_UTC_OFFSET, DEFAULT_UTC_OFFSET_MINUTES, UTC_OFFSET, parseUtcOffset, siteDateTime } from "./utc-offset.js";

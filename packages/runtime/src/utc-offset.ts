@@ -10,6 +10,11 @@ export const DEFAULT_UTC_OFFSET = "+08:00";
 /** DEFAULT_UTC_OFFSET in minutes east of UTC. */
 export const DEFAULT_UTC_OFFSET_MINUTES = 8 * 60;
 
+/** "YYYY-MM-DD HH:MM:SS" of `at` on the clock of a site `utcOffsetMinutes` east of UTC (the legacy API's time strings). */
+export function siteDateTime(at: Date, utcOffsetMinutes: number): string {
+  return new Date(at.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 19).replace("T", " ");
+}
+
 /** Minutes east of UTC for a "+HH:MM" offset; undefined when it is not one. */
 export function parseUtcOffset(text: string): number | undefined {
   if (!UTC_OFFSET.test(text)) return undefined;

@@ -140,6 +140,7 @@ async function main(): Promise<void> {
         deviceImports,
         channelControl: createNatsChannelControl(bus),
         now: () => new Date(),
+        siteUtcOffsetMinutes: recordUtcOffsetMinutes,
         gateways: { control: gatewayControl, bundleBaseUrl: config.API_PUBLIC_URL ?? `http://${node.sipIp}:${config.API_PORT}` },
         ai: { models: aiModels, snapshotUrls },
         domains: { resolveCname: config.DOMAIN_CNAME_CHECK ? (name) => resolveCname(name) : undefined, icp: uncheckedIcp, changes: createNatsDomainChanges(bus, logger) },

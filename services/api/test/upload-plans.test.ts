@@ -53,6 +53,23 @@ async function addDevice(organizationId: string, channelCount = 1, key: IssuedKe
 }
 
 describe("recording-upload templates", () => {
+  it("prints CreateAt and UpdateAt on the site clock RECORD_TIME_ZONE sets, not a fixed UTC+8", async () => {
+    const eastern = await createHarness(testDb.database, { siteUtcOffsetMinutes: -5 * 60 });
+    try {
+      const before = Date.now();
+      const { env } = await eastern.call<{ CreateAt: string; UpdateAt: string }>(eastern.alice, "POST", T.add, { TemplateName: unique("utc-5"), TimeSections: NIGHTS, DevTimeSections: SHOP_HOURS, Scale: 4 });
+      // "YYYY-MM-DD HH:MM:SS" read as UTC, plus five hours, is the real instant of creation.
+      const printedAsUtc = (text: string) => Date.parse(`${text.replace(" ", "T")}Z`) + 5 * 3600_000;
+      expect(env.StatusCode).toBe(200);
+      for (const printed of [env.Data.CreateAt, env.Data.UpdateAt]) {
+        expect(printedAsUtc(printed)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
+        expect(printedAsUtc(printed)).toBeLessThanOrEqual(Date.now() + 1000);
+      }
+    } finally {
+      await eastern.app.close();
+    }
+  });
+
   it("stores, answers, modifies and deletes a template (spec 03 §4.1–4.5)", async () => {
     const added = await call<Record<string, unknown>>("POST", T.add, { TemplateName: "夜间上云", TimeSections: NIGHTS, DevTimeSections: SHOP_HOURS, Scale: 4 });
     expect(added).toEqual({

@@ -1,9 +1,9 @@
+import { siteDateTime } from "@ivc/runtime";
 import { aiDesired, aiResultReported, aiSnapshotAuthorize, ANY_CLUSTER, type AiResultReport, type Bus, type DesiredAnalysis } from "@ivc/bus";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { aiResults, aiTaskChannels, aiTasks, channels, devices } from "../db/schema.js";
 import { clusterOf } from "../recordings/recording-bus.js";
-import { siteTime } from "../store/ai-tasks.js";
 import type { CallbackDispatcher } from "./callbacks.js";
 import type { SnapshotUrls } from "./snapshot-urls.js";
 import { intervalOf, templateActive, type AiTemplate } from "./templates.js";
@@ -118,7 +118,7 @@ export function callbackPayload(taskId: string, channelId: string, template: AiT
     AIJobDetail: { [recognitionKey(type)]: [{ Time: "0.000000", Url: url, [`${type}Info`]: info }] },
     TaskId: taskId,
     ChannelId: channelId,
-    CaptureTime: siteTime(new Date(report.takenAtMs), utcOffsetMinutes),
+    CaptureTime: siteDateTime(new Date(report.takenAtMs), utcOffsetMinutes),
     CaptureTimestamp: Math.floor(report.takenAtMs / 1000),
   };
 }

@@ -1,3 +1,4 @@
+import { siteDateTime } from "@ivc/runtime";
 import { aiTemplateTags, detectTypes, type DetectType } from "@ivc/bus";
 import { templatesProblem, type AiTemplate } from "../ai/templates.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -6,7 +7,7 @@ import { refuse, succeed } from "../errors/outcome.js";
 import { defineRoute } from "../http/route.js";
 import type { ApiRoute, JsonSchema } from "../http/route.js";
 import { TIME_OF_DAY } from "../recordings/schedule.js";
-import { AI_TASK_ID_PATTERN, createTask, deleteTask, describeTask, listTasks, queryResults, setTaskStatus, siteTime, updateTask } from "../store/ai-tasks.js";
+import { AI_TASK_ID_PATTERN, createTask, deleteTask, describeTask, listTasks, queryResults, setTaskStatus, updateTask } from "../store/ai-tasks.js";
 import type { StoredResult } from "../store/ai-tasks.js";
 import { DESCRIPTION_PATTERN, NAME_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
 import { bool, int, obj, objArray, str, strArray } from "../validation/rules.js";
@@ -125,18 +126,18 @@ function callbackUrlProblem(url: string | undefined): Outcome<never> | undefined
 }
 
 /** A5's item for one stored invocation; Car boxes carry CarInfo with what COCO cannot tell left empty. */
-function resultItem(row: StoredResult, url: string): Record<string, unknown> {
+function resultItem(row: StoredResult, url: string, utcOffsetMinutes: number): Record<string, unknown> {
   const location = (o: StoredResult["objects"][number]) => ({ X: o.X, Y: o.Y, Width: o.Width, Height: o.Height });
   const key = `${row.detectType === "" ? "Snapshot" : row.detectType}Info`;
   const info =
     row.detectType === "Car"
       ? row.objects.map((o) => ({ Serial: "", Brand: "", Type: o.Name, Color: "", Confidence: o.Score, Year: 0, PlateContent: { Plate: "", Color: "", Type: "", Location: { X: 0, Y: 0, Width: 0, Height: 0 } }, Location: location(o) }))
       : row.objects.map((o) => ({ Name: o.Name, Score: o.Score, Location: location(o) }));
-  return { Time: siteTime(row.takenAt), Url: url, [key]: info };
+  return { Time: siteDateTime(row.takenAt, utcOffsetMinutes), Url: url, [key]: info };
 }
 
 export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
-  const { db, ai } = deps;
+  const { db, ai, siteUtcOffsetMinutes } = deps;
   const checkTemplates = (list: readonly AiTemplate[] | undefined): Outcome<never> | undefined => {
     const problem = list === undefined ? undefined : templatesProblem(list, ai.models);
     return problem ? { ok: false, failure: problem } : undefined;
@@ -159,7 +160,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
       data: taskSchema,
       async handle(caller, { body }) {
         const templatesList = body.Templates as AiTemplate[];
-        return callbackUrlProblem(body.CallbackUrl) ?? checkTemplates(templatesList) ?? createTask(db, caller.appId, { ...body, Templates: templatesList });
+        return callbackUrlProblem(body.CallbackUrl) ?? checkTemplates(templatesList) ?? createTask(db, caller.appId, { ...body, Templates: templatesList }, siteUtcOffsetMinutes);
       },
     }),
     defineRoute({
@@ -172,7 +173,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
       data: taskSchema,
       async handle(caller, { query, body }) {
         const templatesList = body.Templates as AiTemplate[] | undefined;
-        return callbackUrlProblem(body.CallbackUrl) ?? checkTemplates(templatesList) ?? updateTask(db, caller.appId, query.TaskId, { ...body, Templates: templatesList });
+        return callbackUrlProblem(body.CallbackUrl) ?? checkTemplates(templatesList) ?? updateTask(db, caller.appId, query.TaskId, { ...body, Templates: templatesList }, siteUtcOffsetMinutes);
       },
     }),
     defineRoute({
@@ -191,7 +192,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
       tag: TAG,
       query: { TaskId: taskId },
       data: taskSchema,
-      handle: (caller, { query }) => describeTask(db, caller.appId, query.TaskId),
+      handle: (caller, { query }) => describeTask(db, caller.appId, query.TaskId, siteUtcOffsetMinutes),
     }),
     defineRoute({
       method: "GET",
@@ -235,7 +236,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
         const AIResults: Record<string, unknown[]> = Object.fromEntries(detectTypes.map((t) => [t, []]));
         for (const row of found.value.rows) {
           const key = row.detectType === "" ? "Snapshot" : row.detectType;
-          (AIResults[key] ??= []).push(resultItem(row, ai.snapshotUrls.url(row.mediaBase, row.snapshotKey, nowSeconds)));
+          (AIResults[key] ??= []).push(resultItem(row, ai.snapshotUrls.url(row.mediaBase, row.snapshotKey, nowSeconds), siteUtcOffsetMinutes));
         }
         return succeed({ TaskId: query.TaskId, AIResultCount: found.value.total, AIResults });
       },
@@ -252,7 +253,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
         PageSize: int({ required: false, description: `Page size, 1–${MAX_TASK_PAGE_SIZE}`, min: 1, max: MAX_TASK_PAGE_SIZE, default: 20, invalid: ErrorCodes.InvalidPageSize }),
       },
       data: { type: "object", properties: { TotalCount: integer, List: { type: "array", items: taskSchema } } },
-      handle: async (caller, { query }) => succeed(await listTasks(db, caller.appId, query)),
+      handle: async (caller, { query }) => succeed(await listTasks(db, caller.appId, query, siteUtcOffsetMinutes)),
     }),
     defineRoute({
       method: "PUT",

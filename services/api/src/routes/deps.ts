@@ -19,6 +19,8 @@ export interface RouteDeps {
   /** PTZ, presets and device-local recordings (spec 02 §15–17, §20, §23). */
   readonly channelControl: ChannelControl;
   readonly now: () => Date;
+  /** RECORD_TIME_ZONE in minutes east of UTC: the site clock that schedules are read in and times are printed on. */
+  readonly siteUtcOffsetMinutes: number;
   readonly gateways: GatewayRouteDeps;
   /** Background processing of device import jobs (spec 02 §10). */
   readonly deviceImports: DeviceImportRunner;

@@ -99,7 +99,7 @@ const UPLOAD: TemplateKind = {
 };
 
 function templateRoutes(deps: RouteDeps, spec: TemplateKind): ApiRoute[] {
-  const { db } = deps;
+  const { db, siteUtcOffsetMinutes } = deps;
   const { kind, base, title } = spec;
   const upload = kind === "upload";
   // Typed as optional fields for both kinds (absent from live templates' bodies); the upload rules require them.
@@ -122,7 +122,7 @@ function templateRoutes(deps: RouteDeps, spec: TemplateKind): ApiRoute[] {
       data: upload ? data.uploadTemplate : data.recordTemplate,
       handle: (caller, { body }) => {
         const extra = uploadOf(body);
-        return checked(rules("", body.TimeSections, extra), () => addTemplate(db, kind, caller.appId, body.TemplateName, body.TimeSections, extra));
+        return checked(rules("", body.TimeSections, extra), () => addTemplate(db, kind, caller.appId, body.TemplateName, body.TimeSections, siteUtcOffsetMinutes, extra));
       },
     }),
     defineRoute({
@@ -153,7 +153,7 @@ function templateRoutes(deps: RouteDeps, spec: TemplateKind): ApiRoute[] {
       handle: (caller, { body }) => {
         const extra = uploadOf(body.Mod);
         return checked(rules("Mod.", body.Mod.TimeSections, extra), () =>
-          modifyTemplate(db, kind, caller.appId, body.TemplateId, { TemplateName: body.Mod.TemplateName, TimeSections: body.Mod.TimeSections, ...(extra ? { upload: extra } : {}) }),
+          modifyTemplate(db, kind, caller.appId, body.TemplateId, { TemplateName: body.Mod.TemplateName, TimeSections: body.Mod.TimeSections, ...(extra ? { upload: extra } : {}) }, siteUtcOffsetMinutes),
         );
       },
     }),
@@ -164,7 +164,7 @@ function templateRoutes(deps: RouteDeps, spec: TemplateKind): ApiRoute[] {
       tag: TAG,
       query: { TemplateId: templateId },
       data: upload ? data.uploadTemplate : data.recordTemplate,
-      handle: (caller, { query }) => describeTemplate(db, kind, caller.appId, query.TemplateId),
+      handle: (caller, { query }) => describeTemplate(db, kind, caller.appId, query.TemplateId, siteUtcOffsetMinutes),
     }),
     defineRoute({
       method: "GET",
@@ -173,7 +173,7 @@ function templateRoutes(deps: RouteDeps, spec: TemplateKind): ApiRoute[] {
       tag: TAG,
       query: {},
       data: upload ? data.uploadTemplateList : data.recordTemplateList,
-      handle: async (caller) => succeed(await listTemplates(db, kind, caller.appId)),
+      handle: async (caller) => succeed(await listTemplates(db, kind, caller.appId, siteUtcOffsetMinutes)),
     }),
   ];
 }

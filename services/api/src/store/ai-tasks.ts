@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DetectType } from "@ivc/bus";
-import { DEFAULT_UTC_OFFSET_MINUTES } from "@ivc/runtime";
+import { siteDateTime } from "@ivc/runtime";
 import { and, asc, count, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { AiDetection, AiTaskStatus, AiTemplate } from "../ai/templates.js";
 import { storedTemplate } from "../ai/templates.js";
@@ -34,15 +34,8 @@ function newTaskId(): string {
   return `at${randomUUID().replaceAll("-", "")}`;
 }
 
-/**
- * "YYYY-MM-DD hh:mm:ss" in the site's zone, the zone OperTimeslot windows are read in (UTC+8 by
- * default, as the recording schedules): a client compares result times with its windows directly.
- */
-export function siteTime(date: Date, utcOffsetMinutes = DEFAULT_UTC_OFFSET_MINUTES): string {
-  return new Date(date.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 19).replace("T", " ");
-}
-
-function view(row: TaskRow, channelIds: string[] | undefined, withTemplates = true): AiTaskView {
+/** Times are printed on the site clock (RECORD_TIME_ZONE), the zone OperTimeslot windows are read in: a client compares them directly. */
+function view(row: TaskRow, channelIds: string[] | undefined, utcOffsetMinutes: number, withTemplates = true): AiTaskView {
   return {
     TaskId: row.id,
     Name: row.name,
@@ -51,8 +44,8 @@ function view(row: TaskRow, channelIds: string[] | undefined, withTemplates = tr
     ...(channelIds === undefined ? {} : { ChannelList: channelIds }),
     CallbackUrl: row.callbackUrl,
     ...(withTemplates ? { Templates: row.templates } : {}),
-    CreatedTime: siteTime(row.createdAt),
-    UpdatedTime: siteTime(row.updatedAt),
+    CreatedTime: siteDateTime(row.createdAt, utcOffsetMinutes),
+    UpdatedTime: siteDateTime(row.updatedAt, utcOffsetMinutes),
   };
 }
 
@@ -114,7 +107,7 @@ export interface NewAiTask {
   Templates: readonly AiTemplate[];
 }
 
-export async function createTask(db: Db, appId: string, input: NewAiTask): Promise<Outcome<AiTaskView>> {
+export async function createTask(db: Db, appId: string, input: NewAiTask, utcOffsetMinutes: number): Promise<Outcome<AiTaskView>> {
   return taskTransaction(db, async (tx) => {
     const [row] = await tx
       .insert(aiTasks)
@@ -130,7 +123,7 @@ export async function createTask(db: Db, appId: string, input: NewAiTask): Promi
       .returning();
     if (!row) throw new Error("AI task insert returned no row");
     const placed = await setChannels(tx, appId, row.id, input.ChannelList);
-    return placed.ok ? succeed(view(row, [...new Set(input.ChannelList)])) : placed;
+    return placed.ok ? succeed(view(row, [...new Set(input.ChannelList)], utcOffsetMinutes)) : placed;
   });
 }
 
@@ -143,7 +136,7 @@ export interface AiTaskChanges {
 }
 
 /** A2: a task that is "on" is refused (43719); lists given replace the stored ones. */
-export async function updateTask(db: Db, appId: string, id: string, changes: AiTaskChanges): Promise<Outcome<AiTaskView>> {
+export async function updateTask(db: Db, appId: string, id: string, changes: AiTaskChanges, utcOffsetMinutes: number): Promise<Outcome<AiTaskView>> {
   return taskTransaction(db, async (tx) => {
     const found = (await tx.select().from(aiTasks).where(and(eq(aiTasks.appId, appId), eq(aiTasks.id, id))).for("update"))[0];
     if (!found) return unknownTask(id);
@@ -159,7 +152,7 @@ export async function updateTask(db: Db, appId: string, id: string, changes: AiT
     if (changes.Templates !== undefined) set.templates = changes.Templates.map(storedTemplate);
     const [row] = await tx.update(aiTasks).set(set).where(eq(aiTasks.id, id)).returning();
     if (!row) return unknownTask(id);
-    return succeed(view(row, (await channelIdsOf(tx, [id])).get(id)));
+    return succeed(view(row, (await channelIdsOf(tx, [id])).get(id), utcOffsetMinutes));
   });
 }
 
@@ -169,9 +162,9 @@ export async function deleteTask(db: Db, appId: string, id: string): Promise<Out
   return rows.length > 0 ? succeed(null) : unknownTask(id);
 }
 
-export async function describeTask(db: Db, appId: string, id: string): Promise<Outcome<AiTaskView>> {
+export async function describeTask(db: Db, appId: string, id: string, utcOffsetMinutes: number): Promise<Outcome<AiTaskView>> {
   const row = (await db.select().from(aiTasks).where(and(eq(aiTasks.appId, appId), eq(aiTasks.id, id))))[0];
-  return row ? succeed(view(row, (await channelIdsOf(db, [id])).get(id))) : unknownTask(id);
+  return row ? succeed(view(row, (await channelIdsOf(db, [id])).get(id), utcOffsetMinutes)) : unknownTask(id);
 }
 
 export interface TaskListQuery {
@@ -182,7 +175,7 @@ export interface TaskListQuery {
 }
 
 /** A6, oldest first; ChannelList and Templates only when asked for (absent otherwise). */
-export async function listTasks(db: Db, appId: string, q: TaskListQuery): Promise<{ TotalCount: number; List: AiTaskView[] }> {
+export async function listTasks(db: Db, appId: string, q: TaskListQuery, utcOffsetMinutes: number): Promise<{ TotalCount: number; List: AiTaskView[] }> {
   const [total] = await db.select({ n: count() }).from(aiTasks).where(eq(aiTasks.appId, appId));
   const rows = await db
     .select()
@@ -192,7 +185,7 @@ export async function listTasks(db: Db, appId: string, q: TaskListQuery): Promis
     .limit(q.PageSize)
     .offset((q.PageNumber - 1) * q.PageSize);
   const channelLists = q.IsContainChannelList ? await channelIdsOf(db, rows.map((r) => r.id)) : undefined;
-  return { TotalCount: total?.n ?? 0, List: rows.map((r) => view(r, channelLists?.get(r.id), q.IsContainTemplate)) };
+  return { TotalCount: total?.n ?? 0, List: rows.map((r) => view(r, channelLists?.get(r.id), utcOffsetMinutes, q.IsContainTemplate)) };
 }
 
 /** A7: "on" twice is a success; "off" on an "off" task is 43724. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, eq } from "drizzle-orm";
-import { DEFAULT_UTC_OFFSET_MINUTES } from "@ivc/runtime";
+import { siteDateTime } from "@ivc/runtime";
 import type { Db } from "../db/database.js";
 import { recordPlans, recordTemplates } from "../db/schema.js";
 import type { PlanKind } from "../db/schema.js";
@@ -34,15 +34,11 @@ export function newRecordId(): string {
   return randomUUID().replaceAll("-", "");
 }
 
-/** "YYYY-MM-DD HH:MM:SS" (spec 03 §0.1) in the schedule's zone, the zone the sections are read in. */
-function localDateTime(at: Date): string {
-  return new Date(at.getTime() + DEFAULT_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 19).replace("T", " ");
-}
-
-function view(row: TemplateRow): TemplateView {
+/** CreateAt/UpdateAt (spec 03 §0.1) on the site clock (RECORD_TIME_ZONE), the zone the sections are read in. */
+function view(row: TemplateRow, utcOffsetMinutes: number): TemplateView {
   const base = { TemplateId: row.id, TemplateName: row.name, TimeSections: row.timeSections };
   if (row.kind === "live") return base;
-  return { ...base, DevTimeSections: row.devTimeSections ?? [], Scale: row.scale ?? 1, CreateAt: localDateTime(row.createdAt), UpdateAt: localDateTime(row.updatedAt) };
+  return { ...base, DevTimeSections: row.devTimeSections ?? [], Scale: row.scale ?? 1, CreateAt: siteDateTime(row.createdAt, utcOffsetMinutes), UpdateAt: siteDateTime(row.updatedAt, utcOffsetMinutes) };
 }
 
 const uploadColumns = (upload: UploadFields | undefined) => (upload ? { devTimeSections: sectionsOf(upload.DevTimeSections), scale: upload.Scale } : {});
@@ -60,14 +56,14 @@ export async function findTemplate(db: Db, kind: PlanKind, appId: string, id: st
 }
 
 /** `upload` is given exactly for upload templates (the table's check refuses anything else). */
-export async function addTemplate(db: Db, kind: PlanKind, appId: string, name: string, sections: readonly TimeSection[], upload?: UploadFields): Promise<Outcome<TemplateView>> {
+export async function addTemplate(db: Db, kind: PlanKind, appId: string, name: string, sections: readonly TimeSection[], utcOffsetMinutes: number, upload?: UploadFields): Promise<Outcome<TemplateView>> {
   const rows = await db
     .insert(recordTemplates)
     .values({ id: newRecordId(), appId, kind, name, timeSections: sectionsOf(sections), ...uploadColumns(upload) })
     .onConflictDoNothing()
     .returning();
   const row = rows[0];
-  return row ? succeed(view(row)) : duplicateName(name);
+  return row ? succeed(view(row, utcOffsetMinutes)) : duplicateName(name);
 }
 
 export interface TemplateChanges {
@@ -78,14 +74,14 @@ export interface TemplateChanges {
 }
 
 /** `TimeSections` replaces the whole schedule (the 3.3 example echoes exactly what was sent). */
-export async function modifyTemplate(db: Db, kind: PlanKind, appId: string, id: string, changes: TemplateChanges): Promise<Outcome<TemplateView>> {
+export async function modifyTemplate(db: Db, kind: PlanKind, appId: string, id: string, changes: TemplateChanges, utcOffsetMinutes: number): Promise<Outcome<TemplateView>> {
   const set: Partial<typeof recordTemplates.$inferInsert> = { updatedAt: new Date(), ...uploadColumns(changes.upload) };
   if (changes.TemplateName !== undefined) set.name = changes.TemplateName;
   if (changes.TimeSections !== undefined) set.timeSections = sectionsOf(changes.TimeSections);
   try {
     const rows = await db.update(recordTemplates).set(set).where(ownTemplate(kind, appId, id)).returning();
     const row = rows[0];
-    return row ? succeed(view(row)) : refuse(ErrorCodes.RecordNotFound, `TemplateId ${id} is not a template`);
+    return row ? succeed(view(row, utcOffsetMinutes)) : refuse(ErrorCodes.RecordNotFound, `TemplateId ${id} is not a template`);
   } catch (err) {
     if (isUniqueViolation(err) && changes.TemplateName !== undefined) return duplicateName(changes.TemplateName);
     throw err;
@@ -104,16 +100,16 @@ export async function deleteTemplate(db: Db, kind: PlanKind, appId: string, id: 
   });
 }
 
-export async function describeTemplate(db: Db, kind: PlanKind, appId: string, id: string): Promise<Outcome<TemplateView>> {
+export async function describeTemplate(db: Db, kind: PlanKind, appId: string, id: string, utcOffsetMinutes: number): Promise<Outcome<TemplateView>> {
   const row = await findTemplate(db, kind, appId, id);
-  return row ? succeed(view(row)) : refuse(ErrorCodes.RecordNotFound, `TemplateId ${id} is not a template`);
+  return row ? succeed(view(row, utcOffsetMinutes)) : refuse(ErrorCodes.RecordNotFound, `TemplateId ${id} is not a template`);
 }
 
-export async function listTemplates(db: Db, kind: PlanKind, appId: string): Promise<TemplateView[]> {
+export async function listTemplates(db: Db, kind: PlanKind, appId: string, utcOffsetMinutes: number): Promise<TemplateView[]> {
   const rows = await db
     .select()
     .from(recordTemplates)
     .where(and(eq(recordTemplates.appId, appId), eq(recordTemplates.kind, kind)))
     .orderBy(asc(recordTemplates.createdAt), asc(recordTemplates.id));
-  return rows.map(view);
+  return rows.map((row) => view(row, utcOffsetMinutes));
 }

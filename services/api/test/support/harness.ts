@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { DomainChange } from "@ivc/bus";
+import { DEFAULT_UTC_OFFSET_MINUTES } from "@ivc/runtime";
 import type { FastifyInstance } from "fastify";
 import type { LightMyRequestResponse } from "fastify";
 import { createAccount } from "../../src/accounts/accounts.js";
@@ -141,6 +142,8 @@ export interface HarnessOptions {
   readonly imports?: Pick<DeviceImportRunnerDeps, "chunkRows" | "afterChunk">;
   /** AI detect types with a model besides the bundled COCO ones (AI_ONNX_MODELS); default none. */
   readonly aiModels?: AiModels;
+  /** RECORD_TIME_ZONE in minutes east of UTC (default UTC+8). */
+  readonly siteUtcOffsetMinutes?: number;
 }
 
 /** The secret of the harness's AI snapshot URLs, so tests can check a URL the API handed out. */
@@ -166,6 +169,7 @@ export async function createHarness(database: Database, options: HarnessOptions 
       channelControl,
       deviceImports,
       now: options.now ?? (() => new Date()),
+      siteUtcOffsetMinutes: options.siteUtcOffsetMinutes ?? DEFAULT_UTC_OFFSET_MINUTES,
       gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL },
       domains: { resolveCname: options.resolveCname, icp: options.icp ?? uncheckedIcp, changes: domainChanges },
       ai: { models: options.aiModels ?? { onnx: {} }, snapshotUrls: createSnapshotUrls(TEST_SNAPSHOT_SECRET) },
