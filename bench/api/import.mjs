@@ -16,28 +16,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { URLSearchParams } from "node:url";
-import pg from "pg";
+import { createScratchDatabase, dropScratchDatabase } from "../scratch-database.mjs";
 
 const api = (path) => new URL(`../../services/api/dist/${path}`, import.meta.url).href;
 const { signAuthorization } = await import(api("signing/sign.js"));
 // exceljs is the API's dependency: the bench writes its upload with the same library a client's tool might use.
 const excel = createRequire(new URL("../../services/api/package.json", import.meta.url))("exceljs");
 
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROWS = Number(process.env.IMPORT_ROWS ?? 5000);
 const HOST = "127.0.0.1";
 const SECRET_ID = "AKIDbenchimport000000000000000000000";
 const SECRET_KEY = "benchimportsecretkey0000000000000000";
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -91,13 +80,11 @@ async function startApi(env) {
 
 const varDir = await mkdtemp(join(tmpdir(), "ivc-bench-import-"));
 const dbName = `ivc_bench_import_${process.pid}`;
-await admin(`CREATE DATABASE ${dbName}`);
+const databaseUrl = await createScratchDatabase(dbName);
 let child;
 try {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
   const file = await gbTemplateFile(ROWS);
-  const started = await startApi({ IVC_VAR_DIR: varDir, DATABASE_URL: url.toString() });
+  const started = await startApi({ IVC_VAR_DIR: varDir, DATABASE_URL: databaseUrl });
   child = started.child;
   const { port } = started;
   // Warm the route once (lazy exceljs load, prepared statements) so the baseline is the API at rest after use.
@@ -133,6 +120,6 @@ try {
 } finally {
   child?.kill("SIGTERM");
   await new Promise((r) => (child && child.exitCode === null ? child.once("exit", r) : r()));
-  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await dropScratchDatabase(dbName);
   await rm(varDir, { recursive: true, force: true });
 }

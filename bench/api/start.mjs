@@ -12,21 +12,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
+import { createScratchDatabase, dropScratchDatabase } from "../scratch-database.mjs";
 
 const MAIN = new URL("../../services/api/dist/main.js", import.meta.url).pathname;
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const HEALTH_DEADLINE_MS = 120_000;
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -96,11 +85,8 @@ const varDir = await mkdtemp(join(tmpdir(), "ivc-bench-start-"));
 const dbName = `ivc_bench_start_${process.pid}`;
 try {
   await series("PGlite", { IVC_VAR_DIR: varDir, DATABASE_URL: "" });
-  await admin(`CREATE DATABASE ${dbName}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  await series("PostgreSQL", { IVC_VAR_DIR: varDir, DATABASE_URL: url.toString() });
+  await series("PostgreSQL", { IVC_VAR_DIR: varDir, DATABASE_URL: await createScratchDatabase(dbName) });
 } finally {
-  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await dropScratchDatabase(dbName);
   await rm(varDir, { recursive: true, force: true });
 }

@@ -12,13 +12,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
+import { createScratchDatabase, dropScratchDatabase } from "../scratch-database.mjs";
 
 const api = (path) => new URL(`../../services/api/dist/${path}`, import.meta.url).href;
 const { openDatabase } = await import(api("db/open.js"));
 const { cloudTimeline } = await import(api("recordings/segment-index.js"));
 
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DAYS = Number(process.env.BENCH_TIMELINE_DAYS ?? 30);
 const QUERIES = Number(process.env.BENCH_TIMELINE_QUERIES ?? 300);
 const WITH_PGLITE = (process.env.BENCH_TIMELINE_PGLITE ?? "1") !== "0";
@@ -28,16 +27,6 @@ const DEVICE = "34020000001320000001";
 const CHANNELS = ["34020000001310000001", "34020000001310000002"];
 const END_MS = Date.UTC(2026, 11, 1);
 const START_MS = END_MS - DAYS * DAY_MS;
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** One channel's month in one statement per day (generate_series), as the relay's index rows would be. */
 async function fill(database) {
@@ -81,18 +70,16 @@ function print(name, fillMs, r) {
 
 console.log(`cloud timeline: ${DAYS} days of ${SEGMENT_S}-second segments, ${CHANNELS.length} channels, ${QUERIES} one-day queries`);
 const name = `ivc_bench_timeline_${process.pid}`;
-await admin(`CREATE DATABASE ${name}`);
+const url = await createScratchDatabase(name);
 try {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const database = await openDatabase(url.toString(), { poolSize: 2 });
+  const database = await openDatabase(url, { poolSize: 2 });
   try {
     print("postgresql", await fill(database), await timeQueries(database));
   } finally {
     await database.close();
   }
 } finally {
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await dropScratchDatabase(name);
 }
 if (WITH_PGLITE) {
   const dir = await mkdtemp(join(tmpdir(), "ivc-bench-timeline-"));
