@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { recordingDesired, type Bus, type DesiredRecording } from "@ivc/bus";
-import type { Logger } from "@ivc/runtime";
 import type { StreamRegistry } from "../stream-registry.js";
 import type { StreamSession } from "../stream-session.js";
 import { mergeRecordings, type RecordingsView, type ShardRecordings } from "../shards/recordings-merge.js";
@@ -9,34 +8,14 @@ import { ChannelRecording, type RecordingStatus } from "./channel-recording.js";
 import type { RecordingLifecycle } from "./lifecycle.js";
 import type { RecordedDownload } from "./recorded-download.js";
 import type { RecordedPlayback } from "./recorded-playback.js";
-import type { RecordingMetrics } from "./recording-metrics.js";
-import type { SegmentSink } from "./segment-sink.js";
-import type { SegmentStorage } from "./storage/segment-storage.js";
+import type { RecordingWorkDeps } from "./recording-work.js";
 import type { Uploader } from "./uploader.js";
 
-export interface RecorderDeps {
+export interface RecorderDeps extends RecordingWorkDeps {
   bus: Bus;
-  clusterId: string;
   registry: StreamRegistry;
-  sink: SegmentSink;
-  storage: SegmentStorage;
-  logger: Logger;
-  metrics: RecordingMetrics;
-  /** How often the API is asked what to record. */
-  pollMs: number;
-  segmentMs: number;
-  /** RECORD_TIME_ZONE in minutes east of UTC. */
-  utcOffsetMinutes: number;
-  /** Back-off after a stream fails or drops: doubles from the first delay up to the last. */
-  retryFirstMs: number;
-  retryMaxMs: number;
   lifecycle: RecordingLifecycle;
   lifecycleMs: number;
-  /**
-   * Which desired streams this process records: in a sharded relay each shard records the streams
-   * it owns (placement.ts); undefined records all.
-   */
-  owns?: (streamId: string) => boolean;
   /** This process's shard index (0 unsharded). */
   shard: number;
   /** Shard 0 of a sharded relay: the other shards' recordings, for one operator view. */
@@ -47,7 +26,6 @@ export interface RecorderDeps {
   download: RecordedDownload;
   /** Uploads of device recording into the same storage; started after recovery, stopped before the sink drains. */
   uploader: Uploader;
-  now?: () => number;
 }
 
 interface RecordedChannel {

@@ -81,8 +81,8 @@ export async function startRecorder(deps: {
     indexTimeoutMs: 5000,
   });
   const owns = deps.shard.count > 1 ? { owns: (streamId: string) => shardOfStream(streamId, deps.shard.count) === deps.shard.index } : {};
-  const segmentMs = config.RECORDING_SEGMENT_SECONDS * 1000;
-  const uploader = new Uploader({
+  // The live recorder and the uploader write through the same sink into the same storage.
+  const shared = {
     bus: deps.bus,
     clusterId: deps.clusterId,
     registry: deps.registry,
@@ -90,31 +90,25 @@ export async function startRecorder(deps: {
     storage,
     logger: deps.logger,
     metrics,
-    pollMs: tuning.uploadPollMs,
-    segmentMs,
+    segmentMs: config.RECORDING_SEGMENT_SECONDS * 1000,
     utcOffsetMinutes,
+    ...owns,
+  };
+  const uploader = new Uploader({
+    ...shared,
+    pollMs: tuning.uploadPollMs,
     retryFirstMs: tuning.uploadRetryFirstMs,
     retryMaxMs: tuning.uploadRetryMaxMs,
     transport: tuning.uploadTransport,
-    ...owns,
     shard: deps.shard,
   });
   const recorder = new Recorder({
-    bus: deps.bus,
-    clusterId: deps.clusterId,
-    registry: deps.registry,
-    sink,
-    storage,
-    logger: deps.logger,
-    metrics,
+    ...shared,
     pollMs: tuning.recordingPollMs,
-    segmentMs,
-    utcOffsetMinutes,
     retryFirstMs: tuning.recordingRetryFirstMs,
     retryMaxMs: tuning.recordingRetryMaxMs,
     lifecycle: new RecordingLifecycle({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger, metrics, now: Date.now, batch: 1000 }),
     lifecycleMs: tuning.recordingLifecycleMs,
-    ...owns,
     shard: deps.shard.index,
     ...(deps.peers !== undefined ? { peers: deps.peers } : {}),
     runsLifecycle: deps.shard.index === 0,

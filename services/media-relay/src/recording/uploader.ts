@@ -1,43 +1,24 @@
 import { recordingUploadProgress, recordingUploadsDesired, type Bus, type RequestOf, type UploadLimits, type UploadPiece } from "@ivc/bus";
 import { deviceChannelStreamId } from "@ivc/media";
-import type { Logger } from "@ivc/runtime";
 import type { MediaTransport } from "../ingest.js";
 import { PlayError } from "../play-error.js";
 import type { ViewerRequest } from "../stream-registry.js";
 import type { StreamSession } from "../stream-session.js";
 import { ChannelRecording } from "./channel-recording.js";
-import type { RecordingMetrics } from "./recording-metrics.js";
-import type { SegmentSink } from "./segment-sink.js";
-import type { SegmentStorage } from "./storage/segment-storage.js";
+import type { RecordingWorkDeps } from "./recording-work.js";
 
 /** What the uploader uses of a stream (a StreamSession). */
 export type DownloadStream = Pick<StreamSession, "state" | "endReason" | "reachedEnd" | "end" | "holdForViewer" | "tapFrames">;
 
-export interface UploaderDeps {
+/** The live recorder's sink is the uploader's too: uploaded segments are stored and indexed the same way, in the same order. */
+export interface UploaderDeps extends RecordingWorkDeps {
   bus: Pick<Bus, "request">;
-  clusterId: string;
   /** The StreamRegistry: a download runs as a stream of its own, its INVITE sent through signaling. */
   registry: { forViewer(request: ViewerRequest): Promise<DownloadStream> };
-  /** The live recorder's sink: uploaded segments are stored and indexed the same way, in the same order. */
-  sink: SegmentSink;
-  storage: SegmentStorage;
-  logger: Logger;
-  metrics: RecordingMetrics;
-  /** How often the API is asked which pieces are due. */
-  pollMs: number;
-  segmentMs: number;
-  /** RECORD_TIME_ZONE east of UTC: the day a piece's "bytes today" counts in. */
-  utcOffsetMinutes: number;
-  /** Back-off before a failed piece is pulled again: doubles from the first delay up to the last. */
-  retryFirstMs: number;
-  retryMaxMs: number;
   /** How the device sends the download (TCP by default: a lost packet is a hole in the archive). */
   transport: MediaTransport;
-  /** In a sharded relay: which channels' pieces this process pulls (placement.ts); undefined pulls all. */
-  owns?: (streamId: string) => boolean;
   /** This process's part of the relay, for its share of the API's concurrency limits. */
   shard: { index: number; count: number };
-  now?: () => number;
 }
 
 type Progress = RequestOf<typeof recordingUploadProgress>;
