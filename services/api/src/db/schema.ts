@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, bigint, boolean, char, date, foreignKey, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, bigint, boolean, char, date, foreignKey, index, integer, interval, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { AiDetection, AiTaskStatus, AiTemplate } from "../ai/templates.js";
 import type { TimeSection } from "../recordings/schedule.js";
 
@@ -341,6 +341,30 @@ export const recordingSegments = pgTable("recording_segments", {
   restoredUntil: timestamp("restored_until", { withTimezone: true }),
 });
 
+/** Runs of a channel's segments per storage class, kept by triggers on recording_segments (migration 0014). */
+export const recordingSpans = pgTable(
+  "recording_spans",
+  {
+    deviceCode: text("device_code").notNull(),
+    channelCode: text("channel_code").notNull(),
+    storageClass: text("storage_class").notNull(),
+    startAt: timestamp("start_at", { withTimezone: true }).notNull(),
+    endAt: timestamp("end_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deviceCode, t.channelCode, t.storageClass, t.startAt] })],
+);
+
+/** Each channel's longest segment (migration 0014): the lower bound of an overlap scan. */
+export const recordingChannelExtents = pgTable(
+  "recording_channel_extents",
+  {
+    deviceCode: text("device_code").notNull(),
+    channelCode: text("channel_code").notNull(),
+    longestSegment: interval("longest_segment").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deviceCode, t.channelCode] })],
+);
+
 /** Retrieval tasks (spec 04 Part R, migration 0011). */
 export const retrievalTasks = pgTable(
   "retrieval_tasks",
@@ -494,6 +518,8 @@ export const schema = {
   recordUploadPieces,
   domains,
   recordingSegments,
+  recordingSpans,
+  recordingChannelExtents,
   retrievalTasks,
   retrievalTaskChannels,
   retrievalTaskSegments,

@@ -1,7 +1,8 @@
 import type { StoredSegment } from "@ivc/bus";
-import { and, asc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { recordingSegments } from "../db/schema.js";
+import { recordingSegments, recordingSpans } from "../db/schema.js";
+import { ADJACENT_GAP_SECONDS, leavesUncovered, type TimeSpan } from "./timeline-segments.js";
 
 const DAY_MS = 86_400_000;
 
@@ -37,6 +38,14 @@ export async function indexSegment(db: Db, clusterId: string, segment: StoredSeg
 }
 
 /**
+ * Segments overlapping [startMs, …) start at most the channel's longest segment before startMs
+ * (recording_channel_extents, migration 0014): the index scan starts there, not at the first segment ever.
+ */
+function startsNearEnough(deviceCode: string, channelCode: string, startMs: number) {
+  return sql`${recordingSegments.startAt} >= ${new Date(startMs).toISOString()}::timestamptz - coalesce((SELECT longest_segment FROM recording_channel_extents WHERE device_code = ${deviceCode} AND channel_code = ${channelCode}), interval '0')`;
+}
+
+/**
  * The channel's segments overlapping [startMs, endMs), in time order. A cold segment whose
  * retrieval copy is valid at `now` counts as standard: its copy is where standard bytes are read
  * (playback, downloads, the timeline); past `restored_until` it is cold again (42506) even before
@@ -57,6 +66,7 @@ export async function segmentsInRange(db: Db, deviceCode: string, channelCode: s
         eq(recordingSegments.deviceCode, deviceCode),
         eq(recordingSegments.channelCode, channelCode),
         lt(recordingSegments.startAt, new Date(endMs)),
+        startsNearEnough(deviceCode, channelCode, startMs),
         gt(recordingSegments.endAt, new Date(startMs)),
       ),
     )
@@ -70,10 +80,65 @@ export async function segmentsInRange(db: Db, deviceCode: string, channelCode: s
   }));
 }
 
-/** The cloud timeline of [startMs, endMs): the spans of standard segments, and whether cold (archived) ones exist there. */
-export async function cloudTimeline(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number): Promise<{ spans: IndexedSegment[]; archived: boolean }> {
-  const segments = await segmentsInRange(db, deviceCode, channelCode, startMs, endMs);
-  return { spans: segments.filter((s) => s.storageClass === "standard"), archived: segments.some((s) => s.storageClass === "cold") };
+/**
+ * The channel's runs of `storageClass` segments overlapping [startMs, endMs) (recording_spans).
+ * Runs of a class never overlap, so the only one starting before startMs that can reach into the
+ * range is the last one starting at or before it.
+ */
+async function spansInRange(db: Db, deviceCode: string, channelCode: string, storageClass: "standard" | "cold", startMs: number, endMs: number): Promise<TimeSpan[]> {
+  const from = new Date(startMs).toISOString();
+  const rows = await db
+    .select({ startAt: recordingSpans.startAt, endAt: recordingSpans.endAt })
+    .from(recordingSpans)
+    .where(
+      and(
+        eq(recordingSpans.deviceCode, deviceCode),
+        eq(recordingSpans.channelCode, channelCode),
+        eq(recordingSpans.storageClass, storageClass),
+        lt(recordingSpans.startAt, new Date(endMs)),
+        gt(recordingSpans.endAt, new Date(startMs)),
+        sql`${recordingSpans.startAt} >= coalesce((SELECT max(start_at) FROM recording_spans WHERE device_code = ${deviceCode} AND channel_code = ${channelCode} AND storage_class = ${storageClass} AND start_at <= ${from}::timestamptz), '-infinity')`,
+      ),
+    )
+    .orderBy(asc(recordingSpans.startAt));
+  return rows.map((row) => ({ startMs: row.startAt.getTime(), endMs: row.endAt.getTime() }));
+}
+
+/** Cold segments of the range whose retrieval copy is valid at `now`: few, read through their partial index. */
+async function restoredInRange(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number, now: Date): Promise<TimeSpan[]> {
+  const rows = await db
+    .select({ startAt: recordingSegments.startAt, endAt: recordingSegments.endAt })
+    .from(recordingSegments)
+    .where(
+      and(
+        eq(recordingSegments.deviceCode, deviceCode),
+        eq(recordingSegments.channelCode, channelCode),
+        isNotNull(recordingSegments.restoredUntil),
+        gt(recordingSegments.restoredUntil, now),
+        lt(recordingSegments.startAt, new Date(endMs)),
+        startsNearEnough(deviceCode, channelCode, startMs),
+        gt(recordingSegments.endAt, new Date(startMs)),
+      ),
+    );
+  return rows.map((row) => ({ startMs: row.startAt.getTime(), endMs: row.endAt.getTime() }));
+}
+
+/**
+ * The cloud timeline of [startMs, endMs): what plays (standard runs and restored cold segments, in
+ * time order, possibly overlapping: the caller merges them), and whether archived recordings that
+ * do not play exist there (cold runs not covered by restored copies).
+ */
+export async function cloudTimeline(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number, now = new Date()): Promise<{ spans: TimeSpan[]; archived: boolean }> {
+  const [standard, cold, restored] = await Promise.all([
+    spansInRange(db, deviceCode, channelCode, "standard", startMs, endMs),
+    spansInRange(db, deviceCode, channelCode, "cold", startMs, endMs),
+    restoredInRange(db, deviceCode, channelCode, startMs, endMs, now),
+  ]);
+  const clipped = cold.map((s) => ({ startMs: Math.max(s.startMs, startMs), endMs: Math.min(s.endMs, endMs) }));
+  return {
+    spans: [...standard, ...restored].sort((a, b) => a.startMs - b.startMs),
+    archived: leavesUncovered(clipped, restored, ADJACENT_GAP_SECONDS * 1000),
+  };
 }
 
 /** Segments of a cluster due to go cold or be deleted at `now`, oldest first. */

@@ -29,3 +29,28 @@ export function timelineSegments(items: readonly RecordingSpan[], start: number,
   }
   return merged;
 }
+
+/** A stretch of recording, epoch milliseconds. */
+export interface TimeSpan {
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * Whether `covers` leave any part of `spans` longer than `toleranceMs` uncovered: a cold run
+ * restored end to end is not "archived" any more, though the gaps of up to a second inside a run
+ * are nobody's copy.
+ */
+export function leavesUncovered(spans: readonly TimeSpan[], covers: readonly TimeSpan[], toleranceMs: number): boolean {
+  const sorted = [...covers].sort((a, b) => a.startMs - b.startMs);
+  return spans.some((span) => {
+    let reached = span.startMs;
+    for (const cover of sorted) {
+      if (cover.endMs <= reached) continue;
+      if (cover.startMs >= span.endMs) break;
+      if (cover.startMs - reached > toleranceMs) return true;
+      reached = Math.max(reached, cover.endMs);
+    }
+    return span.endMs - reached > toleranceMs;
+  });
+}
