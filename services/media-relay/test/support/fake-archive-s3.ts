@@ -1,0 +1,58 @@
+import type { ServiceOutputTypes } from "@aws-sdk/client-s3";
+import type { S3Sender } from "../../src/recording/storage/s3-storage.js";
+
+/**
+ * An S3 store with archive classes, as far as retrieval uses it: cold objects of one storage class
+ * (GLACIER, DEEP_ARCHIVE) that read only once restored, and whose restores the test finishes
+ * (`finish`), as the store would minutes or hours after the RestoreObject.
+ */
+export class FakeArchiveStore implements S3Sender {
+  readonly restores: Array<{ Key: string; Days: number; Tier: string }> = [];
+  /** Where each cold object's restore stands. */
+  private readonly state = new Map<string, "ongoing" | "done">();
+  private readonly coldKeys: Set<string>;
+
+  constructor(
+    coldKeys: string | readonly string[],
+    private readonly storageClass: string,
+    private readonly bytes: Buffer,
+  ) {
+    this.coldKeys = new Set(typeof coldKeys === "string" ? [coldKeys] : coldKeys);
+  }
+
+  /** The store finished every restore under way. */
+  finish(): void {
+    for (const key of this.state.keys()) this.state.set(key, "done");
+  }
+
+  send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<ServiceOutputTypes> => {
+    const { Key } = command.input as { Key: string };
+    const missing = () => Object.assign(new Error("no such key"), { name: "NoSuchKey" });
+    switch (command.constructor.name) {
+      case "HeadObjectCommand": {
+        if (!this.coldKeys.has(Key)) throw Object.assign(new Error("not found"), { name: "NotFound" });
+        const state = this.state.get(Key);
+        return { $metadata: {}, StorageClass: this.storageClass as never, ...(state === undefined ? {} : { Restore: state === "ongoing" ? 'ongoing-request="true"' : 'ongoing-request="false", expiry-date="Fri, 18 Dec 2026 00:00:00 GMT"' }) };
+      }
+      case "RestoreObjectCommand": {
+        if (this.state.get(Key) === "ongoing") throw Object.assign(new Error("restore already in progress"), { name: "RestoreAlreadyInProgress" });
+        const request = command.input.RestoreRequest as { Days: number; GlacierJobParameters: { Tier: string } };
+        this.restores.push({ Key, Days: request.Days, Tier: request.GlacierJobParameters.Tier });
+        this.state.set(Key, "ongoing");
+        return { $metadata: {} };
+      }
+      case "GetObjectCommand":
+        // Archived bytes read only once restored; there is never a standard object.
+        if (!this.coldKeys.has(Key) || this.state.get(Key) !== "done") throw missing();
+        return { $metadata: {}, Body: { transformToByteArray: () => Promise.resolve(new Uint8Array(this.bytes)) } } as never;
+      case "DeleteObjectCommand":
+        // The expired copy's removal: a restored-in-place object has no standard key, so nothing goes.
+        if (this.coldKeys.has(Key)) throw new Error(`the archived original ${Key} must not be deleted by retrieval`);
+        return { $metadata: {} };
+      default:
+        throw new Error(`${command.constructor.name} is not expected in an archive restore`);
+    }
+  }) as S3Sender["send"];
+
+  destroy(): void {}
+}
