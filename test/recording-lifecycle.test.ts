@@ -61,7 +61,7 @@ describe("recording lifecycle", () => {
       stored.push(segment);
     }
     let now = t0 + DAY;
-    const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100 });
+    const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100, restoreCheckMs: 60_000 });
     expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
 
     now = t0 + 2 * DAY + 10_000;

@@ -78,7 +78,7 @@ beforeAll(async () => {
     await bus.request(recordingSegmentStored, { clusterId: testNode.id }, segment);
     cold.push({ segment, bytes });
   }
-  const mover = new RecordingLifecycle({ bus, clusterId: testNode.id, storage, logger, metrics: createRecordingMetrics(new Registry()), now: () => t0 + 2 * DAY, batch: 100 });
+  const mover = new RecordingLifecycle({ bus, clusterId: testNode.id, storage, logger, metrics: createRecordingMetrics(new Registry()), now: () => t0 + 2 * DAY, batch: 100, restoreCheckMs: 60_000 });
   expect(await mover.runOnce()).toMatchObject({ cold: 3 });
   storage.close();
   for (const { segment, bytes } of cold) await raw.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `${PREFIX}cold/${segment.objectKey}`, Body: bytes, StorageClass: "GLACIER" }));

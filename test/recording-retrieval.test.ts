@@ -7,6 +7,7 @@ import { createLogger, Registry } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSecretBox } from "../services/api/src/accounts/secret-box.js";
 import { createDeviceEventHandlers } from "../services/api/src/bus/device-events.js";
+import { createNatsRetrievalChanges } from "../services/api/src/bus/retrieval-changes.js";
 import { serveRecordingBus } from "../services/api/src/recordings/recording-bus.js";
 import { createHarness, testNode, type Harness } from "../services/api/test/support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../services/api/test/support/pg.js";
@@ -50,15 +51,16 @@ interface Task {
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  h = await createHarness(testDb.database);
   logger = createLogger("retrieval-test", "silent");
   nats = await startPrivateNats(logger);
   nc = await connectNats({ url: nats.url, name: "retrieval-test", logger });
   bus = new Bus(nc, logger);
+  // Tasks announce themselves; only the lifecycle of the archive test listens.
+  h = await createHarness(testDb.database, { retrievalChanges: createNatsRetrievalChanges(bus, logger) });
   subs = serveRecordingBus(bus, { db: testDb.database.db, box: createSecretBox(randomBytes(32)), listDesiredRecordings: () => Promise.resolve([]) });
   root = mkdtempSync(join(tmpdir(), "ivc-retrieval-"));
   storage = new DiskSegmentStorage({ root });
-  lifecycle = new RecordingLifecycle({ bus, clusterId: testNode.id, storage, logger, metrics: createRecordingMetrics(new Registry()), now: () => relayNow, batch: 100 });
+  lifecycle = new RecordingLifecycle({ bus, clusterId: testNode.id, storage, logger, metrics: createRecordingMetrics(new Registry()), now: () => relayNow, batch: 100, restoreCheckMs: 60_000 });
 
   const added = (await h.call<{ Id: string; Code: string }>(h.alice, "POST", "/ivc/cms/device/add", { Name: "nvr", AccessProtocol: 2, Type: 2, Password: "12345678", OrganizationId: "0", ClusterId: testNode.id })).env.Data;
   await createDeviceEventHandlers(testDb.database.db).catalog({
@@ -182,7 +184,7 @@ describe("retrieval tasks", () => {
   it("on an S3 archive class: RestoreObject for Expiration days, Status 1 until the store restored, then 0 and playable; a task deleted mid-restore is looked at no more", async () => {
     const [ch0] = device.channels;
     const coldKeys = cold.map((s) => `cold/${s.objectKey}`);
-    const archiveLifecycle = (store: FakeArchiveStore) =>
+    const archiveLifecycle = (store: FakeArchiveStore, restoreCheckMs = 60_000) =>
       new RecordingLifecycle({
         bus,
         clusterId: testNode.id,
@@ -191,6 +193,7 @@ describe("retrieval tasks", () => {
         metrics: createRecordingMetrics(new Registry()),
         now: () => relayNow,
         batch: 100,
+        restoreCheckMs,
       });
     const task = { StartTime: startS(), EndTime: startS() + 3600, Mode: 1, Expiration: 5, Channels: [{ DeviceId: device.id, ChannelId: ch0?.id }] };
     relayNow = Date.now();
@@ -229,6 +232,24 @@ describe("retrieval tasks", () => {
     expect(await again.runRestores()).toEqual({ restored: 0, removed: 0, restoring: 3 });
     expect((await call("POST", "/ivc/record/retrievetask/delete", { TaskId: second.TaskId })).code).toBe(200);
     expect(await again.runRestores()).toEqual({ restored: 0, removed: 0, restoring: 0 });
+
+    // As in a running relay: the task's announcement starts the restores, and the relay looks again
+    // every restoreCheckMs until the store is done, with no lifecycle pass and no call by hand.
+    const running = new FakeArchiveStore(coldKeys, "GLACIER", Buffer.alloc(16, 1));
+    const listening = archiveLifecycle(running, 200);
+    listening.listen();
+    try {
+      await nc.flush();
+      const third = (await call<Task>("POST", "/ivc/record/retrievetask/add", { TaskName: "glacier3", ...task })).data;
+      await expect.poll(() => running.restores.length, { timeout: 5000, interval: 50 }).toBe(3);
+      expect(await details(third.TaskId)).toMatchObject({ Status: 1, Channels: [{ Status: 1 }] });
+      running.finish();
+      await expect.poll(async () => (await details(third.TaskId)).Status, { timeout: 5000, interval: 50 }).toBe(0);
+      expect(running.restores).toHaveLength(3);
+      expect(await playbackCode(ch0?.id ?? "")).toBe(200);
+    } finally {
+      listening.stop();
+    }
   });
 
   it("keeps accounts apart", async () => {

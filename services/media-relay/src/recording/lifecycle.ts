@@ -1,4 +1,4 @@
-import { recordingLifecycleDone, recordingLifecycleDue, recordingRestoreDone, recordingRestoreDue, type Bus } from "@ivc/bus";
+import { recordingLifecycleDone, recordingLifecycleDue, recordingRestoreDone, recordingRestoreDue, recordingRetrievalChanged, type Bus } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
 import type { RecordingMetrics } from "./recording-metrics.js";
 import type { SegmentStorage } from "./storage/segment-storage.js";
@@ -12,6 +12,8 @@ export interface RecordingLifecycleDeps {
   /** The clock the Transition / Expiration days are measured by (tests move it). */
   now: () => number;
   batch: number;
+  /** How soon retrieval looks again while an archive restore (S3 RestoreObject) is under way. */
+  restoreCheckMs: number;
 }
 
 const FAILED = Symbol("lifecycle step failed");
@@ -30,14 +32,32 @@ export interface RestoreCounts {
  * a task wants are copied to standard storage, copies past their Expiration are removed, and the
  * restores go first, so a copy is removed before its segment can be deleted. Each step is
  * idempotent, so a pass cut short by a crash is finished by the next one. Retrieval also runs on
- * its own (`runRestores`) when a task changes or an archive restore is under way.
+ * its own (`runRestores`) when a task changes (`listen`) and while an archive restore is under way.
  */
 export class RecordingLifecycle {
   private running = false;
   private restorePass: Promise<RestoreCounts> | undefined;
   private restoreAgain = false;
+  private restoreCheck: NodeJS.Timeout | undefined;
+  private changes: { unsubscribe(): void } | undefined;
 
   constructor(private readonly deps: RecordingLifecycleDeps) {}
+
+  /** Runs the retrieval part at once for every `recording.retrieval-changed` naming this cluster (one process per relay listens). */
+  listen(): void {
+    this.changes = this.deps.bus.subscribe(recordingRetrievalChanged, (change) => {
+      if (!change.clusterIds.includes(this.deps.clusterId)) return;
+      this.deps.logger.info({ taskId: change.taskId, change: change.change, stage: "retrieval" }, "retrieval task changed: retrieval pass now");
+      void this.retrieveNow();
+    });
+  }
+
+  stop(): void {
+    this.changes?.unsubscribe();
+    this.changes = undefined;
+    clearTimeout(this.restoreCheck);
+    this.restoreCheck = undefined;
+  }
 
   /** One pass over what is due now; returns how many segments were restored (or are still restoring), copies removed, segments moved cold and deleted. */
   async runOnce(): Promise<RestoreCounts & { cold: number; deleted: number }> {
@@ -45,6 +65,7 @@ export class RecordingLifecycle {
     this.running = true;
     try {
       const { restored, removed, restoring } = await this.runRestores();
+      this.checkLater(restoring);
       const { bus, clusterId, storage } = this.deps;
       const scope = { clusterId };
       const due = await bus.request(recordingLifecycleDue, scope, { now: this.deps.now(), limit: this.deps.batch });
@@ -95,6 +116,25 @@ export class RecordingLifecycle {
       }
     })();
     return this.restorePass;
+  }
+
+  /** Retrieval alone (a task changed, a restore under way is due a look); a failure waits for the next look or lifecycle pass. */
+  private async retrieveNow(): Promise<void> {
+    try {
+      this.checkLater((await this.runRestores()).restoring);
+    } catch (err) {
+      this.deps.metrics.failures.inc({ stage: "retrieval query" });
+      this.deps.logger.warn({ stage: "retrieval query", err: (err as Error).message }, "recording retrieval pass failed; the lifecycle pass retries");
+    }
+  }
+
+  /** Archive restores still under way are looked at again soon rather than at the next lifecycle pass. */
+  private checkLater(restoring: number): void {
+    if (restoring === 0 || this.changes === undefined || this.restoreCheck !== undefined) return;
+    this.restoreCheck = setTimeout(() => {
+      this.restoreCheck = undefined;
+      void this.retrieveNow();
+    }, this.deps.restoreCheckMs);
   }
 
   /** Retrieval: make what tasks want out of cold storage readable, remove copies that expired. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { recordingDesired, recordingRetrievalChanged, type Bus, type DesiredRecording } from "@ivc/bus";
+import { recordingDesired, type Bus, type DesiredRecording } from "@ivc/bus";
 import type { StreamRegistry } from "../stream-registry.js";
 import type { StreamSession } from "../stream-session.js";
 import { mergeRecordings, type RecordingsView, type ShardRecordings } from "../shards/recordings-merge.js";
@@ -16,8 +16,6 @@ export interface RecorderDeps extends RecordingWorkDeps {
   registry: StreamRegistry;
   lifecycle: RecordingLifecycle;
   lifecycleMs: number;
-  /** How soon retrieval looks again while an archive restore (S3 RestoreObject) is under way. */
-  restoreCheckMs: number;
   /** This process's shard index (0 unsharded). */
   shard: number;
   /** Shard 0 of a sharded relay: the other shards' recordings, for one operator view. */
@@ -57,8 +55,6 @@ export class Recorder {
   private pollTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private lifecycleTimer: NodeJS.Timeout | undefined;
-  private restoreCheckTimer: NodeJS.Timeout | undefined;
-  private retrievalChanges: { unsubscribe(): void } | undefined;
   private polling = false;
   private stopped = false;
   private readonly now: () => number;
@@ -77,21 +73,15 @@ export class Recorder {
     this.tickTimer = setInterval(() => this.tick(), 250);
     if (this.deps.runsLifecycle) {
       this.lifecycleTimer = setInterval(() => void this.runLifecycle(), this.deps.lifecycleMs);
-      // A task added or deleted is worked on now; the lifecycle timer stays the net for a lost event.
-      this.retrievalChanges = this.deps.bus.subscribe(recordingRetrievalChanged, (change) => {
-        if (!change.clusterIds.includes(this.deps.clusterId)) return;
-        this.deps.logger.info({ taskId: change.taskId, change: change.change, stage: "retrieval" }, "retrieval task changed: retrieval pass now");
-        void this.runRetrieval();
-      });
+      // A retrieval task added or deleted is worked on now; the lifecycle timer stays the net for a lost event.
+      this.deps.lifecycle.listen();
     }
   }
 
   /** One lifecycle pass now (also run on its timer); failures are logged, the next pass retries. */
   async runLifecycle(): Promise<{ cold: number; deleted: number }> {
     try {
-      const counts = await this.deps.lifecycle.runOnce();
-      this.checkRestoresLater(counts.restoring);
-      return counts;
+      return await this.deps.lifecycle.runOnce();
     } catch (err) {
       this.deps.metrics.failures.inc({ stage: "lifecycle query" });
       this.deps.logger.warn({ stage: "lifecycle query", err: (err as Error).message }, "recording lifecycle pass failed");
@@ -99,24 +89,6 @@ export class Recorder {
     }
   }
 
-  /** Retrieval work alone (a task changed, or a restore under way is due a look); failures wait for the lifecycle pass. */
-  private async runRetrieval(): Promise<void> {
-    try {
-      this.checkRestoresLater((await this.deps.lifecycle.runRestores()).restoring);
-    } catch (err) {
-      this.deps.metrics.failures.inc({ stage: "retrieval query" });
-      this.deps.logger.warn({ stage: "retrieval query", err: (err as Error).message }, "recording retrieval pass failed; the lifecycle pass retries");
-    }
-  }
-
-  /** Archive restores still under way are looked at again soon rather than at the next lifecycle pass. */
-  private checkRestoresLater(restoring: number): void {
-    if (restoring === 0 || this.stopped || this.restoreCheckTimer !== undefined) return;
-    this.restoreCheckTimer = setTimeout(() => {
-      this.restoreCheckTimer = undefined;
-      void this.runRetrieval();
-    }, this.deps.restoreCheckMs);
-  }
 
   get statuses(): RecordingStatus[] {
     return [...this.channels.values()].map((c) => ({ ...c.recording.status }));
@@ -148,8 +120,7 @@ export class Recorder {
     clearInterval(this.pollTimer);
     clearInterval(this.tickTimer);
     clearInterval(this.lifecycleTimer);
-    clearTimeout(this.restoreCheckTimer);
-    this.retrievalChanges?.unsubscribe();
+    this.deps.lifecycle.stop();
     this.deps.uploader.stop();
     for (const channel of this.channels.values()) this.detach(channel);
     this.channels.clear();
