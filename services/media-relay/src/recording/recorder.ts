@@ -89,7 +89,6 @@ export class Recorder {
     }
   }
 
-
   get statuses(): RecordingStatus[] {
     return [...this.channels.values()].map((c) => ({ ...c.recording.status }));
   }

@@ -149,6 +149,11 @@ describe("S3 retrieval of an archive-class object (RestoreObject)", () => {
     expect(await storage.restore(archived, 7)).toBe("restored");
     expect(store.restores).toHaveLength(1);
     expect((await storage.read(archived, "standard")).equals(bytes)).toBe(true);
+    // A later task wanting it longer extends the restored copy with a new RestoreObject; a shorter one does not.
+    expect(await storage.restore(archived, 30)).toBe("restored");
+    expect(store.restores.at(-1)).toEqual({ Key: `gw/cold/${archived}`, Days: 30, Tier: "Expedited" });
+    expect(await storage.restore(archived, 10)).toBe("restored");
+    expect(store.restores).toHaveLength(2);
     await expect(storage.restore(key.replace(".ts", "-none.ts"), 7)).rejects.toBeInstanceOf(StorageMissingError);
   });
 

@@ -8,8 +8,9 @@ import type { S3Sender } from "../../src/recording/storage/s3-storage.js";
  */
 export class FakeArchiveStore implements S3Sender {
   readonly restores: Array<{ Key: string; Days: number; Tier: string }> = [];
-  /** Where each cold object's restore stands. */
+  /** Where each cold object's restore stands, and until when its copy is kept (the last request's Days from then). */
   private readonly state = new Map<string, "ongoing" | "done">();
+  private readonly until = new Map<string, number>();
   private readonly coldKeys: Set<string>;
 
   constructor(
@@ -32,13 +33,17 @@ export class FakeArchiveStore implements S3Sender {
       case "HeadObjectCommand": {
         if (!this.coldKeys.has(Key)) throw Object.assign(new Error("not found"), { name: "NotFound" });
         const state = this.state.get(Key);
-        return { $metadata: {}, StorageClass: this.storageClass as never, ...(state === undefined ? {} : { Restore: state === "ongoing" ? 'ongoing-request="true"' : 'ongoing-request="false", expiry-date="Fri, 18 Dec 2026 00:00:00 GMT"' }) };
+        const expiry = new Date(this.until.get(Key) ?? 0).toUTCString();
+        return { $metadata: {}, StorageClass: this.storageClass as never, ...(state === undefined ? {} : { Restore: state === "ongoing" ? 'ongoing-request="true"' : `ongoing-request="false", expiry-date="${expiry}"` }) };
       }
       case "RestoreObjectCommand": {
         if (this.state.get(Key) === "ongoing") throw Object.assign(new Error("restore already in progress"), { name: "RestoreAlreadyInProgress" });
         const request = command.input.RestoreRequest as { Days: number; GlacierJobParameters: { Tier: string } };
         this.restores.push({ Key, Days: request.Days, Tier: request.GlacierJobParameters.Tier });
-        this.state.set(Key, "ongoing");
+        // As S3: kept until the midnight (UTC) after now + Days.
+        this.until.set(Key, Math.ceil((Date.now() + request.Days * 86_400_000) / 86_400_000) * 86_400_000);
+        // A restored copy gets the new period at once; anything else starts restoring.
+        if (this.state.get(Key) !== "done") this.state.set(Key, "ongoing");
         return { $metadata: {} };
       }
       case "GetObjectCommand":

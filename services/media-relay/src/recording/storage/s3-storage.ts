@@ -36,6 +36,7 @@ const COLD_PREFIX = "cold/";
 const ARCHIVE_CLASSES = new Set<string>(["GLACIER", "DEEP_ARCHIVE"]);
 /** What a store without RestoreObject answers it (s3rver: NotImplemented, MinIO without tiers: NotImplemented or MethodNotAllowed). */
 const RESTORE_REFUSALS = new Set(["NotImplemented", "MethodNotAllowed"]);
+const DAY_MS = 86_400_000;
 
 /** What the relay needs of an S3 client: its commands, and closing. */
 export type S3Sender = Pick<S3Client, "send" | "destroy">;
@@ -118,24 +119,23 @@ export class S3SegmentStorage implements SegmentStorage {
    * An object in an archive class (GLACIER, DEEP_ARCHIVE) cannot be copied before it is restored:
    * it gets a RestoreObject for `days` and is readable in place (`read` falls back to it) once its
    * Restore header says ongoing-request="false"; the store drops that temporary copy itself after
-   * `days`, so the later `remove(key, "standard")` has nothing left to delete. Any other object, and
+   * `days`, so the later `remove(key, "standard")` has nothing left to delete; a restored copy that
+   * would lapse before `days` (an earlier, shorter task) gets its RestoreObject again, which S3
+   * takes as a new period. Any other object, and
    * every object on a store that refuses RestoreObject (s3rver, MinIO without tiering), gets a
    * server-side copy to the standard key.
    */
   async restore(key: string, days: number): Promise<RestoreState> {
     const head = await this.head(key);
     if (this.restoreRefused || !ARCHIVE_CLASSES.has(head.StorageClass ?? "")) return this.copyToStandard(key);
-    if (restoredInPlace(head)) return "restored";
+    if (restoredInPlace(head)) {
+      // S3 keeps the copy until the midnight (UTC) after completion + Days: a day's slack spares a new request for the same period.
+      if (restoredUntil(head) + DAY_MS < Date.now() + days * DAY_MS) await this.requestRestore(key, days, head);
+      return "restored";
+    }
     if (head.Restore?.includes('ongoing-request="true"') === true) return "restoring";
     try {
-      await this.client.send(
-        new RestoreObjectCommand({
-          Bucket: this.options.bucket,
-          Key: this.objectKey(key, "cold"),
-          // Mode 1 is expedited; DEEP_ARCHIVE has no expedited tier, its fastest is Standard.
-          RestoreRequest: { Days: days, GlacierJobParameters: { Tier: head.StorageClass === "DEEP_ARCHIVE" ? "Standard" : "Expedited" } },
-        }),
-      );
+      await this.requestRestore(key, days, head);
     } catch (err) {
       const name = (err as { name?: string }).name ?? "";
       if (name === "RestoreAlreadyInProgress") return "restoring";
@@ -144,6 +144,17 @@ export class S3SegmentStorage implements SegmentStorage {
       return this.copyToStandard(key);
     }
     return "restoring";
+  }
+
+  private async requestRestore(key: string, days: number, head: HeadObjectCommandOutput): Promise<void> {
+    await this.client.send(
+      new RestoreObjectCommand({
+        Bucket: this.options.bucket,
+        Key: this.objectKey(key, "cold"),
+        // Mode 1 is expedited; DEEP_ARCHIVE has no expedited tier, its fastest is Standard.
+        RestoreRequest: { Days: days, GlacierJobParameters: { Tier: head.StorageClass === "DEEP_ARCHIVE" ? "Standard" : "Expedited" } },
+      }),
+    );
   }
 
   /** A server-side copy of the cold object to the standard key in the default class. */
@@ -180,4 +191,11 @@ export class S3SegmentStorage implements SegmentStorage {
 /** Whether an archived object's temporary restored copy is readable now (S3 sets `ongoing-request="false"` once the restore finished). */
 function restoredInPlace(head: HeadObjectCommandOutput | undefined): boolean {
   return head !== undefined && ARCHIVE_CLASSES.has(head.StorageClass ?? "") && head.Restore?.includes('ongoing-request="false"') === true;
+}
+
+/** When a restored copy lapses: the Restore header's expiry-date (`ongoing-request="false", expiry-date="Fri, 18 Dec 2026 00:00:00 GMT"`); 0 when it names none. */
+function restoredUntil(head: HeadObjectCommandOutput): number {
+  const date = /expiry-date="([^"]+)"/.exec(head.Restore ?? "")?.[1];
+  const ms = date === undefined ? NaN : Date.parse(date);
+  return Number.isNaN(ms) ? 0 : ms;
 }
