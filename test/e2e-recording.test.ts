@@ -9,6 +9,7 @@ import { shardOfChannel } from "../services/media-relay/src/shards/placement.js"
 import type { RecordingsView } from "../services/media-relay/src/shards/recordings-merge.js";
 import { ffprobe } from "./support/ffprobe.js";
 import { startGateway, type DescribedDevice, type RunningGateway } from "./support/gateway.js";
+import { middayZone } from "./support/midday-zone.js";
 import { isProcessAlive } from "./support/ports.js";
 import { waitFor } from "./support/wait.js";
 
@@ -36,15 +37,6 @@ let responder: StreamingMediaResponder | undefined;
 let device: DescribedDevice;
 let channels: Array<{ ChannelId: string; ChannelCode: string }>;
 const zone = middayZone(new Date());
-
-/** A UTC offset where the local time is 12:xx now, and that local day of the week (1 Monday … 7 Sunday). */
-function middayZone(now: Date): { offset: string; minutes: number; dayOfWeek: number } {
-  const hours = 12 - now.getUTCHours();
-  const minutes = hours * 60;
-  const local = new Date(now.getTime() + minutes * 60_000);
-  const offset = `${hours < 0 ? "-" : "+"}${String(Math.abs(hours)).padStart(2, "0")}:00`;
-  return { offset, minutes, dayOfWeek: ((local.getUTCDay() + 6) % 7) + 1 };
-}
 
 interface SegmentRow {
   channel_code: string;

@@ -61,20 +61,20 @@ describe("recording lifecycle", () => {
       stored.push(segment);
     }
     let now = t0 + DAY;
-    const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100 });
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0 });
+    const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100, restoreCheckMs: 60_000 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
 
     now = t0 + 2 * DAY + 10_000;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 2, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 2, deleted: 0 });
     expect((await rows()).map((r) => r.storage_class)).toEqual(["cold", "cold", "standard"]);
     await expect(storage.read(stored[0]!.objectKey, "standard")).rejects.toBeInstanceOf(StorageMissingError);
     expect([...(await storage.read(stored[1]!.objectKey, "cold"))]).toEqual([1, 1, 1]);
     // The other cluster's segment is its own relay's to move.
     expect([...(await storage.read(stored[2]!.objectKey, "standard"))]).toEqual([2, 2, 2]);
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
 
     now = t0 + 5 * DAY + 10_000;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 2 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 2 });
     expect((await rows()).map((r) => r.cluster_id)).toEqual([otherCluster]);
     await expect(storage.read(stored[1]!.objectKey, "cold")).rejects.toBeInstanceOf(StorageMissingError);
   });

@@ -7,19 +7,24 @@ import { createLogger, Registry } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSecretBox } from "../services/api/src/accounts/secret-box.js";
 import { createDeviceEventHandlers } from "../services/api/src/bus/device-events.js";
+import { createNatsRetrievalChanges } from "../services/api/src/bus/retrieval-changes.js";
 import { serveRecordingBus } from "../services/api/src/recordings/recording-bus.js";
 import { createHarness, testNode, type Harness } from "../services/api/test/support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../services/api/test/support/pg.js";
 import { RecordingLifecycle } from "../services/media-relay/src/recording/lifecycle.js";
 import { createRecordingMetrics } from "../services/media-relay/src/recording/recording-metrics.js";
 import { DiskSegmentStorage } from "../services/media-relay/src/recording/storage/disk-storage.js";
+import { S3SegmentStorage } from "../services/media-relay/src/recording/storage/s3-storage.js";
 import { segmentKey, StorageMissingError } from "../services/media-relay/src/recording/storage/segment-storage.js";
+import { FakeArchiveStore } from "../services/media-relay/test/support/fake-archive-s3.js";
 import { startPrivateNats, type PrivateNats } from "./support/private-nats.js";
 
 // Retrieval tasks across both sides: tasks through the signed HTTP API (real PostgreSQL), the
 // relay's lifecycle pass over a real nats-server copying cold segments on disk to standard storage
 // and removing the copies after Expiration days by its injected clock. Status moves 2 → 1 → 0 as
-// the relay really gets and finishes the work; a channel with nothing archived is 3.
+// the relay really gets and finishes the work; a channel with nothing archived is 3. On an S3
+// archive class (a fake store: s3rver has none) the relay's RestoreObject keeps Status 1 until the
+// store says the restore finished.
 
 const DAY = 86_400_000;
 let testDb: TestDatabase;
@@ -31,6 +36,7 @@ let subs: Array<{ unsubscribe(): void }>;
 let root: string;
 let storage: DiskSegmentStorage;
 let lifecycle: RecordingLifecycle;
+let logger: ReturnType<typeof createLogger>;
 let relayNow = 0;
 const t0 = Math.floor((Date.now() - 10 * DAY) / 1000) * 1000;
 let device: { id: string; code: string; channels: Array<{ id: string; code: string }> };
@@ -45,15 +51,16 @@ interface Task {
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  h = await createHarness(testDb.database);
-  const logger = createLogger("retrieval-test", "silent");
+  logger = createLogger("retrieval-test", "silent");
   nats = await startPrivateNats(logger);
   nc = await connectNats({ url: nats.url, name: "retrieval-test", logger });
   bus = new Bus(nc, logger);
+  // Tasks announce themselves; only the lifecycle of the archive test listens.
+  h = await createHarness(testDb.database, { retrievalChanges: createNatsRetrievalChanges(bus, logger) });
   subs = serveRecordingBus(bus, { db: testDb.database.db, box: createSecretBox(randomBytes(32)), listDesiredRecordings: () => Promise.resolve([]) });
   root = mkdtempSync(join(tmpdir(), "ivc-retrieval-"));
   storage = new DiskSegmentStorage({ root });
-  lifecycle = new RecordingLifecycle({ bus, clusterId: testNode.id, storage, logger, metrics: createRecordingMetrics(new Registry()), now: () => relayNow, batch: 100 });
+  lifecycle = new RecordingLifecycle({ bus, clusterId: testNode.id, storage, logger, metrics: createRecordingMetrics(new Registry()), now: () => relayNow, batch: 100, restoreCheckMs: 60_000 });
 
   const added = (await h.call<{ Id: string; Code: string }>(h.alice, "POST", "/ivc/cms/device/add", { Name: "nvr", AccessProtocol: 2, Type: 2, Password: "12345678", OrganizationId: "0", ClusterId: testNode.id })).env.Data;
   await createDeviceEventHandlers(testDb.database.db).catalog({
@@ -75,7 +82,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) cold.push(await store(ch0?.code ?? "", t0 + i * 4000, 1));
   await store(ch1?.code ?? "", t0, 3650);
   relayNow = t0 + 2 * DAY;
-  expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 3, deleted: 0 });
+  expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 3, deleted: 0 });
 });
 afterAll(async () => {
   subs?.forEach((s) => s.unsubscribe());
@@ -146,7 +153,7 @@ describe("retrieval tasks", () => {
     expect(await details(taskId)).toMatchObject({ Status: 1, Channels: [{ Status: 1 }, { Status: 3 }] });
 
     // The pass restores all three (the two handed out again, idempotent), and the task is done.
-    expect(await lifecycle.runOnce()).toEqual({ restored: 3, removed: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 3, removed: 0, restoring: 0, cold: 0, deleted: 0 });
     expect(await details(taskId)).toMatchObject({ Status: 0, Capacity: 3, Channels: [{ Status: 0 }, { Status: 3 }] });
     expect((await call<Task[]>("GET", "/ivc/record/retrievetasklist/query")).data).toEqual([expect.objectContaining({ TaskId: taskId, Status: 0, Capacity: 3 })]);
     for (const segment of cold) expect([...(await storage.read(segment.objectKey, "standard"))]).toEqual([...(await storage.read(segment.objectKey, "cold"))]);
@@ -156,15 +163,15 @@ describe("retrieval tasks", () => {
     expect(restoredTimeline.Tips).toBe(0);
     expect(restoredTimeline.List).toHaveLength(1);
     expect(await playbackCode(ch0?.id ?? "")).toBe(200);
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
 
     // Deleting the task keeps the copies until they expire.
     expect((await call("POST", "/ivc/record/retrievetask/delete", { TaskId: taskId })).code).toBe(200);
     expect((await call("GET", `/ivc/record/retrievetaskdetails/query?TaskId=${taskId}`)).code).toBe(40006);
     relayNow = restoredAt + 7 * DAY - 60_000;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
     relayNow = restoredAt + 7 * DAY + 60_000;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 3, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 3, restoring: 0, cold: 0, deleted: 0 });
     for (const segment of cold) {
       await expect(storage.read(segment.objectKey, "standard")).rejects.toBeInstanceOf(StorageMissingError);
       expect((await storage.read(segment.objectKey, "cold")).length).toBe(16);
@@ -172,6 +179,77 @@ describe("retrieval tasks", () => {
     expect((await segmentsOf(ch0?.code ?? "")).map((s) => s.storageClass)).toEqual(["cold", "cold", "cold"]);
     expect(await timeline(ch0?.id ?? "")).toEqual({ Tips: 1, List: [] });
     expect(await playbackCode(ch0?.id ?? "")).toBe(42506);
+  });
+
+  it("on an S3 archive class: RestoreObject for Expiration days, Status 1 until the store restored, then 0 and playable; a task deleted mid-restore is looked at no more", async () => {
+    const [ch0] = device.channels;
+    const coldKeys = cold.map((s) => `cold/${s.objectKey}`);
+    const archiveLifecycle = (store: FakeArchiveStore, restoreCheckMs = 60_000) =>
+      new RecordingLifecycle({
+        bus,
+        clusterId: testNode.id,
+        storage: new S3SegmentStorage({ region: "us-east-1", bucket: "b", accessKeyId: "k", secretAccessKey: "s" }, store),
+        logger,
+        metrics: createRecordingMetrics(new Registry()),
+        now: () => relayNow,
+        batch: 100,
+        restoreCheckMs,
+      });
+    const task = { StartTime: startS(), EndTime: startS() + 3600, Mode: 1, Expiration: 5, Channels: [{ DeviceId: device.id, ChannelId: ch0?.id }] };
+    relayNow = Date.now();
+    const restoredAt = relayNow;
+    const store = new FakeArchiveStore(coldKeys, "GLACIER", Buffer.alloc(16, 1));
+    const archive = archiveLifecycle(store);
+    const { TaskId } = (await call<Task>("POST", "/ivc/record/retrievetask/add", { TaskName: "glacier", ...task })).data;
+    expect(await details(TaskId)).toMatchObject({ Status: 2, Channels: [{ Status: 2 }] });
+
+    expect(await archive.runRestores()).toEqual({ restored: 0, removed: 0, restoring: 3 });
+    expect(store.restores).toEqual(coldKeys.map((Key) => ({ Key, Days: 5, Tier: "Expedited" })));
+    expect(await details(TaskId)).toMatchObject({ Status: 1, Channels: [{ Status: 1 }] });
+    expect(await playbackCode(ch0?.id ?? "")).toBe(42506);
+    // The store is still at work: the next pass looks again, asks no second restore.
+    expect(await archive.runRestores()).toEqual({ restored: 0, removed: 0, restoring: 3 });
+    expect(store.restores).toHaveLength(3);
+    expect(await details(TaskId)).toMatchObject({ Status: 1, Channels: [{ Status: 1 }] });
+
+    store.finish();
+    expect(await archive.runRestores()).toEqual({ restored: 3, removed: 0, restoring: 0 });
+    expect(await details(TaskId)).toMatchObject({ Status: 0, Channels: [{ Status: 0 }] });
+    expect(await playbackCode(ch0?.id ?? "")).toBe(200);
+    // Restored in place: the copy is read from the archived object.
+    const storage = new S3SegmentStorage({ region: "us-east-1", bucket: "b", accessKeyId: "k", secretAccessKey: "s" }, store);
+    expect([...(await storage.read(cold[0]?.objectKey ?? "", "standard"))]).toEqual([...Buffer.alloc(16, 1)]);
+    // Expiration days later the copy is over (the store drops it itself; nothing to delete here).
+    relayNow = restoredAt + 5 * DAY + 60_000;
+    expect(await archive.runRestores()).toEqual({ restored: 0, removed: 3, restoring: 0 });
+    expect(await playbackCode(ch0?.id ?? "")).toBe(42506);
+    expect((await call("POST", "/ivc/record/retrievetask/delete", { TaskId })).code).toBe(200);
+
+    // A task deleted while its restores are under way: no segment is handed out any more.
+    relayNow = Date.now();
+    const again = archiveLifecycle(new FakeArchiveStore(coldKeys, "GLACIER", Buffer.alloc(16, 1)));
+    const second = (await call<Task>("POST", "/ivc/record/retrievetask/add", { TaskName: "glacier2", ...task })).data;
+    expect(await again.runRestores()).toEqual({ restored: 0, removed: 0, restoring: 3 });
+    expect((await call("POST", "/ivc/record/retrievetask/delete", { TaskId: second.TaskId })).code).toBe(200);
+    expect(await again.runRestores()).toEqual({ restored: 0, removed: 0, restoring: 0 });
+
+    // As in a running relay: the task's announcement starts the restores, and the relay looks again
+    // every restoreCheckMs until the store is done, with no lifecycle pass and no call by hand.
+    const running = new FakeArchiveStore(coldKeys, "GLACIER", Buffer.alloc(16, 1));
+    const listening = archiveLifecycle(running, 200);
+    listening.listen();
+    try {
+      await nc.flush();
+      const third = (await call<Task>("POST", "/ivc/record/retrievetask/add", { TaskName: "glacier3", ...task })).data;
+      await expect.poll(() => running.restores.length, { timeout: 5000, interval: 50 }).toBe(3);
+      expect(await details(third.TaskId)).toMatchObject({ Status: 1, Channels: [{ Status: 1 }] });
+      running.finish();
+      await expect.poll(async () => (await details(third.TaskId)).Status, { timeout: 5000, interval: 50 }).toBe(0);
+      expect(running.restores).toHaveLength(3);
+      expect(await playbackCode(ch0?.id ?? "")).toBe(200);
+    } finally {
+      listening.stop();
+    }
   });
 
   it("keeps accounts apart", async () => {

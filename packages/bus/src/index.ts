@@ -80,6 +80,7 @@ export { desiredRecording, downloadErrors, downloadFileTypes, recordingDesired, 
 export type { DesiredRecording, DownloadError, DownloadGrant, StoredSegment } from "./contracts/recording.js";
 export { recordingUploadProgress, recordingUploadsDesired, uploadLimits, uploadPiece, uploadPieceStates, uploadScales } from "./contracts/recording-upload.js";
 export type { UploadLimits, UploadPiece } from "./contracts/recording-upload.js";
-export { recordingRestoreDone, recordingRestoreDue } from "./contracts/recording-retrieval.js";
+export { recordingRestoreDone, recordingRestoreDue, recordingRetrievalChanged } from "./contracts/recording-retrieval.js";
+export type { RetrievalChange } from "./contracts/recording-retrieval.js";
 export { activeTemplate, aiDesired, aiDetection, aiResultReported, aiSnapshotAuthorize, aiTemplateTags, cocoDetectTypes, desiredAnalysis, detectTypes, parseOnnxModels } from "./contracts/ai.js";
 export type { ActiveTemplate, AiDetectionReport, AiResultReport, AiTemplateTag, DesiredAnalysis, DetectType } from "./contracts/ai.js";

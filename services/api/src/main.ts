@@ -13,6 +13,7 @@ import { findVerificationKey, seedKey } from "./accounts/keys.js";
 import { loadMasterKey } from "./accounts/master-key.js";
 import { createSecretBox } from "./accounts/secret-box.js";
 import { answerDomainCertificates, createNatsDomainChanges } from "./bus/domain-certificates.js";
+import { createNatsRetrievalChanges } from "./bus/retrieval-changes.js";
 import { subscribeGateways } from "./bus/gateway-subscriptions.js";
 import { createNatsChannelControl } from "./bus/nats-channel-control.js";
 import { createNatsDeviceControl } from "./bus/nats-device-control.js";
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
         gateways: { control: gatewayControl, bundleBaseUrl: config.API_PUBLIC_URL ?? `http://${node.sipIp}:${config.API_PORT}` },
         ai: { models: aiModels, snapshotUrls },
         domains: { resolveCname: config.DOMAIN_CNAME_CHECK ? (name) => resolveCname(name) : undefined, icp: uncheckedIcp, changes: createNatsDomainChanges(bus, logger) },
+        retrievalChanges: createNatsRetrievalChanges(bus, logger),
       }),
       authenticate: createAuthenticator(
         cachedKeyLookup((secretId) => findVerificationKey(keyDeps, secretId), { ttlMs: KEY_CACHE_TTL_MS, maxEntries: 10_000 }),

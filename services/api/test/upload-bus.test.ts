@@ -1,9 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { Bus, connectNats, recordingUploadProgress, recordingUploadsDesired } from "@ivc/bus";
+import { randomBytes, randomUUID } from "node:crypto";
+import { Bus, connectNats, recordingSegmentsQuery, recordingSegmentStored, recordingUploadProgress, recordingUploadsDesired, type StoredSegment } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSecretBox } from "../src/accounts/secret-box.js";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
 import { listDesiredRecordings } from "../src/recordings/desired-recordings.js";
+import { serveRecordingBus } from "../src/recordings/recording-bus.js";
 import { serveUploadBus } from "../src/recordings/upload-bus.js";
 import { startPrivateNats, type PrivateNats } from "../../../test/support/private-nats.js";
 import { createHarness, testNode } from "./support/harness.js";
@@ -34,7 +36,10 @@ beforeAll(async () => {
   nats = await startPrivateNats(logger);
   nc = await connectNats({ url: nats.url, name: "api-upload-bus-test", logger });
   bus = new Bus(nc, logger);
-  subscriptions = serveUploadBus(bus, { db: testDb.database.db, utcOffsetMinutes: 480, limits, now: () => clock });
+  subscriptions = [
+    ...serveUploadBus(bus, { db: testDb.database.db, utcOffsetMinutes: 480, limits, now: () => clock }),
+    ...serveRecordingBus(bus, { db: testDb.database.db, box: createSecretBox(randomBytes(32)), listDesiredRecordings: () => Promise.resolve([]) }),
+  ];
   await nc.flush();
 
   const added = (await h.call<{ Id: string; Code: string }>(h.alice, "POST", "/ivc/cms/device/add", { Name: "nvr", AccessProtocol: 2, Type: 2, Password: "12345678", OrganizationId: "0", ClusterId: testNode.id })).env.Data;
@@ -140,6 +145,38 @@ describe("recording uploads over the bus (API side)", () => {
       { StartTime: SUN_08 / 1000, EndTime: SUN_10 / 1000, State: "uploading", StoredUntil: mid / 1000, Reason: "" },
       { StartTime: SUN_12 / 1000, EndTime: SUN_13 / 1000, State: "failed", StoredUntil: 0, Reason: "device BYE" },
     ]);
+  });
+
+  it("an indexed segment of a piece moves its resume point (a relay killed before its report pulls it not again); the same key indexed again takes the new size", async () => {
+    const ch0 = device.channels[0];
+    const b = (await desired()).pieces.find((p) => p.channelId === ch0?.code && p.startMs === SUN_12);
+    if (!b) throw new Error("piece missing");
+    expect(b).not.toHaveProperty("resumeFromMs");
+    const segment = (startMs: number, fields: Partial<StoredSegment> = {}): StoredSegment => ({
+      deviceId: device.code,
+      channelId: ch0?.code ?? "",
+      planId,
+      startMs,
+      endMs: startMs + 4000,
+      bytes: 1000,
+      storage: "disk",
+      objectKey: `${device.code}/${ch0?.code}/20261206/${startMs}-${startMs + 4000}${fields.planId ?? ""}.ts`,
+      transitionDays: 3,
+      expirationDays: 60,
+      ...fields,
+    });
+    const store = (s: StoredSegment, clusterId = testNode.id) => bus.request(recordingSegmentStored, { clusterId }, s);
+    await store(segment(SUN_12));
+    await store(segment(SUN_12 + 4000));
+    // Neither another cluster's report nor a live plan's segment of the same range moves it.
+    await store(segment(SUN_12 + 8000), randomUUID());
+    await store(segment(SUN_12 + 8000, { planId: "live-plan" }));
+    expect((await desired()).pieces.find((p) => p.pieceId === b.pieceId)?.resumeFromMs).toBe(SUN_12 + 8000);
+    expect((await channelPieces()).get(ch0?.id ?? "")?.Pieces[1]).toMatchObject({ State: "failed", StoredUntil: (SUN_12 + 8000) / 1000 });
+
+    await store(segment(SUN_12 + 4000, { bytes: 1234 }));
+    const indexed = await bus.request(recordingSegmentsQuery, { clusterId: testNode.id }, { deviceId: device.code, channelId: ch0?.code ?? "", startMs: SUN_12, endMs: SUN_12 + 8000 });
+    expect(indexed.segments.map((s) => s.bytes)).toEqual([1000, 1234]);
   });
 
   it("when the window closes, what was not stored is reported missed, with why, and is no longer asked for", async () => {

@@ -1,6 +1,6 @@
-import type { UploadPiece } from "@ivc/bus";
+import type { StoredSegment, UploadPiece } from "@ivc/bus";
 import { deviceChannelStreamId } from "@ivc/media";
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { channels, devices, recordPlans, recordTemplates, recordUploadPieces } from "../db/schema.js";
 import type { UploadPieceRowState } from "../db/schema.js";
@@ -157,4 +157,31 @@ export async function recordUploadProgress(db: Db, clusterId: string, report: Up
     )
     .returning({ pieceId: recordUploadPieces.pieceId });
   return rows.length > 0;
+}
+
+/**
+ * An indexed segment of an upload plan moves its open piece's `storedUntil`, as the relay's progress
+ * report does: the index is what is stored, and a relay killed after a segment was indexed but
+ * before its next report would otherwise be handed an older `resumeFromMs` and pull that segment
+ * again. Live plans' segments match no piece.
+ */
+export async function advanceUploadPieces(db: Db, clusterId: string, segment: StoredSegment): Promise<void> {
+  const ownChannel = db
+    .select({ id: channels.id })
+    .from(channels)
+    .innerJoin(devices, eq(devices.id, channels.deviceId))
+    .where(and(eq(devices.clusterId, clusterId), eq(devices.code, segment.deviceId), eq(channels.code, segment.channelId)));
+  const end = new Date(segment.endMs);
+  await db
+    .update(recordUploadPieces)
+    .set({ storedUntil: sql`greatest(${recordUploadPieces.storedUntil}, ${end.toISOString()}::timestamptz)` })
+    .where(
+      and(
+        eq(recordUploadPieces.planId, segment.planId),
+        inArray(recordUploadPieces.channelId, ownChannel),
+        lt(recordUploadPieces.startAt, end),
+        gt(recordUploadPieces.endAt, new Date(segment.startMs)),
+        inArray(recordUploadPieces.state, [...OPEN]),
+      ),
+    );
 }

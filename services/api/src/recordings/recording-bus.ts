@@ -18,6 +18,7 @@ import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { restoreDone, restoreDue } from "../store/retrieval-tasks.js";
 import { grantDownload } from "./download-grant.js";
+import { advanceUploadPieces } from "./desired-uploads.js";
 import { DOWNLOAD_URL_PURPOSE } from "./download-url.js";
 import { indexSegment, lifecycleDone, lifecycleDue, segmentsInRange } from "./segment-index.js";
 
@@ -51,6 +52,7 @@ export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ uns
       { clusterId: ANY_CLUSTER },
       async (segment, meta) => {
         await indexSegment(deps.db, clusterOf(meta), segment);
+        await advanceUploadPieces(deps.db, clusterOf(meta), segment);
         return { indexed: true };
       },
       options,

@@ -16,7 +16,9 @@ export interface IndexedSegment {
 
 /**
  * Adds a durable segment's row; a report of a key already indexed (a retry, a journal replay after
- * a crash) changes nothing. Its lifecycle dates are fixed now from the plan's LifeCycle.
+ * a crash) changes nothing but the size: an upload resumed from before its last stored segment
+ * writes that segment again under the same key (the device's timestamps), and the bytes now stored
+ * are the new ones. Its lifecycle dates are fixed now from the plan's LifeCycle.
  */
 export async function indexSegment(db: Db, clusterId: string, segment: StoredSegment): Promise<void> {
   await db
@@ -34,7 +36,7 @@ export async function indexSegment(db: Db, clusterId: string, segment: StoredSeg
       transitionAt: new Date(segment.endMs + segment.transitionDays * DAY_MS),
       expireAt: new Date(segment.endMs + (segment.transitionDays + segment.expirationDays) * DAY_MS),
     })
-    .onConflictDoNothing({ target: recordingSegments.objectKey });
+    .onConflictDoUpdate({ target: recordingSegments.objectKey, set: { bytes: sql`excluded.bytes` } });
 }
 
 /**

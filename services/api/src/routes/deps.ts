@@ -4,6 +4,7 @@ import type { GatewayControl } from "../bus/gateway-control.js";
 import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import type { DomainChanges } from "../bus/domain-certificates.js";
+import type { RetrievalChanges } from "../bus/retrieval-changes.js";
 import type { CnameResolver } from "../domains/cname.js";
 import type { IcpChecker } from "../domains/icp.js";
 import type { DeviceImportRunner } from "../device-files/import-runner.js";
@@ -26,6 +27,8 @@ export interface RouteDeps {
   readonly deviceImports: DeviceImportRunner;
   readonly domains: DomainRouteDeps;
   readonly ai: AiRouteDeps;
+  /** Tells the relays a retrieval task was added or deleted, so its work starts now. */
+  readonly retrievalChanges: RetrievalChanges;
 }
 
 /** AI tasks (spec 04 Part A). */

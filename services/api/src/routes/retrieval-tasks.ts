@@ -2,7 +2,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import { succeed } from "../errors/outcome.js";
 import { defineRoute } from "../http/route.js";
 import type { ApiRoute } from "../http/route.js";
-import { addRetrievalTask, deleteRetrievalTask, describeRetrievalTask, listRetrievalTasks } from "../store/retrieval-tasks.js";
+import { addRetrievalTask, clustersOfRetrievalTask, deleteRetrievalTask, describeRetrievalTask, listRetrievalTasks } from "../store/retrieval-tasks.js";
 import { NAME_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
 import { int, objArray, str } from "../validation/rules.js";
 import { refuseRange } from "./cloud-records.js";
@@ -49,8 +49,13 @@ export function retrievalTaskRoutes(deps: RouteDeps): ApiRoute[] {
         }),
       },
       data: data.retrievalTask,
-      handle: async (caller, { body }) =>
-        refuseRange(body.StartTime, body.EndTime, Math.floor(deps.now().getTime() / 1000)) ?? addRetrievalTask(db, caller.appId, body),
+      handle: async (caller, { body }) => {
+        const refused = refuseRange(body.StartTime, body.EndTime, Math.floor(deps.now().getTime() / 1000));
+        if (refused) return refused;
+        const added = await addRetrievalTask(db, caller.appId, body);
+        if (added.ok) deps.retrievalChanges.changed({ taskId: added.value.TaskId, clusterIds: await clustersOfRetrievalTask(db, caller.appId, added.value.TaskId), change: "added" });
+        return added;
+      },
     }),
     defineRoute({
       method: "POST",
@@ -60,7 +65,13 @@ export function retrievalTaskRoutes(deps: RouteDeps): ApiRoute[] {
       query: {},
       body: { TaskId: taskId },
       data: data.emptyObject,
-      handle: (caller, { body }) => deleteRetrievalTask(db, caller.appId, body.TaskId),
+      handle: async (caller, { body }) => {
+        // Asked before the rows go: the relays restoring for this task stop asking for its segments.
+        const clusterIds = await clustersOfRetrievalTask(db, caller.appId, body.TaskId);
+        const deleted = await deleteRetrievalTask(db, caller.appId, body.TaskId);
+        if (deleted.ok) deps.retrievalChanges.changed({ taskId: body.TaskId, clusterIds, change: "deleted" });
+        return deleted;
+      },
     }),
     defineRoute({
       method: "GET",

@@ -216,14 +216,17 @@ export async function listRetrievalTasks(db: Db, appId: string): Promise<Retriev
 
 /**
  * restore-due for one cluster at the relay's `now`: cold segments a task still wants (handed out
- * now: their channels show Status 1 until restored), and restored copies past restored_until.
+ * now: their channels show Status 1 until restored), each with the longest Expiration of the tasks
+ * waiting for it, and restored copies past restored_until.
  */
-export async function restoreDue(db: Db, clusterId: string, now: Date, limit: number): Promise<{ toRestore: Array<{ objectKey: string }>; toRemove: Array<{ objectKey: string }> }> {
+export async function restoreDue(db: Db, clusterId: string, now: Date, limit: number): Promise<{ toRestore: Array<{ objectKey: string; days: number }>; toRemove: Array<{ objectKey: string }> }> {
   const wanted = await db
-    .selectDistinct({ id: recordingSegments.id, objectKey: recordingSegments.objectKey })
+    .select({ id: recordingSegments.id, objectKey: recordingSegments.objectKey, days: sql<number>`max(${retrievalTasks.expirationDays})`.mapWith(Number) })
     .from(retrievalTaskSegments)
     .innerJoin(recordingSegments, eq(recordingSegments.id, retrievalTaskSegments.segmentId))
+    .innerJoin(retrievalTasks, eq(retrievalTasks.id, retrievalTaskSegments.taskId))
     .where(and(eq(recordingSegments.clusterId, clusterId), sql`${retrievalTaskSegments.state} <> ${RetrievalStatus.Retrieved}`))
+    .groupBy(recordingSegments.id, recordingSegments.objectKey)
     .orderBy(asc(recordingSegments.id))
     .limit(limit);
   if (wanted.length > 0) {
@@ -238,7 +241,18 @@ export async function restoreDue(db: Db, clusterId: string, now: Date, limit: nu
     .where(and(eq(recordingSegments.clusterId, clusterId), lte(recordingSegments.restoredUntil, now)))
     .orderBy(asc(recordingSegments.restoredUntil))
     .limit(limit);
-  return { toRestore: wanted.map((w) => ({ objectKey: w.objectKey })), toRemove: expired };
+  return { toRestore: wanted.map((w) => ({ objectKey: w.objectKey, days: w.days })), toRemove: expired };
+}
+
+/** The relay clusters holding a task's cold segments: the ones told of its change (none for a task with nothing archived). */
+export async function clustersOfRetrievalTask(db: Db, appId: string, id: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ clusterId: recordingSegments.clusterId })
+    .from(retrievalTaskSegments)
+    .innerJoin(recordingSegments, eq(recordingSegments.id, retrievalTaskSegments.segmentId))
+    .innerJoin(retrievalTasks, eq(retrievalTasks.id, retrievalTaskSegments.taskId))
+    .where(and(eq(retrievalTasks.appId, appId), eq(retrievalTaskSegments.taskId, id)));
+  return rows.map((r) => r.clusterId);
 }
 
 /**

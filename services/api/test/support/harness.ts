@@ -11,6 +11,7 @@ import type { IssuedKey, KeyStoreDeps } from "../../src/accounts/keys.js";
 import { createSecretBox } from "../../src/accounts/secret-box.js";
 import type { SecretBox } from "../../src/accounts/secret-box.js";
 import type { DomainChanges } from "../../src/bus/domain-certificates.js";
+import type { RetrievalChanges } from "../../src/bus/retrieval-changes.js";
 import type { CnameResolver } from "../../src/domains/cname.js";
 import { uncheckedIcp } from "../../src/domains/icp.js";
 import type { IcpChecker } from "../../src/domains/icp.js";
@@ -144,6 +145,8 @@ export interface HarnessOptions {
   readonly aiModels?: AiModels;
   /** RECORD_TIME_ZONE in minutes east of UTC (default UTC+8). */
   readonly siteUtcOffsetMinutes?: number;
+  /** Where retrievetask/add and delete announce their change; default: nowhere (no relay listens). */
+  readonly retrievalChanges?: RetrievalChanges;
 }
 
 /** The secret of the harness's AI snapshot URLs, so tests can check a URL the API handed out. */
@@ -173,6 +176,7 @@ export async function createHarness(database: Database, options: HarnessOptions 
       gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL },
       domains: { resolveCname: options.resolveCname, icp: options.icp ?? uncheckedIcp, changes: domainChanges },
       ai: { models: options.aiModels ?? { onnx: {} }, snapshotUrls: createSnapshotUrls(TEST_SNAPSHOT_SECRET) },
+      retrievalChanges: options.retrievalChanges ?? { changed: () => undefined },
     }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
   });

@@ -71,7 +71,11 @@ export class Recorder {
     this.pollTimer = setInterval(() => void this.poll(), this.deps.pollMs);
     this.deps.uploader.start();
     this.tickTimer = setInterval(() => this.tick(), 250);
-    if (this.deps.runsLifecycle) this.lifecycleTimer = setInterval(() => void this.runLifecycle(), this.deps.lifecycleMs);
+    if (this.deps.runsLifecycle) {
+      this.lifecycleTimer = setInterval(() => void this.runLifecycle(), this.deps.lifecycleMs);
+      // A retrieval task added or deleted is worked on now; the lifecycle timer stays the net for a lost event.
+      this.deps.lifecycle.listen();
+    }
   }
 
   /** One lifecycle pass now (also run on its timer); failures are logged, the next pass retries. */
@@ -115,6 +119,7 @@ export class Recorder {
     clearInterval(this.pollTimer);
     clearInterval(this.tickTimer);
     clearInterval(this.lifecycleTimer);
+    this.deps.lifecycle.stop();
     this.deps.uploader.stop();
     for (const channel of this.channels.values()) this.detach(channel);
     this.channels.clear();

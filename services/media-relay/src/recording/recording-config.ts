@@ -11,7 +11,7 @@ export const recordingEnv = {
   RECORDING_DIR: env.optionalString(),
   /** Cold segments on disk; default RECORDING_DIR/cold (may be another volume). */
   RECORDING_COLD_DIR: env.optionalString(),
-  RECORDING_S3_ENDPOINT: env.optionalUrl(["http:", "https:"]),
+  RECORDING_S3_ENDPOINT: env.optionalUrl(["http", "https"]),
   RECORDING_S3_REGION: env.string("us-east-1"),
   RECORDING_S3_BUCKET: env.optionalString(),
   RECORDING_S3_ACCESS_KEY: env.optionalString(),

@@ -24,6 +24,8 @@ export interface RecorderTuning {
   recordingStoreRetryMs: number;
   /** How often the lifecycle pass runs. */
   recordingLifecycleMs: number;
+  /** How soon retrieval looks again at an S3 archive restore under way (expedited ones take 1–5 minutes). */
+  recordingRestoreCheckMs: number;
   /** How long the API may take to verify a download URL. */
   downloadAuthorizeTimeoutMs: number;
   ffmpegBinary?: string;
@@ -42,6 +44,7 @@ export const recorderTuningDefaults: RecorderTuning = {
   recordingRetryMaxMs: 60_000,
   recordingStoreRetryMs: 2000,
   recordingLifecycleMs: 10 * 60_000,
+  recordingRestoreCheckMs: 60_000,
   downloadAuthorizeTimeoutMs: 5000,
   uploadPollMs: 10_000,
   uploadRetryFirstMs: 5000,
@@ -107,7 +110,7 @@ export async function startRecorder(deps: {
     pollMs: tuning.recordingPollMs,
     retryFirstMs: tuning.recordingRetryFirstMs,
     retryMaxMs: tuning.recordingRetryMaxMs,
-    lifecycle: new RecordingLifecycle({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger, metrics, now: Date.now, batch: 1000 }),
+    lifecycle: new RecordingLifecycle({ bus: deps.bus, clusterId: deps.clusterId, storage, logger: deps.logger, metrics, now: Date.now, batch: 1000, restoreCheckMs: tuning.recordingRestoreCheckMs }),
     lifecycleMs: tuning.recordingLifecycleMs,
     shard: deps.shard.index,
     ...(deps.peers !== undefined ? { peers: deps.peers } : {}),

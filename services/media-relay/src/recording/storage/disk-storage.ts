@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { assertSafeKey, StorageMissingError, type SegmentStorage, type StorageClass } from "./segment-storage.js";
+import { assertSafeKey, StorageMissingError, type RestoreState, type SegmentStorage, type StorageClass } from "./segment-storage.js";
 
 export interface DiskStorageOptions {
   /** Standard segments (IVC_VAR_DIR/recordings by default). */
@@ -57,12 +57,13 @@ export class DiskSegmentStorage implements SegmentStorage {
     await syncDir(dirname(to));
   }
 
-  async restore(key: string): Promise<void> {
+  async restore(key: string): Promise<RestoreState> {
     const to = this.path(key, "standard");
     await mkdir(dirname(to), { recursive: true });
     // A copy, not a move: the archived original keeps its own lifecycle.
     await writeDurably(to, await this.read(key, "cold"));
     await syncDir(dirname(to));
+    return "restored";
   }
 
   async remove(key: string, storageClass: StorageClass): Promise<void> {

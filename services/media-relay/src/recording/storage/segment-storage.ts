@@ -16,15 +16,20 @@ export interface SegmentStorage {
   /** Moves a standard segment to cold storage (idempotent: an already cold one stays). */
   toCold(key: string): Promise<void>;
   /**
-   * Copies a cold segment to standard storage for a retrieval task (idempotent); the cold original
-   * stays, and `remove(key, "standard")` drops the copy when it expires.
+   * Makes a cold segment readable as standard for a retrieval task of `days` (idempotent): a copy
+   * to standard storage (the cold original stays, and `remove(key, "standard")` drops the copy when
+   * it expires), or on an S3 archive class a RestoreObject, which takes minutes to hours: then
+   * "restoring" until the store reports the restored copy readable, and the caller asks again.
    */
-  restore(key: string): Promise<void>;
+  restore(key: string, days: number): Promise<RestoreState>;
   /** Deletes a segment (idempotent). */
   remove(key: string, storageClass: StorageClass): Promise<void>;
   /** Discards what writes interrupted by a crash left behind; returns how many pieces. */
   recover(): Promise<number>;
 }
+
+/** Where a restore stands: readable now, or still under way in the store. */
+export type RestoreState = "restored" | "restoring";
 
 export class StorageMissingError extends Error {
   constructor(key: string) {
