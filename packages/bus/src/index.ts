@@ -81,5 +81,5 @@ export type { DesiredRecording, DownloadError, DownloadGrant, StoredSegment } fr
 export { recordingUploadProgress, recordingUploadsDesired, uploadLimits, uploadPiece, uploadPieceStates, uploadScales } from "./contracts/recording-upload.js";
 export type { UploadLimits, UploadPiece } from "./contracts/recording-upload.js";
 export { recordingRestoreDone, recordingRestoreDue } from "./contracts/recording-retrieval.js";
-export { activeTemplate, aiDesired, aiDetection, aiResultReported, aiSnapshotAuthorize, aiTemplateTags, cocoDetectTypes, desiredAnalysis, detectTypes, parseOnnxModels } from "./contracts/ai.js";
+export { activeTemplate, aiDesired, aiDetection, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, aiTemplateTags, cocoDetectTypes, desiredAnalysis, detectTypes, parseOnnxModels } from "./contracts/ai.js";
 export type { ActiveTemplate, AiDetectionReport, AiResultReport, AiTemplateTag, DesiredAnalysis, DetectType } from "./contracts/ai.js";

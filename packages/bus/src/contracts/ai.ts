@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest, subjectOf, type ClusterScope } from "../contract.js";
+import { defineEvent, defineRequest, subjectOf, type ClusterScope } from "../contract.js";
 
 const epochMs = z.number().int().nonnegative();
 const code = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and -");
@@ -56,7 +56,8 @@ export type DesiredAnalysis = z.infer<typeof desiredAnalysis>;
 /**
  * Pull model, like `api.recording.desired`: each relay asks every few seconds which channels of its
  * cluster to analyse at this moment (tasks "on", windows open, channel in a recording plan). The
- * answer is the whole truth, so a stopped task or a deleted channel ends analysis at the next poll.
+ * answer is the whole truth, so a stopped task or a deleted channel ends analysis at the next poll
+ * (at once for task changes, which `aiTasksChanged` pushes).
  */
 export const aiDesired = defineRequest(
   "api.ai.desired",
@@ -64,6 +65,15 @@ export const aiDesired = defineRequest(
   z.object({}),
   z.object({ analyses: z.array(desiredAnalysis) }),
 );
+
+/**
+ * Push beside the poll: the API publishes this after a task is created on, turned on or off,
+ * updated or deleted, and every relay asks `api.ai.desired` at once, so a stopped task stops now
+ * rather than at the next poll (which stays as the safety net for a lost message and for the
+ * OperTimeslot edges). Not cluster-scoped: a task's channels can sit on any node, and one extra
+ * question per relay costs less than working out which nodes hold them.
+ */
+export const aiTasksChanged = defineEvent("ai.tasks.changed", subjectOf("evt", "ai", "tasks-changed"), z.object({ taskId: z.string().min(1).max(64), at: epochMs }));
 
 /** A detector's box in frame pixels; `score` 0–100. */
 export const aiDetection = z.object({

@@ -1,5 +1,5 @@
 import { siteDateTime } from "@ivc/runtime";
-import { aiDesired, aiResultReported, aiSnapshotAuthorize, ANY_CLUSTER, type AiResultReport, type Bus, type DesiredAnalysis } from "@ivc/bus";
+import { aiDesired, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, ANY_CLUSTER, type AiResultReport, type Bus, type DesiredAnalysis } from "@ivc/bus";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { aiResults, aiTaskChannels, aiTasks, channels, devices } from "../db/schema.js";
@@ -28,6 +28,24 @@ export interface AiBusDeps {
 }
 
 const QUEUE = "api";
+
+/** Tells the relays a task changed (A1 started, A2, A3, A7) so they re-read what to analyse now, not at their next poll. */
+export interface AiTaskNotices {
+  changed(taskId: string): void;
+}
+
+export function createNatsAiTaskNotices(bus: Bus, logger: { warn(obj: object, msg: string): void }): AiTaskNotices {
+  return {
+    changed(taskId) {
+      try {
+        bus.publish(aiTasksChanged, { taskId, at: Date.now() });
+      } catch (err) {
+        // The change is stored; the relays' poll picks it up within AI_POLL_MS.
+        logger.warn({ err, stage: "ai task notice", taskId }, "ai.tasks.changed not published");
+      }
+    },
+  };
+}
 
 /** The callback key and info key of a DetectType (spec 04 A8). */
 const recognitionKey = (type: string) => `${type}Recognition`;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { aiDesired, aiResultReported, aiSnapshotAuthorize, type ActiveTemplate, type AiResultReport, type Bus, type DesiredAnalysis, type DetectType } from "@ivc/bus";
+import { aiDesired, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, type ActiveTemplate, type AiResultReport, type Bus, type DesiredAnalysis, type DetectType } from "@ivc/bus";
 import { joinAnnexB, ParameterSetCache, splitAnnexB, type Frame, type VideoFrame } from "@ivc/media";
 import { Counter, Gauge, type Logger, type Registry } from "@ivc/runtime";
 import type { StreamSession } from "../stream-session.js";
@@ -63,7 +63,7 @@ const templateKey = (t: ActiveTemplate) => `${t.tag}/${t.detectType ?? ""}`;
 
 /**
  * Takes a keyframe every TimeInterval seconds from the recorded channels the API names
- * (`api.ai.desired`, polled), stores it as a JPEG beside the recordings, runs the COCO detector
+ * (`api.ai.desired`, polled and asked again on `ai.tasks.changed`), stores it as a JPEG beside the recordings, runs the COCO detector
  * for AI templates and reports each template's result (`api.ai.result`). Work is bounded by
  * `maxConcurrent`: a due snapshot that finds no free slot waits for a later keyframe, so overload
  * stretches intervals (counted) instead of queueing without end, and never touches the frames
@@ -72,6 +72,9 @@ const templateKey = (t: ActiveTemplate) => `${t.tag}/${t.detectType ?? ""}`;
 export class Analyser {
   private readonly channels = new Map<string, AnalysedChannel>();
   private timer: NodeJS.Timeout | undefined;
+  private subscription: { unsubscribe(): void } | undefined;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
   private inFlight = 0;
   private readonly jobs = new Set<Promise<void>>();
   private stopped = false;
@@ -82,13 +85,30 @@ export class Analyser {
     this.now = deps.now ?? Date.now;
   }
 
+  /** Polls every `pollMs` and at once when the API pushes a task change (A7 "off" stops now). */
   start(): void {
-    void this.poll();
-    this.timer = setInterval(() => void this.poll(), this.deps.pollMs);
+    this.subscription = this.deps.bus.subscribe(aiTasksChanged, () => this.refresh());
+    this.refresh();
+    this.timer = setInterval(() => this.refresh(), this.deps.pollMs);
+  }
+
+  /** One question at a time; a change pushed while one is under way asks once more after it, so its answer is not missed. */
+  private refresh(): void {
+    if (this.polling !== undefined) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = this.poll().finally(() => {
+      this.polling = undefined;
+      if (!this.pollAgain) return;
+      this.pollAgain = false;
+      this.refresh();
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.subscription?.unsubscribe();
     clearInterval(this.timer);
     for (const channel of this.channels.values()) channel.detach?.();
     this.channels.clear();

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { aiDesired, aiResultReported, aiSnapshotAuthorize, Bus, connectNats, type AiResultReport, type DesiredAnalysis } from "@ivc/bus";
+import { aiDesired, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, Bus, connectNats, type AiResultReport, type DesiredAnalysis } from "@ivc/bus";
 import { isH264Keyframe, splitAccessUnits, type Frame } from "@ivc/media";
 import { createLogger, Registry } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -60,6 +60,14 @@ async function play(frames: Frame[], clock: { now: number }): Promise<void> {
 }
 
 const clock = { now: Date.UTC(2026, 11, 7, 2, 0, 0) };
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}
 
 beforeAll(async () => {
   nats = await startPrivateNats(logger);
@@ -167,6 +175,33 @@ describe("AI analyser", () => {
     await play(clip(["-f", "lavfi", "-i", "color=c=0x808080:s=640x360"]), clock);
     expect(reports).toEqual([]);
     expect(taps.size).toBe(0);
+  }, 60_000);
+
+  it("stops a task at once when the API pushes its change (status off), long before the next poll", async () => {
+    const snapshots = (): DesiredAnalysis["templates"] => [{ tag: "Snapshot", intervalSeconds: 1 }];
+    wanted = [analysis(snapshots())];
+    // Started with the test's 60 s poll: only the first question and the pushes can change anything here.
+    analyser.start();
+    await waitFor(() => taps.size === 1);
+    reports.length = 0;
+    clock.now += 10_000;
+    await play(clip(["-f", "lavfi", "-i", "color=c=0x808080:s=640x360"]), clock);
+    expect(reports.length).toBeGreaterThan(0);
+
+    wanted = [];
+    const asked = Date.now();
+    bus.publish(aiTasksChanged, { taskId: analysis().taskId, at: Date.now() });
+    await waitFor(() => taps.size === 0);
+    expect(Date.now() - asked).toBeLessThan(5_000);
+    reports.length = 0;
+    clock.now += 10_000;
+    await play(clip(["-f", "lavfi", "-i", "color=c=0x808080:s=640x360"]), clock);
+    expect(reports).toEqual([]);
+
+    // And on again, as promptly.
+    wanted = [analysis(snapshots())];
+    bus.publish(aiTasksChanged, { taskId: analysis().taskId, at: Date.now() });
+    await waitFor(() => taps.size === 1);
   }, 60_000);
 
   it("serves a snapshot only when the API says its URL is valid", async () => {
