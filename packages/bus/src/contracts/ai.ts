@@ -34,6 +34,12 @@ export function parseOnnxModels(text: string | undefined): Partial<Record<Detect
   return models;
 }
 
+/**
+ * Days the channel's recording plan keeps a segment (LifeCycle Transition + Expiration): a snapshot
+ * is deleted with the recordings of its time, by the recording lifecycle pass (recordingLifecycleDue).
+ */
+const keepDays = z.number().int().min(0).max(100_000);
+
 /** One template of a task that is inside one of its OperTimeslot windows now (the API evaluated them). */
 export const activeTemplate = z.object({
   tag: z.enum(aiTemplateTags),
@@ -50,6 +56,7 @@ export const desiredAnalysis = z.object({
   /** The recorded live stream (`<device>_<channel>`); the relay analyses it only while its recorder holds it. */
   streamId: z.string().min(1).max(129),
   templates: z.array(activeTemplate).min(1),
+  keepDays,
 });
 export type DesiredAnalysis = z.infer<typeof desiredAnalysis>;
 
@@ -105,6 +112,8 @@ export const aiResultReported = defineRequest(
     /** The recording segment the frame belongs to, when known (A5 `Object`). */
     segmentKey: objectKey.optional(),
     detections: z.array(aiDetection).max(500),
+    /** The analysis's `keepDays`: the snapshot's expiry is fixed when it is stored, as a segment's is. */
+    keepDays,
   }),
   z.object({ stored: z.boolean() }),
 );

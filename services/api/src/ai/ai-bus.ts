@@ -4,6 +4,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { aiResults, aiTaskChannels, aiTasks, channels, devices } from "../db/schema.js";
 import { clusterOf } from "../recordings/recording-bus.js";
+import { DAY_MS } from "../recordings/segment-index.js";
 import type { CallbackDispatcher } from "./callbacks.js";
 import type { SnapshotUrls } from "./snapshot-urls.js";
 import { intervalOf, templateActive, type AiTemplate } from "./templates.js";
@@ -13,6 +14,9 @@ export interface RecordedChannel {
   readonly deviceCode: string;
   readonly channelCode: string;
   readonly streamId: string;
+  /** The recording plan's LifeCycle: the channel's snapshots are deleted after Transition + Expiration days, as its segments. */
+  readonly transitionDays: number;
+  readonly expirationDays: number;
 }
 
 export interface AiBusDeps {
@@ -75,6 +79,7 @@ export async function listDesiredAnalyses(db: Db, recorded: readonly RecordedCha
         deviceId: row.deviceCode,
         channelId: row.channelCode,
         streamId: stream.streamId,
+        keepDays: stream.transitionDays + stream.expirationDays,
         templates: templates.map((t) => ({ tag: t.Tag, ...(t.AIConfig ? { detectType: t.AIConfig.DetectType } : {}), intervalSeconds: intervalOf(t) })),
       },
     ];
@@ -111,6 +116,7 @@ async function storeResult(db: Db, clusterId: string, report: AiResultReport): P
       snapshotKey: report.snapshotKey,
       segmentKey: report.segmentKey ?? "",
       objects: report.detections.map((d) => ({ Name: d.name, Score: d.score, X: d.x, Y: d.y, Width: d.width, Height: d.height })),
+      expireAt: new Date(report.takenAtMs + report.keepDays * DAY_MS),
     })
     .onConflictDoNothing()
     .returning({ id: aiResults.id });

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { recordingSegments } from "../db/schema.js";
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export interface IndexedSegment {
   startMs: number;

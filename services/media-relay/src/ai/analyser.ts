@@ -214,7 +214,7 @@ export class Analyser {
           if (model === undefined || boxes === undefined) continue;
           detections = model.select(t.detectType!, boxes);
         }
-        await this.report({ taskId: desired.taskId, deviceId: desired.deviceId, channelId: desired.channelId, tag: t.tag, ...(t.detectType ? { detectType: t.detectType } : {}), takenAtMs, snapshotKey: key, detections });
+        await this.report({ taskId: desired.taskId, deviceId: desired.deviceId, channelId: desired.channelId, tag: t.tag, ...(t.detectType ? { detectType: t.detectType } : {}), takenAtMs, snapshotKey: key, detections, keepDays: desired.keepDays });
       }
       this.deps.metrics.snapshots.inc({ outcome: "reported" });
     } catch (err) {

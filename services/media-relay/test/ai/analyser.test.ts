@@ -49,7 +49,7 @@ function clip(input: string[]): Frame[] {
 }
 
 const template = (intervalSeconds = 1): DesiredAnalysis["templates"] => [{ tag: "AI", detectType: "Body", intervalSeconds }, { tag: "AI", detectType: "Car", intervalSeconds }];
-const analysis = (templates = template()): DesiredAnalysis => ({ taskId: `at${"a".repeat(32)}`, deviceId: DEVICE, channelId: CHANNEL, streamId: STREAM, templates });
+const analysis = (templates = template()): DesiredAnalysis => ({ taskId: `at${"a".repeat(32)}`, deviceId: DEVICE, channelId: CHANNEL, streamId: STREAM, templates, keepDays: 7 });
 
 async function play(frames: Frame[], clock: { now: number }): Promise<void> {
   for (const frame of frames) {
@@ -128,6 +128,8 @@ describe("AI analyser", () => {
     const jpeg = await storage.read(body[0]!.snapshotKey, "standard");
     expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     expect(body[0]!.snapshotKey).toMatch(new RegExp(`^ai/${DEVICE}/${CHANNEL}/\\d{8}/\\d+\\.jpg$`));
+    // The channel's plan keeps recordings 7 days: the API deletes the snapshot with them.
+    expect(body.every((r) => r.keepDays === 7)).toBe(true);
   }, 60_000);
 
   it("reports no detection on an empty scene", async () => {
