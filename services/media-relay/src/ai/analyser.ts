@@ -63,8 +63,9 @@ const templateKey = (t: ActiveTemplate) => `${t.tag}/${t.detectType ?? ""}`;
 
 /**
  * Takes a keyframe every TimeInterval seconds from the recorded channels the API names
- * (`api.ai.desired`, polled and asked again on `ai.tasks.changed`), stores it as a JPEG beside the recordings, runs the COCO detector
- * for AI templates and reports each template's result (`api.ai.result`). Work is bounded by
+ * (`api.ai.desired`, polled and asked again on `ai.tasks.changed`), stores it as a JPEG beside the
+ * recordings, runs each AI template's model (the COCO detector or a user's ONNX file) and reports
+ * each template's result (`api.ai.result`). Work is bounded by
  * `maxConcurrent`: a due snapshot that finds no free slot waits for a later keyframe, so overload
  * stretches intervals (counted) instead of queueing without end, and never touches the frames
  * that viewers and the recorder get.
@@ -208,11 +209,12 @@ export class Analyser {
       for (const t of due) {
         let detections: Detection[] = [];
         if (t.tag === "AI") {
-          const model = t.detectType === undefined ? undefined : detectors.get(t.detectType);
+          const type = t.detectType;
+          const model = type === undefined ? undefined : detectors.get(type);
           const boxes = model === undefined ? undefined : found.get(model);
           // No model, or it failed on this frame: report nothing rather than an empty or guessed result.
-          if (model === undefined || boxes === undefined) continue;
-          detections = model.select(t.detectType!, boxes);
+          if (type === undefined || model === undefined || boxes === undefined) continue;
+          detections = model.select(type, boxes);
         }
         await this.report({ taskId: desired.taskId, deviceId: desired.deviceId, channelId: desired.channelId, tag: t.tag, ...(t.detectType ? { detectType: t.detectType } : {}), takenAtMs, snapshotKey: key, detections, keepDays: desired.keepDays });
       }
@@ -240,7 +242,9 @@ export class Analyser {
     try {
       return await detector.detect(rgb, width, height);
     } catch (err) {
-      this.deps.logger.warn({ ...log, stage: "ai detect", err: (err as Error).message }, "the detector failed on this snapshot: its DetectTypes report nothing for it");
+      // Once per distinct error: a model that breaks the output contract would otherwise log every snapshot.
+      const message = (err as Error).message;
+      this.warnOnce(`detect ${message}`, { ...log, stage: "ai detect", err: message }, "the detector failed on this snapshot: its DetectTypes report nothing for it");
       return undefined;
     } finally {
       const used = process.cpuUsage(before);

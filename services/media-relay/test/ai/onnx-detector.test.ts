@@ -56,6 +56,11 @@ describe("ONNX detector", () => {
     expect(await detectOn(other, "white")).toEqual([]);
   });
 
+  it("fails a frame, rather than guess, when the model's rows are not 6 wide", async () => {
+    const narrow = await OnnxDetector.load(modelFile("narrow.onnx", { box: [0.1, 0.1, 0.9] }), "Chefcloth");
+    await expect(detectOn(narrow, "white")).rejects.toThrow(/\[N,6\] or \[1,N,6\], it is float32 \[1,1,5\]/);
+  });
+
   it("refuses a model whose input has no fixed size, and files that are not models", async () => {
     await expect(OnnxDetector.load(modelFile("dynamic.onnx", { dynamicSize: true }), "Smoking")).rejects.toThrow(/fixed H and W/);
     const corrupt = join(dir, "corrupt.onnx");

@@ -50,8 +50,8 @@ export interface TestModelOptions {
   /** The input picture the model declares (H, W); default 96×128. */
   height?: number;
   width?: number;
-  /** The box every frame gets, corners 0..1. */
-  box?: [number, number, number, number];
+  /** The box every frame gets, corners 0..1 (fewer values make rows that break the contract). */
+  box?: number[];
   classIndex?: number;
   /** Output [1,1,6] (true) or [1,6]. */
   batched?: boolean;
@@ -68,16 +68,17 @@ export function brightnessModel(options: TestModelOptions = {}): Buffer {
   const h = options.height ?? 96;
   const w = options.width ?? 128;
   const lead = options.batched === false ? [1] : [1, 1];
+  const box = options.box ?? [0.25, 0.25, 0.75, 0.75];
   const graph = Buffer.concat([
     node("ReduceMean", ["images"], "mean", [{ name: "axes", ints: [1, 2, 3] }, { name: "keepdims", i: 0 }]),
     node("Reshape", ["mean", "score_shape"], "score"),
     node("Concat", ["box", "score", "class"], "detections", [{ name: "axis", i: lead.length }]),
     bytes(2, "brightness"),
     tensor(5, "score_shape", INT64, [lead.length + 1], [...lead, 1]),
-    tensor(5, "box", FLOAT, [...lead, 4], options.box ?? [0.25, 0.25, 0.75, 0.75]),
+    tensor(5, "box", FLOAT, [...lead, box.length], box),
     tensor(5, "class", FLOAT, [...lead, 1], [options.classIndex ?? 0]),
     valueInfo(11, "images", options.dynamicSize ? [1, 3, "height", "width"] : [1, 3, h, w]),
-    valueInfo(12, "detections", [...lead, 6]),
+    valueInfo(12, "detections", [...lead, box.length + 2]),
   ]);
   // ModelProto: ir_version 1, producer_name 2, graph 7, opset_import 8 (version 2). Opset 13 keeps ReduceMean's axes an attribute.
   return Buffer.concat([int(1, 8), bytes(2, "ivc-test"), message(7, graph), message(8, int(2, 13))]);
