@@ -16,7 +16,8 @@ import { startPrivateNats, type PrivateNats } from "./support/private-nats.js";
 
 // Lifecycle across both sides: the API's index (real PostgreSQL, migration 0007) names what is due
 // by the relay's injected clock; the relay's pass moves bytes on disk to cold, then deletes them,
-// and the rows follow. Another cluster's segments are not touched.
+// and the rows follow; AI snapshots past the same days are deleted with their results. Another
+// cluster's segments and snapshots are not touched.
 
 const DAY = 86_400_000;
 let testDb: TestDatabase;
@@ -62,20 +63,56 @@ describe("recording lifecycle", () => {
     }
     let now = t0 + DAY;
     const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100, restoreCheckMs: 60_000 });
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 0 });
 
     now = t0 + 2 * DAY + 10_000;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 2, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 2, deleted: 0, snapshots: 0 });
     expect((await rows()).map((r) => r.storage_class)).toEqual(["cold", "cold", "standard"]);
     await expect(storage.read(stored[0]!.objectKey, "standard")).rejects.toBeInstanceOf(StorageMissingError);
     expect([...(await storage.read(stored[1]!.objectKey, "cold"))]).toEqual([1, 1, 1]);
     // The other cluster's segment is its own relay's to move.
     expect([...(await storage.read(stored[2]!.objectKey, "standard"))]).toEqual([2, 2, 2]);
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 0 });
 
     now = t0 + 5 * DAY + 10_000;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 2 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 2, snapshots: 0 });
     expect((await rows()).map((r) => r.cluster_id)).toEqual([otherCluster]);
     await expect(storage.read(stored[1]!.objectKey, "cold")).rejects.toBeInstanceOf(StorageMissingError);
+  });
+
+  it("deletes AI snapshots, and the results naming them, after their channel's Transition + Expiration days", async () => {
+    const storage = new DiskSegmentStorage({ root });
+    const t0 = Date.UTC(2026, 1, 1);
+    const task = `at${"b".repeat(32)}`;
+    const snapshot = (i: number) => `ai/34020000001320000001/34020000001310000001/20260201/${t0 + i * 1000}.jpg`;
+    await testDb.database.withRawSession(async (s) => {
+      await s.rows("INSERT INTO accounts (app_id) VALUES ('1250000001')", []);
+      await s.rows("INSERT INTO ai_tasks (id, app_id, name, status, templates) VALUES ($1, '1250000001', 't', 'on', '[]')", [task]);
+      // Kept 2 + 3 days (the analysis's keepDays 5); the other cluster's snapshot is its own relay's to delete.
+      for (const [i, clusterId, detectType] of [[0, cluster, "Body"], [0, cluster, "Car"], [1, cluster, "Body"], [2, otherCluster, "Body"]] as const) {
+        const taken = new Date(t0 + i * 1000);
+        await s.rows(
+          "INSERT INTO ai_results (task_id, app_id, channel_id, tag, detect_type, taken_at, cluster_id, snapshot_key, objects, expire_at) VALUES ($1, '1250000001', $2, 'AI', $3, $4, $5, $6, '[]', $7)",
+          [task, randomUUID(), detectType, taken.toISOString(), clusterId, snapshot(i), new Date(taken.getTime() + 5 * DAY).toISOString()],
+        );
+      }
+    });
+    for (const i of [0, 1, 2]) await storage.put(snapshot(i), Buffer.from([0xff, 0xd8, i]));
+    let now = t0 + 5 * DAY - 1;
+    const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0, snapshots: 0 });
+
+    now = t0 + 5 * DAY + 500;
+    // One snapshot, whichever templates' results name it.
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0, snapshots: 1 });
+    await expect(storage.read(snapshot(0), "standard")).rejects.toBeInstanceOf(StorageMissingError);
+    expect([...(await storage.read(snapshot(1), "standard"))]).toEqual([0xff, 0xd8, 1]);
+    const results = () => testDb.database.withRawSession((s) => s.rows("SELECT snapshot_key FROM ai_results ORDER BY snapshot_key", []));
+    expect((await results()).map((r) => r.snapshot_key)).toEqual([snapshot(1), snapshot(2)]);
+
+    now = t0 + 6 * DAY;
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0, snapshots: 1 });
+    expect((await results()).map((r) => r.snapshot_key)).toEqual([snapshot(2)]);
+    expect([...(await storage.read(snapshot(2), "standard"))]).toEqual([0xff, 0xd8, 2]);
   });
 });

@@ -82,7 +82,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) cold.push(await store(ch0?.code ?? "", t0 + i * 4000, 1));
   await store(ch1?.code ?? "", t0, 3650);
   relayNow = t0 + 2 * DAY;
-  expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 3, deleted: 0 });
+  expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 3, deleted: 0, snapshots: 0 });
 });
 afterAll(async () => {
   subs?.forEach((s) => s.unsubscribe());
@@ -153,7 +153,7 @@ describe("retrieval tasks", () => {
     expect(await details(taskId)).toMatchObject({ Status: 1, Channels: [{ Status: 1 }, { Status: 3 }] });
 
     // The pass restores all three (the two handed out again, idempotent), and the task is done.
-    expect(await lifecycle.runOnce()).toEqual({ restored: 3, removed: 0, restoring: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 3, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 0 });
     expect(await details(taskId)).toMatchObject({ Status: 0, Capacity: 3, Channels: [{ Status: 0 }, { Status: 3 }] });
     expect((await call<Task[]>("GET", "/ivc/record/retrievetasklist/query")).data).toEqual([expect.objectContaining({ TaskId: taskId, Status: 0, Capacity: 3 })]);
     for (const segment of cold) expect([...(await storage.read(segment.objectKey, "standard"))]).toEqual([...(await storage.read(segment.objectKey, "cold"))]);
@@ -163,15 +163,15 @@ describe("retrieval tasks", () => {
     expect(restoredTimeline.Tips).toBe(0);
     expect(restoredTimeline.List).toHaveLength(1);
     expect(await playbackCode(ch0?.id ?? "")).toBe(200);
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 0 });
 
     // Deleting the task keeps the copies until they expire.
     expect((await call("POST", "/ivc/record/retrievetask/delete", { TaskId: taskId })).code).toBe(200);
     expect((await call("GET", `/ivc/record/retrievetaskdetails/query?TaskId=${taskId}`)).code).toBe(40006);
     relayNow = restoredAt + 7 * DAY - 60_000;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 0 });
     relayNow = restoredAt + 7 * DAY + 60_000;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 3, restoring: 0, cold: 0, deleted: 0 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 3, restoring: 0, cold: 0, deleted: 0, snapshots: 0 });
     for (const segment of cold) {
       await expect(storage.read(segment.objectKey, "standard")).rejects.toBeInstanceOf(StorageMissingError);
       expect((await storage.read(segment.objectKey, "cold")).length).toBe(16);

@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { isH264Keyframe, joinAnnexB, splitAccessUnits } from "@ivc/media";
-import { CocoDetector, COCO_INPUT_SIZE } from "../../services/media-relay/dist/ai/coco-detector.js";
+import { CocoDetector } from "../../services/media-relay/dist/ai/coco-detector.js";
 import { decodeKeyframe } from "../../services/media-relay/dist/ai/keyframe-decoder.js";
 
 const snapshots = Number(process.env.BENCH_AI_SNAPSHOTS ?? 10);
@@ -48,18 +48,18 @@ const endToEnd = [];
 let persons = 0;
 for (let i = 0; i < snapshots; i++) {
   const t0 = performance.now();
-  const decoded = await decodeKeyframe("H264", keyframe, { detectSize: COCO_INPUT_SIZE });
+  const decoded = await decodeKeyframe("H264", keyframe, { detectSizes: [detector.inputSize] });
   decodeCpu.push(decoded.cpuMs);
   const c0 = process.cpuUsage();
   const t1 = performance.now();
-  const found = await detector.detect(decoded.rgb, 640, 360);
+  const found = await detector.detect(decoded.rgb[0], 640, 360);
   const c = process.cpuUsage(c0);
   detectWall.push(performance.now() - t1);
   detectCpu.push((c.user + c.system) / 1000);
   endToEnd.push(performance.now() - t0);
   persons = found.filter((d) => d.name === "person").length;
   gopCpu.push(gopCpuMs());
-  movingKeyCpu.push((await decodeKeyframe("H264", movingKeyframe, { detectSize: COCO_INPUT_SIZE })).cpuMs);
+  movingKeyCpu.push((await decodeKeyframe("H264", movingKeyframe, { detectSizes: [detector.inputSize] })).cpuMs);
 }
 const perSnapshot = median(decodeCpu) + median(detectCpu);
 console.log(`snapshots: ${snapshots} (640x360 H.264, keyframe ${keyframe.length} B), persons found: ${persons}, detector load ${loadMs.toFixed(0)} ms`);

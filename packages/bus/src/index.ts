@@ -82,5 +82,5 @@ export { recordingUploadProgress, recordingUploadsDesired, uploadLimits, uploadP
 export type { UploadLimits, UploadPiece } from "./contracts/recording-upload.js";
 export { recordingRestoreDone, recordingRestoreDue, recordingRetrievalChanged } from "./contracts/recording-retrieval.js";
 export type { RetrievalChange } from "./contracts/recording-retrieval.js";
-export { activeTemplate, aiDesired, aiDetection, aiResultReported, aiSnapshotAuthorize, aiTemplateTags, cocoDetectTypes, desiredAnalysis, detectTypes, parseOnnxModels } from "./contracts/ai.js";
+export { activeTemplate, aiDesired, aiDetection, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, aiTemplateTags, cocoDetectTypes, desiredAnalysis, detectTypes, parseOnnxModels } from "./contracts/ai.js";
 export type { ActiveTemplate, AiDetectionReport, AiResultReport, AiTemplateTag, DesiredAnalysis, DetectType } from "./contracts/ai.js";

@@ -34,7 +34,7 @@ import { registerReleaseDownload } from "./routes/release-download.js";
 import { consoleDistDir, registerConsoleFiles } from "./http/console-files.js";
 import { ensureServiceNode, findServiceNode } from "./store/service-nodes.js";
 import { parseOnnxModels } from "@ivc/bus";
-import { serveAiBus } from "./ai/ai-bus.js";
+import { createNatsAiTaskNotices, serveAiBus } from "./ai/ai-bus.js";
 import { CallbackDispatcher } from "./ai/callbacks.js";
 import { createSnapshotUrls, snapshotUrlSecret } from "./ai/snapshot-urls.js";
 
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
         now: () => new Date(),
         siteUtcOffsetMinutes: recordUtcOffsetMinutes,
         gateways: { control: gatewayControl, bundleBaseUrl: config.API_PUBLIC_URL ?? `http://${node.sipIp}:${config.API_PORT}` },
-        ai: { models: aiModels, snapshotUrls },
+        ai: { models: aiModels, snapshotUrls, notices: createNatsAiTaskNotices(bus, logger) },
         domains: { resolveCname: config.DOMAIN_CNAME_CHECK ? (name) => resolveCname(name) : undefined, icp: uncheckedIcp, changes: createNatsDomainChanges(bus, logger) },
         retrievalChanges: createNatsRetrievalChanges(bus, logger),
       }),

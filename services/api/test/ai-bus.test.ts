@@ -1,12 +1,15 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { aiDesired, aiResultReported, aiSnapshotAuthorize, Bus, connectNats } from "@ivc/bus";
+import { randomBytes } from "node:crypto";
+import { aiDesired, aiResultReported, aiSnapshotAuthorize, Bus, connectNats, recordingLifecycleDone, recordingLifecycleDue } from "@ivc/bus";
 import { createLogger, Registry } from "@ivc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveAiBus, type RecordedChannel } from "../src/ai/ai-bus.js";
 import { CALLBACK_SIGNATURE_HEADER, CallbackDispatcher, signCallback } from "../src/ai/callbacks.js";
 import { createSnapshotUrls } from "../src/ai/snapshot-urls.js";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
+import { createSecretBox } from "../src/accounts/secret-box.js";
+import { serveRecordingBus } from "../src/recordings/recording-bus.js";
 import { startPrivateNats, type PrivateNats } from "../../../test/support/private-nats.js";
 import { createHarness, testNode, TEST_SNAPSHOT_SECRET, type Harness } from "./support/harness.js";
 import { createTestDatabase, type TestDatabase } from "./support/pg.js";
@@ -52,6 +55,8 @@ beforeAll(async () => {
     utcOffsetMinutes: 480,
     now: () => now,
   });
+  // The recording lifecycle's questions, which also name the expired snapshots.
+  subscriptions.push(...serveRecordingBus(bus, { db: testDb.database.db, box: createSecretBox(randomBytes(32)), listDesiredRecordings: () => Promise.resolve([]) }));
   await nc.flush();
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -101,9 +106,9 @@ describe("AI bus (API side)", () => {
     const stream = `${device.code}_${device.channelCode}`;
     // Not recorded: nothing to analyse (no stream of its own is ever opened for AI).
     expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([]);
-    recorded = [{ deviceCode: device.code, channelCode: device.channelCode, streamId: stream }];
+    recorded = [{ deviceCode: device.code, channelCode: device.channelCode, streamId: stream, transitionDays: 1, expirationDays: 2 }];
     expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([
-      { taskId, deviceId: device.code, channelId: device.channelCode, streamId: stream, templates: [{ tag: "AI", detectType: "Body", intervalSeconds: 10 }] },
+      { taskId, deviceId: device.code, channelId: device.channelCode, streamId: stream, keepDays: 3, templates: [{ tag: "AI", detectType: "Body", intervalSeconds: 10 }] },
     ]);
     now = new Date(Date.UTC(2026, 11, 7, 3, 0, 0)); // 11:00 site time: the window has closed
     expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([]);
@@ -117,7 +122,7 @@ describe("AI bus (API side)", () => {
   it("stores a result once and a receiver that fails twice gets it once, signed", async () => {
     failuresLeft = 2;
     const takenAtMs = Date.UTC(2026, 11, 7, 2, 30, 5);
-    const report = { taskId, deviceId: device.code, channelId: device.channelCode, tag: "AI" as const, detectType: "Body" as const, takenAtMs, snapshotKey: "ai/d/c/20261207/1.jpg", detections: [{ name: "person", score: 87, x: 10, y: 20, width: 30, height: 40 }] };
+    const report = { taskId, deviceId: device.code, channelId: device.channelCode, tag: "AI" as const, detectType: "Body" as const, takenAtMs, snapshotKey: "ai/d/c/20261207/1.jpg", detections: [{ name: "person", score: 87, x: 10, y: 20, width: 30, height: 40 }], keepDays: 3 };
     expect(await bus.request(aiResultReported, { clusterId: testNode.id }, report)).toEqual({ stored: true });
     // The relay's retry of the same report: stored once, called back once.
     expect(await bus.request(aiResultReported, { clusterId: testNode.id }, report)).toEqual({ stored: true });
@@ -145,27 +150,45 @@ describe("AI bus (API side)", () => {
   });
 
   it("calls back nothing for a snapshot with no detection and refuses a report for a channel not in the task", async () => {
-    const empty = { taskId, deviceId: device.code, channelId: device.channelCode, tag: "AI" as const, detectType: "Body" as const, takenAtMs: Date.UTC(2026, 11, 7, 2, 30, 15), snapshotKey: "ai/d/c/20261207/2.jpg", detections: [] };
+    const empty = { taskId, deviceId: device.code, channelId: device.channelCode, tag: "AI" as const, detectType: "Body" as const, takenAtMs: Date.UTC(2026, 11, 7, 2, 30, 15), snapshotKey: "ai/d/c/20261207/2.jpg", detections: [], keepDays: 3 };
     expect(await bus.request(aiResultReported, { clusterId: testNode.id }, empty)).toEqual({ stored: true });
     expect(await bus.request(aiResultReported, { clusterId: testNode.id }, { ...empty, channelId: "34020000001310009999" })).toEqual({ stored: false });
     await callbacks.drained();
     expect(received).toHaveLength(1);
   });
 
+  it("names snapshots past their channel's Transition + Expiration days to the lifecycle pass of their cluster, and forgets their results once deleted", async () => {
+    const first = Date.UTC(2026, 11, 7, 2, 30, 5);
+    const due = async (at: number, clusterId = testNode.id) => (await bus.request(recordingLifecycleDue, { clusterId }, { now: at, limit: 100 })).snapshotsToDelete.map((s) => s.objectKey);
+    const DAY = 86_400_000;
+    expect(await due(first + 3 * DAY - 1)).toEqual([]);
+    // 1.jpg (taken at `first`) is due; 2.jpg, taken 10 s later, is not yet.
+    expect(await due(first + 3 * DAY + 5000)).toEqual(["ai/d/c/20261207/1.jpg"]);
+    expect(await due(first + 3 * DAY + 5000, "other-cluster")).toEqual([]);
+    expect(await bus.request(recordingLifecycleDone, { clusterId: "other-cluster" }, { objectKey: "ai/d/c/20261207/1.jpg", action: "snapshot-deleted" })).toEqual({ updated: false });
+    expect(await bus.request(recordingLifecycleDone, { clusterId: testNode.id }, { objectKey: "ai/d/c/20261207/1.jpg", action: "snapshot-deleted" })).toEqual({ updated: true });
+    expect(await due(first + 4 * DAY)).toEqual(["ai/d/c/20261207/2.jpg"]);
+    // Its URL stops working with it.
+    const url = new URL(createSnapshotUrls(TEST_SNAPSHOT_SECRET).url("http://x", "ai/d/c/20261207/1.jpg", Math.floor(now.getTime() / 1000)));
+    expect((await bus.request(aiSnapshotAuthorize, { clusterId: testNode.id }, { key: "ai/d/c/20261207/1.jpg", expires: Number(url.searchParams.get("Expires")), signature: url.searchParams.get("Signature")! })).allowed).toBe(false);
+    const keys = await testDb.database.withRawSession((s) => s.rows("SELECT snapshot_key FROM ai_results WHERE task_id = $1 ORDER BY taken_at", [taskId]));
+    expect(keys.map((r) => r.snapshot_key)).toEqual(["ai/d/c/20261207/2.jpg"]);
+  });
+
   it("authorises a snapshot URL only with its signature, before it expires, while a result names it", async () => {
     const urls = createSnapshotUrls(TEST_SNAPSHOT_SECRET);
-    const url = new URL(urls.url("http://x", "ai/d/c/20261207/1.jpg", Math.floor(now.getTime() / 1000)));
+    const url = new URL(urls.url("http://x", "ai/d/c/20261207/2.jpg", Math.floor(now.getTime() / 1000)));
     const expires = Number(url.searchParams.get("Expires"));
     const signature = url.searchParams.get("Signature")!;
     const ask = (key: string, e = expires, s = signature) => bus.request(aiSnapshotAuthorize, { clusterId: testNode.id }, { key, expires: e, signature: s });
-    expect(await ask("ai/d/c/20261207/1.jpg")).toEqual({ allowed: true });
-    expect((await ask("ai/d/c/20261207/1.jpg", expires + 1)).allowed).toBe(false);
+    expect(await ask("ai/d/c/20261207/2.jpg")).toEqual({ allowed: true });
+    expect((await ask("ai/d/c/20261207/2.jpg", expires + 1)).allowed).toBe(false);
     expect((await ask("ai/d/c/20261207/3.jpg")).allowed).toBe(false);
-    const old = new URL(urls.url("http://x", "ai/d/c/20261207/1.jpg", Math.floor(now.getTime() / 1000) - 7200));
-    expect(await ask("ai/d/c/20261207/1.jpg", Number(old.searchParams.get("Expires")), old.searchParams.get("Signature")!)).toEqual({ allowed: false, reason: "expired" });
+    const old = new URL(urls.url("http://x", "ai/d/c/20261207/2.jpg", Math.floor(now.getTime() / 1000) - 7200));
+    expect(await ask("ai/d/c/20261207/2.jpg", Number(old.searchParams.get("Expires")), old.searchParams.get("Signature")!)).toEqual({ allowed: false, reason: "expired" });
     // Deleting the task voids its URLs at once.
     await h.call(h.alice, "DELETE", `/ivc/ai/task?TaskId=${taskId}`);
-    expect((await ask("ai/d/c/20261207/1.jpg")).allowed).toBe(false);
+    expect((await ask("ai/d/c/20261207/2.jpg")).allowed).toBe(false);
     expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([]);
   });
 
@@ -175,11 +198,11 @@ describe("AI bus (API side)", () => {
     await createDeviceEventHandlers(testDb.database.db).catalog({ clusterId: testNode.id, deviceId: added.Code, channels: [{ channelId: channelCode, name: "bay", online: true }] });
     const [channel] = (await h.call<Array<{ ChannelId: string }>>(h.alice, "GET", `/ivc/cms/device/channel?DeviceId=${added.Id}`)).env.Data;
     const created = await h.call<{ TaskId: string }>(h.alice, "POST", "/ivc/ai/task", { Name: "bay", ChannelList: [channel!.ChannelId], IsStartTheTask: true, Templates: [{ Tag: "Snapshot", SnapshotConfig: { TimeInterval: 5 } }] });
-    recorded = [{ deviceCode: added.Code, channelCode, streamId: `${added.Code}_${channelCode}` }];
+    recorded = [{ deviceCode: added.Code, channelCode, streamId: `${added.Code}_${channelCode}`, transitionDays: 1, expirationDays: 2 }];
     expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses.map((a) => a.taskId)).toEqual([created.env.Data.TaskId]);
     recorded = [];
     expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([]);
-    recorded = [{ deviceCode: added.Code, channelCode, streamId: `${added.Code}_${channelCode}` }];
+    recorded = [{ deviceCode: added.Code, channelCode, streamId: `${added.Code}_${channelCode}`, transitionDays: 1, expirationDays: 2 }];
     expect(await h.call(h.alice, "DELETE", `/ivc/cms/device/delete?Id=${added.Id}`)).toMatchObject({ env: { StatusCode: 200 } });
     expect((await bus.request(aiDesired, { clusterId: testNode.id }, {})).analyses).toEqual([]);
     const detail = await h.call<{ ChannelList: string[] }>(h.alice, "GET", `/ivc/ai/task/detail?TaskId=${created.env.Data.TaskId}`);

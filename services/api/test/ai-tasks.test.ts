@@ -181,8 +181,11 @@ describe("PUT /ivc/ai/task (A2)", () => {
 describe("DELETE, detail, list and status (A3, A4, A6, A7)", () => {
   it("deletes a task, also one that is on, and frees its channels", async () => {
     const task = await newTask({ IsStartTheTask: true });
+    expect(h.aiNotices.notices.at(-1)).toBe(task.TaskId);
+    h.aiNotices.notices.length = 0;
     const deleted = await call("DELETE", `/ivc/ai/task?TaskId=${task.TaskId}`);
     expect(deleted.code).toBe(200);
+    expect(h.aiNotices.notices).toEqual([task.TaskId]);
     expect((await call("GET", `/ivc/ai/task/detail?TaskId=${task.TaskId}`)).code).toBe(43718);
     expect((await call("DELETE", `/ivc/ai/task?TaskId=${task.TaskId}`)).code).toBe(43718);
     expect((await call("DELETE", "/ivc/ai/task?TaskId=bad")).code).toBe(43717);
@@ -226,8 +229,12 @@ describe("DELETE, detail, list and status (A3, A4, A6, A7)", () => {
     expect((await call("PUT", path("&Status=on"))).code).toBe(200);
     expect((await call("PUT", path("&Status=on"))).code).toBe(200);
     expect((await call<Task>("GET", `/ivc/ai/task/detail?TaskId=${task.TaskId}`)).data.Status).toBe("on");
+    h.aiNotices.notices.length = 0;
     expect((await call("PUT", path("&Status=off"))).code).toBe(200);
-    expect((await call("PUT", "/ivc/ai/task/status?TaskId=nope&Status=on")).code).toBe(43717);
+    // The relays are told at once (ai.tasks.changed) instead of finding out at their next poll; a refused change tells nobody.
+    expect(h.aiNotices.notices).toEqual([task.TaskId]);
+    expect((await call("PUT", path("&Status=off"))).code).toBe(43724);
+    expect(h.aiNotices.notices).toEqual([task.TaskId]);
     expect((await call("PUT", `/ivc/ai/task/status?TaskId=at${"1".repeat(32)}&Status=on`)).code).toBe(43718);
   });
 });

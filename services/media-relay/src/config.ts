@@ -37,6 +37,8 @@ export const mediaRelayEnv = {
   SIP_DOMAIN: env.gbCode("3402000000", 10),
   /** HLS segments are written under IVC_VAR_DIR/hls/<streamId>. */
   IVC_VAR_DIR: env.string("./var"),
+  /** `<DetectType>=<path.onnx>,…`, the API's setting: the user models this relay runs (packages/bus contracts/ai.ts). */
+  AI_ONNX_MODELS: env.optionalString(),
   ...recordingEnv,
 };
 

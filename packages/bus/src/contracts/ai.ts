@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest, subjectOf, type ClusterScope } from "../contract.js";
+import { defineEvent, defineRequest, subjectOf, type ClusterScope } from "../contract.js";
 
 const epochMs = z.number().int().nonnegative();
 const code = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and -");
@@ -34,6 +34,12 @@ export function parseOnnxModels(text: string | undefined): Partial<Record<Detect
   return models;
 }
 
+/**
+ * Days the channel's recording plan keeps a segment (LifeCycle Transition + Expiration): a snapshot
+ * is deleted with the recordings of its time, by the recording lifecycle pass (recordingLifecycleDue).
+ */
+const keepDays = z.number().int().min(0).max(100_000);
+
 /** One template of a task that is inside one of its OperTimeslot windows now (the API evaluated them). */
 export const activeTemplate = z.object({
   tag: z.enum(aiTemplateTags),
@@ -50,13 +56,15 @@ export const desiredAnalysis = z.object({
   /** The recorded live stream (`<device>_<channel>`); the relay analyses it only while its recorder holds it. */
   streamId: z.string().min(1).max(129),
   templates: z.array(activeTemplate).min(1),
+  keepDays,
 });
 export type DesiredAnalysis = z.infer<typeof desiredAnalysis>;
 
 /**
  * Pull model, like `api.recording.desired`: each relay asks every few seconds which channels of its
  * cluster to analyse at this moment (tasks "on", windows open, channel in a recording plan). The
- * answer is the whole truth, so a stopped task or a deleted channel ends analysis at the next poll.
+ * answer is the whole truth, so a stopped task or a deleted channel ends analysis at the next poll
+ * (at once for task changes, which `aiTasksChanged` pushes).
  */
 export const aiDesired = defineRequest(
   "api.ai.desired",
@@ -64,6 +72,15 @@ export const aiDesired = defineRequest(
   z.object({}),
   z.object({ analyses: z.array(desiredAnalysis) }),
 );
+
+/**
+ * Push beside the poll: the API publishes this after a task is created on, turned on or off,
+ * updated or deleted, and every relay asks `api.ai.desired` at once, so a stopped task stops now
+ * rather than at the next poll (which stays as the safety net for a lost message and for the
+ * OperTimeslot edges). Not cluster-scoped: a task's channels can sit on any node, and one extra
+ * question per relay costs less than working out which nodes hold them.
+ */
+export const aiTasksChanged = defineEvent("ai.tasks.changed", subjectOf("evt", "ai", "tasks-changed"), z.object({ taskId: z.string().min(1).max(64), at: epochMs }));
 
 /** A detector's box in frame pixels; `score` 0–100. */
 export const aiDetection = z.object({
@@ -95,6 +112,8 @@ export const aiResultReported = defineRequest(
     /** The recording segment the frame belongs to, when known (A5 `Object`). */
     segmentKey: objectKey.optional(),
     detections: z.array(aiDetection).max(500),
+    /** The analysis's `keepDays`: the snapshot's expiry is fixed when it is stored, as a segment's is. */
+    keepDays,
   }),
   z.object({ stored: z.boolean() }),
 );

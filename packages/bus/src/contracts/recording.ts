@@ -67,7 +67,8 @@ export const recordingSegmentsQuery = defineRequest(
 
 /**
  * Lifecycle, run by each relay cluster over the segments it stored (the API keeps no storage
- * credentials): segments past their Transition go cold, past Transition + Expiration are deleted.
+ * credentials): segments past their Transition go cold, past Transition + Expiration are deleted,
+ * and so are the AI snapshots taken then.
  * `now` is the relay's clock (tests inject one). The relay moves or deletes the bytes first, then
  * reports it; a crash in between leaves the row due, and the next pass repeats the idempotent step.
  */
@@ -78,13 +79,16 @@ export const recordingLifecycleDue = defineRequest(
   z.object({
     toCold: z.array(z.object({ objectKey: z.string() })),
     toDelete: z.array(z.object({ objectKey: z.string(), storageClass: z.enum(segmentStorageClasses) })),
+    /** AI snapshots (`ai/…jpg`, standard storage) past their channel's Transition + Expiration days: deleted with the recordings. */
+    snapshotsToDelete: z.array(z.object({ objectKey: z.string() })),
   }),
 );
 
 export const recordingLifecycleDone = defineRequest(
   "api.recording.lifecycle-done",
   (p: { clusterId: ClusterScope }) => subjectOf(p.clusterId, "api", "recording", "lifecycle-done"),
-  z.object({ objectKey: z.string().min(1).max(512), action: z.enum(["cold", "deleted"]) }),
+  /** "snapshot-deleted": an AI snapshot's bytes are gone, so the results that name it go too. */
+  z.object({ objectKey: z.string().min(1).max(512), action: z.enum(["cold", "deleted", "snapshot-deleted"]) }),
   z.object({ updated: z.boolean() }),
 );
 

@@ -1,9 +1,10 @@
 import { siteDateTime } from "@ivc/runtime";
-import { aiDesired, aiResultReported, aiSnapshotAuthorize, ANY_CLUSTER, type AiResultReport, type Bus, type DesiredAnalysis } from "@ivc/bus";
+import { aiDesired, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, ANY_CLUSTER, type AiResultReport, type Bus, type DesiredAnalysis } from "@ivc/bus";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { aiResults, aiTaskChannels, aiTasks, channels, devices } from "../db/schema.js";
 import { clusterOf } from "../recordings/recording-bus.js";
+import { DAY_MS } from "../recordings/segment-index.js";
 import type { CallbackDispatcher } from "./callbacks.js";
 import type { SnapshotUrls } from "./snapshot-urls.js";
 import { intervalOf, templateActive, type AiTemplate } from "./templates.js";
@@ -13,6 +14,9 @@ export interface RecordedChannel {
   readonly deviceCode: string;
   readonly channelCode: string;
   readonly streamId: string;
+  /** The recording plan's LifeCycle: the channel's snapshots are deleted after Transition + Expiration days, as its segments. */
+  readonly transitionDays: number;
+  readonly expirationDays: number;
 }
 
 export interface AiBusDeps {
@@ -28,6 +32,24 @@ export interface AiBusDeps {
 }
 
 const QUEUE = "api";
+
+/** Tells the relays a task changed (A1 started, A2, A3, A7) so they re-read what to analyse now, not at their next poll. */
+export interface AiTaskNotices {
+  changed(taskId: string): void;
+}
+
+export function createNatsAiTaskNotices(bus: Bus, logger: { warn(obj: object, msg: string): void }): AiTaskNotices {
+  return {
+    changed(taskId) {
+      try {
+        bus.publish(aiTasksChanged, { taskId, at: Date.now() });
+      } catch (err) {
+        // The change is stored; the relays' poll picks it up within AI_POLL_MS.
+        logger.warn({ err, stage: "ai task notice", taskId }, "ai.tasks.changed not published");
+      }
+    },
+  };
+}
 
 /** The callback key and info key of a DetectType (spec 04 A8). */
 const recognitionKey = (type: string) => `${type}Recognition`;
@@ -57,6 +79,7 @@ export async function listDesiredAnalyses(db: Db, recorded: readonly RecordedCha
         deviceId: row.deviceCode,
         channelId: row.channelCode,
         streamId: stream.streamId,
+        keepDays: stream.transitionDays + stream.expirationDays,
         templates: templates.map((t) => ({ tag: t.Tag, ...(t.AIConfig ? { detectType: t.AIConfig.DetectType } : {}), intervalSeconds: intervalOf(t) })),
       },
     ];
@@ -93,6 +116,7 @@ async function storeResult(db: Db, clusterId: string, report: AiResultReport): P
       snapshotKey: report.snapshotKey,
       segmentKey: report.segmentKey ?? "",
       objects: report.detections.map((d) => ({ Name: d.name, Score: d.score, X: d.x, Y: d.y, Width: d.width, Height: d.height })),
+      expireAt: new Date(report.takenAtMs + report.keepDays * DAY_MS),
     })
     .onConflictDoNothing()
     .returning({ id: aiResults.id });

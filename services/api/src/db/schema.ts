@@ -490,11 +490,14 @@ export const aiResults = pgTable(
     snapshotKey: text("snapshot_key").notNull(),
     segmentKey: text("segment_key").notNull().default(""),
     objects: jsonb("objects").$type<AiDetection[]>().notNull(),
+    /** When the snapshot goes with the recordings of its time (migration 0013); null: kept while the task is. */
+    expireAt: timestamp("expire_at", { withTimezone: true }),
   },
   (t) => [
     unique("ai_results_once").on(t.taskId, t.channelId, t.detectType, t.takenAt),
     index("ai_results_query").on(t.taskId, t.channelId, t.takenAt),
     index("ai_results_snapshot").on(t.snapshotKey),
+    index("ai_results_expiry").on(t.clusterId, t.expireAt),
   ],
 );
 

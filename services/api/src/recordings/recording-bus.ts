@@ -21,6 +21,7 @@ import { grantDownload } from "./download-grant.js";
 import { advanceUploadPieces } from "./desired-uploads.js";
 import { DOWNLOAD_URL_PURPOSE } from "./download-url.js";
 import { indexSegment, lifecycleDone, lifecycleDue, segmentsInRange } from "./segment-index.js";
+import { expiredSnapshots, snapshotDeleted } from "../store/ai-tasks.js";
 
 /** What the record plans say a cluster should be recording at `now` (services/api/src/recordings/desired-recordings.ts). */
 export type ListDesiredRecordings = (clusterId: string, now: Date) => Promise<DesiredRecording[]>;
@@ -69,11 +70,23 @@ export function serveRecordingBus(bus: Bus, deps: RecordingBusDeps): Array<{ uns
       (params, meta) => grantDownload(deps.db, (text) => deps.box.mac(DOWNLOAD_URL_PURPOSE, text), clusterOf(meta), params, Math.floor(now().getTime() / 1000)),
       options,
     ),
-    bus.reply(recordingLifecycleDue, { clusterId: ANY_CLUSTER }, (request, meta) => lifecycleDue(deps.db, clusterOf(meta), new Date(request.now), request.limit), options),
+    bus.reply(
+      recordingLifecycleDue,
+      { clusterId: ANY_CLUSTER },
+      async (request, meta) => {
+        const clusterId = clusterOf(meta);
+        const at = new Date(request.now);
+        return { ...(await lifecycleDue(deps.db, clusterId, at, request.limit)), snapshotsToDelete: await expiredSnapshots(deps.db, clusterId, at, request.limit) };
+      },
+      options,
+    ),
     bus.reply(
       recordingLifecycleDone,
       { clusterId: ANY_CLUSTER },
-      async (request, meta) => ({ updated: await lifecycleDone(deps.db, clusterOf(meta), request.objectKey, request.action) }),
+      async (request, meta) => {
+        const clusterId = clusterOf(meta);
+        return { updated: request.action === "snapshot-deleted" ? await snapshotDeleted(deps.db, clusterId, request.objectKey) : await lifecycleDone(deps.db, clusterId, request.objectKey, request.action) };
+      },
       options,
     ),
     bus.reply(recordingRestoreDue, { clusterId: ANY_CLUSTER }, (request, meta) => restoreDue(deps.db, clusterOf(meta), new Date(request.now), request.limit), options),

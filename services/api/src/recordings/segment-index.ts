@@ -4,7 +4,7 @@ import type { Db } from "../db/database.js";
 import { recordingSegments, recordingSpans } from "../db/schema.js";
 import { ADJACENT_GAP_SECONDS, leavesUncovered, type TimeSpan } from "./timeline-segments.js";
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export interface IndexedSegment {
   startMs: number;

@@ -8,7 +8,7 @@ import { defineRoute } from "../http/route.js";
 import type { ApiRoute, JsonSchema } from "../http/route.js";
 import { TIME_OF_DAY } from "../recordings/schedule.js";
 import { AI_TASK_ID_PATTERN, createTask, deleteTask, describeTask, listTasks, queryResults, setTaskStatus, updateTask } from "../store/ai-tasks.js";
-import type { StoredResult } from "../store/ai-tasks.js";
+import type { AiTaskView, StoredResult } from "../store/ai-tasks.js";
 import { DESCRIPTION_PATTERN, NAME_PATTERN, UUID_PATTERN } from "../validation/patterns.js";
 import { bool, int, obj, objArray, str, strArray } from "../validation/rules.js";
 import type { RouteDeps } from "./deps.js";
@@ -142,6 +142,13 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
     const problem = list === undefined ? undefined : templatesProblem(list, ai.models);
     return problem ? { ok: false, failure: problem } : undefined;
   };
+  /** A change that went through is pushed to the relays, so "off" (or a deleted task) stops analysis at once. */
+  const announced = async <T>(taskId: string | ((value: T) => string | undefined), change: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> => {
+    const outcome = await change;
+    const id = outcome.ok ? (typeof taskId === "string" ? taskId : taskId(outcome.value)) : undefined;
+    if (id !== undefined) ai.notices.changed(id);
+    return outcome;
+  };
   return [
     defineRoute({
       method: "POST",
@@ -160,7 +167,8 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
       data: taskSchema,
       async handle(caller, { body }) {
         const templatesList = body.Templates as AiTemplate[];
-        return callbackUrlProblem(body.CallbackUrl) ?? checkTemplates(templatesList) ?? createTask(db, caller.appId, { ...body, Templates: templatesList }, siteUtcOffsetMinutes);
+        // Only a task created "on" changes what the relays run.
+        return callbackUrlProblem(body.CallbackUrl) ?? checkTemplates(templatesList) ?? announced((task: AiTaskView) => (task.Status === "on" ? task.TaskId : undefined), createTask(db, caller.appId, { ...body, Templates: templatesList }, siteUtcOffsetMinutes));
       },
     }),
     defineRoute({
@@ -173,7 +181,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
       data: taskSchema,
       async handle(caller, { query, body }) {
         const templatesList = body.Templates as AiTemplate[] | undefined;
-        return callbackUrlProblem(body.CallbackUrl) ?? checkTemplates(templatesList) ?? updateTask(db, caller.appId, query.TaskId, { ...body, Templates: templatesList }, siteUtcOffsetMinutes);
+        return callbackUrlProblem(body.CallbackUrl) ?? checkTemplates(templatesList) ?? announced(query.TaskId, updateTask(db, caller.appId, query.TaskId, { ...body, Templates: templatesList }, siteUtcOffsetMinutes));
       },
     }),
     defineRoute({
@@ -183,7 +191,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
       tag: TAG,
       query: { TaskId: taskId },
       data: nullData,
-      handle: (caller, { query }) => deleteTask(db, caller.appId, query.TaskId),
+      handle: (caller, { query }) => announced(query.TaskId, deleteTask(db, caller.appId, query.TaskId)),
     }),
     defineRoute({
       method: "GET",
@@ -258,7 +266,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: "PUT",
       url: "/ivc/ai/task/status",
-      summary: "更新 AI 任务状态 UpdateAITaskStatus: on starts, off stops at the relays' next poll (spec 04 A7)",
+      summary: "更新 AI 任务状态 UpdateAITaskStatus: on starts, off stops the relays' analysis at once (spec 04 A7)",
       tag: TAG,
       query: {
         TaskId: taskId,
@@ -267,7 +275,7 @@ export function aiTaskRoutes(deps: RouteDeps): ApiRoute[] {
       data: nullData,
       async handle(caller, { query }) {
         if (query.Status !== "on" && query.Status !== "off") return refuse(ErrorCodes.InvalidStatus, `Status ${query.Status} must be on or off`);
-        return setTaskStatus(db, caller.appId, query.TaskId, query.Status);
+        return announced(query.TaskId, setTaskStatus(db, caller.appId, query.TaskId, query.Status));
       },
     }),
   ];

@@ -9,6 +9,7 @@ import type { CnameResolver } from "../domains/cname.js";
 import type { IcpChecker } from "../domains/icp.js";
 import type { DeviceImportRunner } from "../device-files/import-runner.js";
 import type { SnapshotUrls } from "../ai/snapshot-urls.js";
+import type { AiTaskNotices } from "../ai/ai-bus.js";
 import type { AiModels } from "../ai/templates.js";
 
 /** What the route handlers need; built by main.ts, faked in tests. */
@@ -36,6 +37,8 @@ export interface AiRouteDeps {
   /** Which DetectTypes a model serves; the others are refused at task creation (43707). */
   readonly models: AiModels;
   readonly snapshotUrls: SnapshotUrls;
+  /** Pushes task changes to the relays (their poll stays the safety net). */
+  readonly notices: AiTaskNotices;
 }
 
 /** Play domains (spec 01 §5.2–5.7). */

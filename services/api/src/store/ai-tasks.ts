@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { DetectType } from "@ivc/bus";
 import { siteDateTime } from "@ivc/runtime";
-import { and, asc, count, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { AiDetection, AiTaskStatus, AiTemplate } from "../ai/templates.js";
 import { storedTemplate } from "../ai/templates.js";
 import type { Db } from "../db/database.js";
@@ -157,6 +157,23 @@ export async function updateTask(db: Db, appId: string, id: string, changes: AiT
 }
 
 /** A3: also when "on" (deleting stops it); its results go with it, their snapshots with the recording lifecycle. */
+/** Snapshot keys of `clusterId` whose results expired by `now` (the recording lifecycle pass deletes them), oldest first. */
+export async function expiredSnapshots(db: Db, clusterId: string, now: Date, limit: number): Promise<Array<{ objectKey: string }>> {
+  const rows = await db
+    .selectDistinct({ objectKey: aiResults.snapshotKey, expireAt: aiResults.expireAt })
+    .from(aiResults)
+    .where(and(eq(aiResults.clusterId, clusterId), isNotNull(aiResults.expireAt), lte(aiResults.expireAt, now)))
+    .orderBy(asc(aiResults.expireAt))
+    .limit(limit);
+  return [...new Set(rows.map((r) => r.objectKey))].map((objectKey) => ({ objectKey }));
+}
+
+/** The relay deleted a snapshot's bytes: the results that name it go too (their Url could only 404). Only its own cluster may say so. */
+export async function snapshotDeleted(db: Db, clusterId: string, objectKey: string): Promise<boolean> {
+  const rows = await db.delete(aiResults).where(and(eq(aiResults.clusterId, clusterId), eq(aiResults.snapshotKey, objectKey))).returning({ id: aiResults.id });
+  return rows.length > 0;
+}
+
 export async function deleteTask(db: Db, appId: string, id: string): Promise<Outcome<null>> {
   const rows = await db.delete(aiTasks).where(and(eq(aiTasks.appId, appId), eq(aiTasks.id, id))).returning({ id: aiTasks.id });
   return rows.length > 0 ? succeed(null) : unknownTask(id);

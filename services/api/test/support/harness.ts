@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { LightMyRequestResponse } from "fastify";
 import { createAccount } from "../../src/accounts/accounts.js";
 import { createSnapshotUrls } from "../../src/ai/snapshot-urls.js";
+import type { AiTaskNotices } from "../../src/ai/ai-bus.js";
 import type { AiModels } from "../../src/ai/templates.js";
 import { createKey, findVerificationKey } from "../../src/accounts/keys.js";
 import type { IssuedKey, KeyStoreDeps } from "../../src/accounts/keys.js";
@@ -83,6 +84,8 @@ export interface Harness {
   readonly gatewayControl: FakeGatewayControl;
   readonly channelControl: FakeChannelControl;
   readonly domainChanges: FakeDomainChanges;
+  /** Task ids the AI routes pushed to the relays (ai.tasks.changed). */
+  readonly aiNotices: FakeAiTaskNotices;
   /** The master key's box the app seals with. */
   readonly box: SecretBox;
   readonly deviceImports: DeviceImportRunner;
@@ -134,6 +137,13 @@ export class FakeDomainChanges implements DomainChanges {
   }
 }
 
+export class FakeAiTaskNotices implements AiTaskNotices {
+  readonly notices: string[] = [];
+  changed(taskId: string): void {
+    this.notices.push(taskId);
+  }
+}
+
 export interface HarnessOptions {
   /** The CNAME lookup of domain/add; unset: the check is off (DOMAIN_CNAME_CHECK=false). */
   readonly resolveCname?: CnameResolver;
@@ -163,6 +173,7 @@ export async function createHarness(database: Database, options: HarnessOptions 
   const gatewayControl = new FakeGatewayControl();
   const channelControl = new FakeChannelControl();
   const domainChanges = new FakeDomainChanges();
+  const aiNotices = new FakeAiTaskNotices();
   const deviceImports = createDeviceImportRunner({ db: database.db, box, control, ...options.imports });
   const app = buildApp({
     routes: allRoutes({
@@ -175,7 +186,7 @@ export async function createHarness(database: Database, options: HarnessOptions 
       siteUtcOffsetMinutes: options.siteUtcOffsetMinutes ?? DEFAULT_UTC_OFFSET_MINUTES,
       gateways: { control: gatewayControl, bundleBaseUrl: TEST_BUNDLE_BASE_URL },
       domains: { resolveCname: options.resolveCname, icp: options.icp ?? uncheckedIcp, changes: domainChanges },
-      ai: { models: options.aiModels ?? { onnx: {} }, snapshotUrls: createSnapshotUrls(TEST_SNAPSHOT_SECRET) },
+      ai: { models: options.aiModels ?? { onnx: {} }, snapshotUrls: createSnapshotUrls(TEST_SNAPSHOT_SECRET), notices: aiNotices },
       retrievalChanges: options.retrievalChanges ?? { changed: () => undefined },
     }),
     authenticate: createAuthenticator((id) => findVerificationKey(deps, id), DEFAULT_SIGNING_POLICY, () => Math.floor(Date.now() / 1000)),
@@ -189,6 +200,7 @@ export async function createHarness(database: Database, options: HarnessOptions 
     gatewayControl,
     channelControl,
     domainChanges,
+    aiNotices,
     box,
     alice,
     bob,

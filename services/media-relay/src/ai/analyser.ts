@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { aiDesired, aiResultReported, aiSnapshotAuthorize, cocoDetectTypes, type ActiveTemplate, type AiResultReport, type Bus, type DesiredAnalysis } from "@ivc/bus";
+import { aiDesired, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, type ActiveTemplate, type AiResultReport, type Bus, type DesiredAnalysis, type DetectType } from "@ivc/bus";
 import { joinAnnexB, ParameterSetCache, splitAnnexB, type Frame, type VideoFrame } from "@ivc/media";
 import { Counter, Gauge, type Logger, type Registry } from "@ivc/runtime";
 import type { StreamSession } from "../stream-session.js";
 import { StorageMissingError, type SegmentStorage } from "../recording/storage/segment-storage.js";
-import { COCO_INPUT_SIZE, detectionsFor, type CocoDetector, type Detection } from "./coco-detector.js";
+import type { Detection, Detector } from "./detector.js";
 import { decodeKeyframe, type DecodedKeyframe } from "./keyframe-decoder.js";
 
 /** `/ai/snapshot/<storage key>?Expires=&Signature=` (the API signs; services/api/src/ai/snapshot-urls.ts). */
@@ -25,7 +25,7 @@ export function createAnalyserMetrics(registry: Registry): AnalyserMetrics {
     snapshots: new Counter({ name: "ivc_ai_snapshots_total", help: "AI snapshots by outcome (reported, failed)", labelNames: ["outcome"], registers }),
     stretched: new Counter({ name: "ivc_ai_snapshots_stretched_total", help: "Snapshots postponed because analysis was at capacity (intervals stretched)", registers }),
     decodeCpuSeconds: new Counter({ name: "ivc_ai_decode_cpu_seconds_total", help: "ffmpeg CPU spent decoding snapshot keyframes", registers }),
-    detectCpuSeconds: new Counter({ name: "ivc_ai_detect_cpu_seconds_total", help: "CPU spent in the COCO detector", registers }),
+    detectCpuSeconds: new Counter({ name: "ivc_ai_detect_cpu_seconds_total", help: "CPU spent in the detectors (COCO and user ONNX models)", registers }),
     channels: new Gauge({ name: "ivc_ai_channels", help: "Channels the API asks this relay to analyse", registers }),
   };
 }
@@ -38,8 +38,11 @@ export interface AnalyserDeps {
   storage: SegmentStorage;
   logger: Logger;
   metrics: AnalyserMetrics;
-  /** The COCO detector, loaded once on first need; undefined when it cannot load (AI templates then store nothing). */
-  detector: () => Promise<CocoDetector | undefined>;
+  /**
+   * The model that answers a DetectType (the COCO detector or a user's ONNX file), loaded once on
+   * first need; undefined when none is configured or it cannot load: that type then reports nothing.
+   */
+  detectorFor: (type: DetectType) => Promise<Detector | undefined>;
   pollMs: number;
   /** Snapshots decoded and analysed at once; more due are postponed to the next keyframe. */
   maxConcurrent: number;
@@ -60,8 +63,9 @@ const templateKey = (t: ActiveTemplate) => `${t.tag}/${t.detectType ?? ""}`;
 
 /**
  * Takes a keyframe every TimeInterval seconds from the recorded channels the API names
- * (`api.ai.desired`, polled), stores it as a JPEG beside the recordings, runs the COCO detector
- * for AI templates and reports each template's result (`api.ai.result`). Work is bounded by
+ * (`api.ai.desired`, polled and asked again on `ai.tasks.changed`), stores it as a JPEG beside the
+ * recordings, runs each AI template's model (the COCO detector or a user's ONNX file) and reports
+ * each template's result (`api.ai.result`). Work is bounded by
  * `maxConcurrent`: a due snapshot that finds no free slot waits for a later keyframe, so overload
  * stretches intervals (counted) instead of queueing without end, and never touches the frames
  * that viewers and the recorder get.
@@ -69,6 +73,9 @@ const templateKey = (t: ActiveTemplate) => `${t.tag}/${t.detectType ?? ""}`;
 export class Analyser {
   private readonly channels = new Map<string, AnalysedChannel>();
   private timer: NodeJS.Timeout | undefined;
+  private subscription: { unsubscribe(): void } | undefined;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
   private inFlight = 0;
   private readonly jobs = new Set<Promise<void>>();
   private stopped = false;
@@ -79,13 +86,30 @@ export class Analyser {
     this.now = deps.now ?? Date.now;
   }
 
+  /** Polls every `pollMs` and at once when the API pushes a task change (A7 "off" stops now). */
   start(): void {
-    void this.poll();
-    this.timer = setInterval(() => void this.poll(), this.deps.pollMs);
+    this.subscription = this.deps.bus.subscribe(aiTasksChanged, () => this.refresh());
+    this.refresh();
+    this.timer = setInterval(() => this.refresh(), this.deps.pollMs);
+  }
+
+  /** One question at a time; a change pushed while one is under way asks once more after it, so its answer is not missed. */
+  private refresh(): void {
+    if (this.polling !== undefined) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = this.poll().finally(() => {
+      this.polling = undefined;
+      if (!this.pollAgain) return;
+      this.pollAgain = false;
+      this.refresh();
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.subscription?.unsubscribe();
     clearInterval(this.timer);
     for (const channel of this.channels.values()) channel.detach?.();
     this.channels.clear();
@@ -167,25 +191,32 @@ export class Analyser {
       const current = params.current;
       if (current === undefined) throw new Error("no SPS/PPS seen yet on this stream");
       const parameterSets = [current.vps, current.sps, current.pps].filter((b): b is Buffer => b !== undefined);
-      const wantsDetection = due.some((t) => t.tag === "AI");
-      const decoded: DecodedKeyframe = await (this.deps.decode ?? decodeKeyframe)(frame.codec, joinAnnexB([...parameterSets, ...nalus]), wantsDetection ? { detectSize: COCO_INPUT_SIZE } : {});
+      const detectors = await this.detectorsFor(due, log);
+      // One decode for all: each distinct input size once, each distinct model run once (COCO serves three types).
+      const models = [...new Set(detectors.values())];
+      const sizes = [...new Map(models.map((d) => [`${d.inputSize.width}x${d.inputSize.height}`, d.inputSize])).values()];
+      const decoded: DecodedKeyframe = await (this.deps.decode ?? decodeKeyframe)(frame.codec, joinAnnexB([...parameterSets, ...nalus]), { detectSizes: sizes });
       if (Number.isFinite(decoded.cpuMs)) this.deps.metrics.decodeCpuSeconds.inc(decoded.cpuMs / 1000);
       const day = new Date(takenAtMs).toISOString().slice(0, 10).replaceAll("-", "");
       const key = `ai/${desired.deviceId}/${desired.channelId}/${day}/${takenAtMs}.jpg`;
       await this.deps.storage.put(key, decoded.jpeg);
-      const all = wantsDetection ? await this.detect(decoded, current.width, current.height, log) : undefined;
+      const found = new Map<Detector, Detection[]>();
+      for (const model of models) {
+        const rgb = decoded.rgb[sizes.findIndex((s) => s.width === model.inputSize.width && s.height === model.inputSize.height)]!;
+        const boxes = await this.detect(model, rgb, current.width, current.height, log);
+        if (boxes !== undefined) found.set(model, boxes);
+      }
       for (const t of due) {
         let detections: Detection[] = [];
         if (t.tag === "AI") {
-          if (all === undefined || t.detectType === undefined) continue;
-          if (!cocoDetectTypes.includes(t.detectType)) {
-            // User ONNX models are accepted by the API (AI_ONNX_MODELS) but not run yet: report nothing rather than a guess.
-            this.warnOnce(t.detectType, { ...log, detectType: t.detectType }, "no detector on this relay for this DetectType: snapshot stored, no result reported");
-            continue;
-          }
-          detections = detectionsFor(t.detectType, all);
+          const type = t.detectType;
+          const model = type === undefined ? undefined : detectors.get(type);
+          const boxes = model === undefined ? undefined : found.get(model);
+          // No model, or it failed on this frame: report nothing rather than an empty or guessed result.
+          if (type === undefined || model === undefined || boxes === undefined) continue;
+          detections = model.select(type, boxes);
         }
-        await this.report({ taskId: desired.taskId, deviceId: desired.deviceId, channelId: desired.channelId, tag: t.tag, ...(t.detectType ? { detectType: t.detectType } : {}), takenAtMs, snapshotKey: key, detections });
+        await this.report({ taskId: desired.taskId, deviceId: desired.deviceId, channelId: desired.channelId, tag: t.tag, ...(t.detectType ? { detectType: t.detectType } : {}), takenAtMs, snapshotKey: key, detections, keepDays: desired.keepDays });
       }
       this.deps.metrics.snapshots.inc({ outcome: "reported" });
     } catch (err) {
@@ -194,17 +225,31 @@ export class Analyser {
     }
   }
 
-  private async detect(decoded: DecodedKeyframe, width: number, height: number, log: object): Promise<Detection[] | undefined> {
-    const detector = await this.deps.detector();
-    if (detector === undefined) {
-      this.warnOnce("coco", log, "the COCO detector is not loaded: AI templates report nothing (a detection no model made is never reported)");
-      return undefined;
+  /** The loaded model of each due AI template's DetectType; types without one are left out (warned once). */
+  private async detectorsFor(due: readonly ActiveTemplate[], log: object): Promise<Map<DetectType, Detector>> {
+    const detectors = new Map<DetectType, Detector>();
+    for (const t of due) {
+      if (t.tag !== "AI" || t.detectType === undefined || detectors.has(t.detectType)) continue;
+      const detector = await this.deps.detectorFor(t.detectType);
+      if (detector !== undefined) detectors.set(t.detectType, detector);
+      else this.warnOnce(`model ${t.detectType}`, { ...log, detectType: t.detectType }, "no model loaded for this DetectType: snapshot stored, no result reported (a detection no model made is never reported)");
     }
+    return detectors;
+  }
+
+  private async detect(detector: Detector, rgb: Buffer, width: number, height: number, log: object): Promise<Detection[] | undefined> {
     const before = process.cpuUsage();
-    const found = await detector.detect(decoded.rgb!, width, height);
-    const used = process.cpuUsage(before);
-    this.deps.metrics.detectCpuSeconds.inc((used.user + used.system) / 1e6);
-    return found;
+    try {
+      return await detector.detect(rgb, width, height);
+    } catch (err) {
+      // Once per distinct error: a model that breaks the output contract would otherwise log every snapshot.
+      const message = (err as Error).message;
+      this.warnOnce(`detect ${message}`, { ...log, stage: "ai detect", err: message }, "the detector failed on this snapshot: its DetectTypes report nothing for it");
+      return undefined;
+    } finally {
+      const used = process.cpuUsage(before);
+      this.deps.metrics.detectCpuSeconds.inc((used.user + used.system) / 1e6);
+    }
   }
 
   /** Retried a few times: the API stores a result once however often it is reported. */

@@ -5,16 +5,7 @@ import type { DetectType } from "@ivc/bus";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
-
-/** One box in frame pixels, `score` 0–100. */
-export interface Detection {
-  name: string;
-  score: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import type { Detection, Detector } from "./detector.js";
 
 /**
  * COCO labels of the CenterNet model in @vladmandic/human (its src/object/labels.ts order; the
@@ -44,7 +35,7 @@ export interface CocoDetectorOptions {
 }
 
 /** The model's square input side (its signature says 512). */
-export const COCO_INPUT_SIZE = 512;
+const COCO_INPUT_SIZE = 512;
 
 /**
  * CenterNet (MobileNetV3) COCO detector shipped inside the @vladmandic/human npm package, run on
@@ -52,7 +43,9 @@ export const COCO_INPUT_SIZE = 512;
  * Human's own loader fetches model URLs, which Node's fetch cannot do for file://, so the graph is
  * loaded here from memory and decoded as Human's src/object/centernet.ts does.
  */
-export class CocoDetector {
+export class CocoDetector implements Detector {
+  readonly inputSize = { width: COCO_INPUT_SIZE, height: COCO_INPUT_SIZE };
+
   private constructor(
     private readonly model: GraphModel,
     private readonly options: Required<CocoDetectorOptions>,
@@ -77,7 +70,6 @@ export class CocoDetector {
     return new CocoDetector(model, { minScore: options.minScore ?? 0.3, maxDetections: options.maxDetections ?? 50, iouThreshold: options.iouThreshold ?? 0.4 });
   }
 
-  /** `rgb`: COCO_INPUT_SIZE² RGB24 pixels of a frame `width`×`height`; boxes come back in frame pixels. */
   async detect(rgb: Buffer, width: number, height: number): Promise<Detection[]> {
     const size = COCO_INPUT_SIZE;
     const pixels = Float32Array.from(rgb);
@@ -100,10 +92,10 @@ export class CocoDetector {
       return [{ name, score: Math.round(score * 100), x, y, width: Math.max(0, Math.round(x2 * sx) - x), height: Math.max(0, Math.round(y2 * sy) - y) }];
     });
   }
-}
 
-/** The detections that answer `type` (COCO_CLASSES); none for a type COCO does not cover. */
-export function detectionsFor(type: DetectType, detections: readonly Detection[]): Detection[] {
-  const classes = COCO_CLASSES[type] ?? [];
-  return detections.filter((d) => classes.includes(d.name));
+  /** The detections that answer `type` (COCO_CLASSES); none for a type COCO does not cover. */
+  select(type: DetectType, found: readonly Detection[]): Detection[] {
+    const classes = COCO_CLASSES[type] ?? [];
+    return found.filter((d) => classes.includes(d.name));
+  }
 }

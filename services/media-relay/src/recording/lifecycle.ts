@@ -28,7 +28,8 @@ export interface RestoreCounts {
 /**
  * The gateway's own lifecycle (not every S3-compatible store has lifecycle rules, and disk has
  * none): the API names this cluster's segments past their Transition or Expiration, the bytes are
- * moved or deleted, then the API's row follows. Retrieval tasks ride on the same pass: cold segments
+ * moved or deleted, then the API's row follows; AI snapshots past the same days are deleted with them
+ * (and their results). Retrieval tasks ride on the same pass: cold segments
  * a task wants are copied to standard storage, copies past their Expiration are removed, and the
  * restores go first, so a copy is removed before its segment can be deleted. Each step is
  * idempotent, so a pass cut short by a crash is finished by the next one. Retrieval also runs on
@@ -59,9 +60,9 @@ export class RecordingLifecycle {
     this.restoreCheck = undefined;
   }
 
-  /** One pass over what is due now; returns how many segments were restored (or are still restoring), copies removed, segments moved cold and deleted. */
-  async runOnce(): Promise<RestoreCounts & { cold: number; deleted: number }> {
-    if (this.running) return { restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0 };
+  /** One pass over what is due now; returns how many segments were restored (or are still restoring), copies removed, segments moved cold and deleted, and AI snapshots deleted. */
+  async runOnce(): Promise<RestoreCounts & { cold: number; deleted: number; snapshots: number }> {
+    if (this.running) return { restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 0 };
     this.running = true;
     try {
       const { restored, removed, restoring } = await this.runRestores();
@@ -83,8 +84,16 @@ export class RecordingLifecycle {
           cold++;
         }
       }
-      if (cold > 0 || deleted > 0) this.deps.logger.info({ cold, deleted }, "recording lifecycle pass");
-      return { restored, removed, restoring, cold, deleted };
+      let snapshots = 0;
+      for (const snapshot of due.snapshotsToDelete) {
+        // Snapshots are written to standard storage only (analyser.ts) and never moved cold.
+        if (await this.step(snapshot.objectKey, "delete snapshot", () => storage.remove(snapshot.objectKey, "standard"))) {
+          await bus.request(recordingLifecycleDone, scope, { objectKey: snapshot.objectKey, action: "snapshot-deleted" });
+          snapshots++;
+        }
+      }
+      if (cold > 0 || deleted > 0 || snapshots > 0) this.deps.logger.info({ cold, deleted, snapshots }, "recording lifecycle pass");
+      return { restored, removed, restoring, cold, deleted, snapshots };
     } finally {
       this.running = false;
     }

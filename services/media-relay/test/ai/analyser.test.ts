@@ -1,23 +1,25 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { aiDesired, aiResultReported, aiSnapshotAuthorize, Bus, connectNats, type AiResultReport, type DesiredAnalysis } from "@ivc/bus";
+import { aiDesired, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, Bus, connectNats, type AiResultReport, type DesiredAnalysis } from "@ivc/bus";
 import { isH264Keyframe, splitAccessUnits, type Frame } from "@ivc/media";
 import { createLogger, Registry } from "@ivc/runtime";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Analyser, createAnalyserMetrics } from "../../src/ai/analyser.js";
-import { CocoDetector } from "../../src/ai/coco-detector.js";
+import { modelResolver } from "../../src/ai/start-analyser.js";
 import { DiskSegmentStorage } from "../../src/recording/storage/disk-storage.js";
 import type { StreamSession } from "../../src/stream-session.js";
 import { startPrivateNats, type PrivateNats } from "../../../../test/support/private-nats.js";
+import { brightnessModel } from "../support/onnx-model.js";
 
-// The analyser on real NATS, ffmpeg, the COCO detector shipped in @vladmandic/human and disk
-// storage. The API's side is answered by this test; the stream is a stand-in session fed the
-// access units of clips ffmpeg makes: one from the package's own photo of people, one empty scene.
+// The analyser on real NATS, ffmpeg, the COCO detector shipped in @vladmandic/human, a user ONNX
+// model the test writes (its box scores the frame's brightness) and disk storage. The API's side is
+// answered by this test; the stream is a stand-in session fed the access units of clips ffmpeg
+// makes: one from the package's own photo of people, empty scenes, white and black frames.
 
 const DEVICE = "34020000001320000001";
 const CHANNEL = "34020000001310000001";
@@ -32,7 +34,6 @@ let dir: string;
 let storage: DiskSegmentStorage;
 let analyser: Analyser;
 let server: Server;
-let detector: CocoDetector;
 let wanted: DesiredAnalysis[] = [];
 const reports: AiResultReport[] = [];
 let authorized = true;
@@ -48,7 +49,7 @@ function clip(input: string[]): Frame[] {
 }
 
 const template = (intervalSeconds = 1): DesiredAnalysis["templates"] => [{ tag: "AI", detectType: "Body", intervalSeconds }, { tag: "AI", detectType: "Car", intervalSeconds }];
-const analysis = (templates = template()): DesiredAnalysis => ({ taskId: `at${"a".repeat(32)}`, deviceId: DEVICE, channelId: CHANNEL, streamId: STREAM, templates });
+const analysis = (templates = template()): DesiredAnalysis => ({ taskId: `at${"a".repeat(32)}`, deviceId: DEVICE, channelId: CHANNEL, streamId: STREAM, templates, keepDays: 7 });
 
 async function play(frames: Frame[], clock: { now: number }): Promise<void> {
   for (const frame of frames) {
@@ -59,6 +60,14 @@ async function play(frames: Frame[], clock: { now: number }): Promise<void> {
 }
 
 const clock = { now: Date.UTC(2026, 11, 7, 2, 0, 0) };
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}
 
 beforeAll(async () => {
   nats = await startPrivateNats(logger);
@@ -74,7 +83,10 @@ beforeAll(async () => {
   await nc.flush();
   dir = mkdtempSync(join(tmpdir(), "ivc-ai-"));
   storage = new DiskSegmentStorage({ root: dir });
-  detector = await CocoDetector.load();
+  const maskModel = join(dir, "mask.onnx");
+  writeFileSync(maskModel, brightnessModel());
+  const corruptModel = join(dir, "smoking.onnx");
+  writeFileSync(corruptModel, "not an onnx file");
   analyser = new Analyser({
     bus,
     clusterId: "c1",
@@ -82,7 +94,7 @@ beforeAll(async () => {
     storage,
     logger,
     metrics: createAnalyserMetrics(new Registry()),
-    detector: () => Promise.resolve(detector),
+    detectorFor: modelResolver({ Facemask: maskModel, Smoking: corruptModel }, logger),
     pollMs: 60_000,
     maxConcurrent: 1,
     now: () => clock.now,
@@ -116,6 +128,8 @@ describe("AI analyser", () => {
     const jpeg = await storage.read(body[0]!.snapshotKey, "standard");
     expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     expect(body[0]!.snapshotKey).toMatch(new RegExp(`^ai/${DEVICE}/${CHANNEL}/\\d{8}/\\d+\\.jpg$`));
+    // The channel's plan keeps recordings 7 days: the API deletes the snapshot with them.
+    expect(body.every((r) => r.keepDays === 7)).toBe(true);
   }, 60_000);
 
   it("reports no detection on an empty scene", async () => {
@@ -126,6 +140,35 @@ describe("AI analyser", () => {
     expect(reports.every((r) => r.detections.length === 0)).toBe(true);
   }, 60_000);
 
+  it("reports a user ONNX model's DetectType only where that model fired; a model that cannot load reports nothing, warned once", async () => {
+    const warnings = vi.spyOn(logger, "warn");
+    const errors = vi.spyOn(logger, "error");
+    wanted = [analysis([{ tag: "AI", detectType: "Facemask", intervalSeconds: 1 }, { tag: "AI", detectType: "Smoking", intervalSeconds: 1 }])];
+    await analyser.poll();
+    reports.length = 0;
+    clock.now += 10_000;
+    await play(clip(["-f", "lavfi", "-i", "color=c=white:s=640x360"]), clock);
+    const bright = reports.filter((r) => r.detectType === "Facemask");
+    expect(bright.length).toBe(2);
+    expect(bright.every((r) => r.detections.length === 1 && r.detections[0]!.name === "facemask" && r.detections[0]!.score >= 95)).toBe(true);
+    expect(bright[0]!.detections[0]).toMatchObject({ x: 160, y: 90, width: 320, height: 180 });
+    expect((await storage.read(bright[0]!.snapshotKey, "standard")).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+
+    reports.length = 0;
+    clock.now += 10_000;
+    await play(clip(["-f", "lavfi", "-i", "color=c=black:s=640x360"]), clock);
+    const dark = reports.filter((r) => r.detectType === "Facemask");
+    expect(dark.length).toBe(2);
+    expect(dark.every((r) => r.detections.length === 0)).toBe(true);
+
+    // The corrupt Smoking model: logged once with its path, warned once, never a result.
+    expect(reports.some((r) => r.detectType === "Smoking")).toBe(false);
+    expect(errors.mock.calls.filter(([o]) => (o as { stage?: string }).stage === "ai model load")).toEqual([[expect.objectContaining({ detectType: "Smoking", path: join(dir, "smoking.onnx") }), expect.any(String)]]);
+    expect(warnings.mock.calls.filter(([o]) => (o as { detectType?: string }).detectType === "Smoking")).toHaveLength(1);
+    warnings.mockRestore();
+    errors.mockRestore();
+  }, 60_000);
+
   it("takes no snapshot once the API stops naming the channel (task off, outside its windows)", async () => {
     wanted = [];
     await analyser.poll();
@@ -134,6 +177,33 @@ describe("AI analyser", () => {
     await play(clip(["-f", "lavfi", "-i", "color=c=0x808080:s=640x360"]), clock);
     expect(reports).toEqual([]);
     expect(taps.size).toBe(0);
+  }, 60_000);
+
+  it("stops a task at once when the API pushes its change (status off), long before the next poll", async () => {
+    const snapshots = (): DesiredAnalysis["templates"] => [{ tag: "Snapshot", intervalSeconds: 1 }];
+    wanted = [analysis(snapshots())];
+    // Started with the test's 60 s poll: only the first question and the pushes can change anything here.
+    analyser.start();
+    await waitFor(() => taps.size === 1);
+    reports.length = 0;
+    clock.now += 10_000;
+    await play(clip(["-f", "lavfi", "-i", "color=c=0x808080:s=640x360"]), clock);
+    expect(reports.length).toBeGreaterThan(0);
+
+    wanted = [];
+    const asked = Date.now();
+    bus.publish(aiTasksChanged, { taskId: analysis().taskId, at: Date.now() });
+    await waitFor(() => taps.size === 0);
+    expect(Date.now() - asked).toBeLessThan(5_000);
+    reports.length = 0;
+    clock.now += 10_000;
+    await play(clip(["-f", "lavfi", "-i", "color=c=0x808080:s=640x360"]), clock);
+    expect(reports).toEqual([]);
+
+    // And on again, as promptly.
+    wanted = [analysis(snapshots())];
+    bus.publish(aiTasksChanged, { taskId: analysis().taskId, at: Date.now() });
+    await waitFor(() => taps.size === 1);
   }, 60_000);
 
   it("serves a snapshot only when the API says its URL is valid", async () => {
