@@ -99,19 +99,19 @@ describe("recording lifecycle", () => {
     });
     for (const i of [0, 1, 2]) await storage.put(snapshot(i), Buffer.from([0xff, 0xd8, i]));
     let now = t0 + 5 * DAY - 1;
-    const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100 });
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0, snapshots: 0 });
+    const lifecycle = new RecordingLifecycle({ bus, clusterId: cluster, storage, logger: createLogger("lifecycle-test", "silent"), metrics: createRecordingMetrics(new Registry()), now: () => now, batch: 100, restoreCheckMs: 60_000 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 0 });
 
     now = t0 + 5 * DAY + 500;
     // One snapshot, whichever templates' results name it.
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0, snapshots: 1 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 1 });
     await expect(storage.read(snapshot(0), "standard")).rejects.toBeInstanceOf(StorageMissingError);
     expect([...(await storage.read(snapshot(1), "standard"))]).toEqual([0xff, 0xd8, 1]);
     const results = () => testDb.database.withRawSession((s) => s.rows("SELECT snapshot_key FROM ai_results ORDER BY snapshot_key", []));
     expect((await results()).map((r) => r.snapshot_key)).toEqual([snapshot(1), snapshot(2)]);
 
     now = t0 + 6 * DAY;
-    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, cold: 0, deleted: 0, snapshots: 1 });
+    expect(await lifecycle.runOnce()).toEqual({ restored: 0, removed: 0, restoring: 0, cold: 0, deleted: 0, snapshots: 1 });
     expect((await results()).map((r) => r.snapshot_key)).toEqual([snapshot(2)]);
     expect([...(await storage.read(snapshot(2), "standard"))]).toEqual([0xff, 0xd8, 2]);
   });
