@@ -40,12 +40,21 @@ export async function indexSegment(db: Db, clusterId: string, segment: StoredSeg
 }
 
 /**
- * Segments overlapping [startMs, …) start at most the channel's longest segment before startMs
- * (recording_channel_extents, migration 0014): the index scan starts there, not at the first segment ever.
+ * The channel's segments overlapping [startMs, endMs). They start at most the channel's longest
+ * segment before startMs (recording_channel_extents, migration 0014), so the index scan starts
+ * there, not at the channel's first segment ever.
  */
-function startsNearEnough(deviceCode: string, channelCode: string, startMs: number) {
-  return sql`${recordingSegments.startAt} >= ${new Date(startMs).toISOString()}::timestamptz - coalesce((SELECT longest_segment FROM recording_channel_extents WHERE device_code = ${deviceCode} AND channel_code = ${channelCode}), interval '0')`;
+function segmentsOverlapping(deviceCode: string, channelCode: string, startMs: number, endMs: number) {
+  return [
+    eq(recordingSegments.deviceCode, deviceCode),
+    eq(recordingSegments.channelCode, channelCode),
+    lt(recordingSegments.startAt, new Date(endMs)),
+    sql`${recordingSegments.startAt} >= ${new Date(startMs).toISOString()}::timestamptz - coalesce((SELECT longest_segment FROM recording_channel_extents WHERE device_code = ${deviceCode} AND channel_code = ${channelCode}), interval '0')`,
+    gt(recordingSegments.endAt, new Date(startMs)),
+  ];
 }
+
+const toSpan = (row: { startAt: Date; endAt: Date }): TimeSpan => ({ startMs: row.startAt.getTime(), endMs: row.endAt.getTime() });
 
 /**
  * The channel's segments overlapping [startMs, endMs), in time order. A cold segment whose
@@ -63,15 +72,7 @@ export async function segmentsInRange(db: Db, deviceCode: string, channelCode: s
       objectKey: recordingSegments.objectKey,
     })
     .from(recordingSegments)
-    .where(
-      and(
-        eq(recordingSegments.deviceCode, deviceCode),
-        eq(recordingSegments.channelCode, channelCode),
-        lt(recordingSegments.startAt, new Date(endMs)),
-        startsNearEnough(deviceCode, channelCode, startMs),
-        gt(recordingSegments.endAt, new Date(startMs)),
-      ),
-    )
+    .where(and(...segmentsOverlapping(deviceCode, channelCode, startMs, endMs)))
     .orderBy(asc(recordingSegments.startAt));
   return rows.map((row) => ({
     startMs: row.startAt.getTime(),
@@ -103,7 +104,7 @@ async function spansInRange(db: Db, deviceCode: string, channelCode: string, sto
       ),
     )
     .orderBy(asc(recordingSpans.startAt));
-  return rows.map((row) => ({ startMs: row.startAt.getTime(), endMs: row.endAt.getTime() }));
+  return rows.map(toSpan);
 }
 
 /** Cold segments of the range whose retrieval copy is valid at `now`: few, read through their partial index. */
@@ -111,18 +112,8 @@ async function restoredInRange(db: Db, deviceCode: string, channelCode: string, 
   const rows = await db
     .select({ startAt: recordingSegments.startAt, endAt: recordingSegments.endAt })
     .from(recordingSegments)
-    .where(
-      and(
-        eq(recordingSegments.deviceCode, deviceCode),
-        eq(recordingSegments.channelCode, channelCode),
-        isNotNull(recordingSegments.restoredUntil),
-        gt(recordingSegments.restoredUntil, now),
-        lt(recordingSegments.startAt, new Date(endMs)),
-        startsNearEnough(deviceCode, channelCode, startMs),
-        gt(recordingSegments.endAt, new Date(startMs)),
-      ),
-    );
-  return rows.map((row) => ({ startMs: row.startAt.getTime(), endMs: row.endAt.getTime() }));
+    .where(and(...segmentsOverlapping(deviceCode, channelCode, startMs, endMs), isNotNull(recordingSegments.restoredUntil), gt(recordingSegments.restoredUntil, now)));
+  return rows.map(toSpan);
 }
 
 /**
