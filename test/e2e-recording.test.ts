@@ -1,16 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import pg from "pg";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
 import { shardOfChannel } from "../services/media-relay/src/shards/placement.js";
 import type { RecordingsView } from "../services/media-relay/src/shards/recordings-merge.js";
 import { ffprobe } from "./support/ffprobe.js";
-import { startGateway, type DescribedDevice, type RunningGateway } from "./support/gateway.js";
+import type { DescribedDevice, RunningGateway } from "./support/gateway.js";
 import { middayZone } from "./support/midday-zone.js";
 import { isProcessAlive } from "./support/ports.js";
+import { startRecordingGateway, type RecordingGateway } from "./support/recording-gateway.js";
 import { waitFor } from "./support/wait.js";
 
 // Issue 15 end to end, as a client and an operator use it, on the whole stack `npm start` runs
@@ -28,32 +25,14 @@ const SEGMENT_MS = 4000;
 /** How long a killed relay process may take until its channels record again (loaded CI box). */
 const RESUME_BOUND_MS = 60_000;
 
+let stack: RecordingGateway;
 let gw: RunningGateway;
-let db: pg.Client;
-let video: string;
 let recordingDir: string;
-let sim: VirtualDevice | undefined;
-let responder: StreamingMediaResponder | undefined;
 let device: DescribedDevice;
 let channels: Array<{ ChannelId: string; ChannelCode: string }>;
 const zone = middayZone(new Date());
 
-interface SegmentRow {
-  channel_code: string;
-  start_ms: number;
-  end_ms: number;
-  bytes: number;
-  object_key: string;
-}
-
-async function segmentRows(channelCode: string): Promise<SegmentRow[]> {
-  const { rows } = await db.query<SegmentRow>(
-    `SELECT channel_code, (extract(epoch from start_at) * 1000)::float8 AS start_ms, (extract(epoch from end_at) * 1000)::float8 AS end_ms, bytes::float8 AS bytes, object_key
-       FROM recording_segments WHERE device_code = $1 AND channel_code = $2 ORDER BY start_at`,
-    [device.Code, channelCode],
-  );
-  return rows;
-}
+const segmentRows = (channelCode: string) => stack.segmentRows(channelCode);
 
 async function recordingsView(): Promise<RecordingsView | undefined> {
   try {
@@ -117,36 +96,12 @@ async function resumedAfter(channelCode: string, afterMs: number, count = 2): Pr
 }
 
 beforeAll(async () => {
-  const pattern = await generateTestPattern();
-  if (pattern === undefined) throw new Error("ffmpeg is needed to make the test picture (npm test installs it)");
-  video = pattern;
-  recordingDir = mkdtempSync(join(tmpdir(), "ivc-e2e-recordings-"));
-  gw = await startGateway({ RECORD_TIME_ZONE: zone.offset, RECORDING_DIR: recordingDir, NO_VIEWER_CLOSE: "3" });
-  db = new pg.Client({ connectionString: gw.env.DATABASE_URL });
-  await db.connect();
-  const clusterId = (await gw.call<Array<{ Value: string }>>("GET", "/ivc/cms/config/getuserregion")).Data[0]!.Value;
-  const added = await gw.call<DescribedDevice>("POST", "/ivc/cms/device/add", { Name: "录像NVR", Type: 2, OrganizationId: "0", ClusterId: clusterId, AccessProtocol: 2, TransportProtocol: 1, Password: "12345678" });
-  expect(added.StatusCode, JSON.stringify(added)).toBe(200);
-  device = (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`)).Data;
-  responder = new StreamingMediaResponder({ video, audio: false });
-  sim = new VirtualDevice({
-    deviceId: device.Code, password: device.Password, serverHost: device.SipIp, serverPort: device.SipPort, serverId: device.SipId, domain: device.SipDomain,
-    localHost: "127.0.0.1", keepaliveInterval: 5, channels: 2, mediaResponder: responder,
-  });
-  await sim.start();
-  channels = await waitFor(() => `both channels online; sip-server log:\n${gw.logs().slice(-3000)}`, async () => {
-    const list = await gw.call<Array<{ ChannelId: string; ChannelCode: string; State: number }>>("GET", `/ivc/cms/device/channel?DeviceId=${device.Id}`);
-    return list.Data.length === 2 && list.Data.every((c) => c.State === 1) ? list.Data : undefined;
-  }, 30_000);
+  stack = await startRecordingGateway({ env: { RECORD_TIME_ZONE: zone.offset, NO_VIEWER_CLOSE: "3" }, deviceName: "录像NVR", channels: 2 });
+  ({ gw, device, channels, recordingDir } = stack);
 }, 180_000);
 
 afterAll(async () => {
-  await sim?.stop();
-  await responder?.close();
-  await db?.end();
-  await gw?.stop();
-  if (video) await rm(dirname(video), { recursive: true, force: true });
-  if (recordingDir) rmSync(recordingDir, { recursive: true, force: true });
+  await stack?.close();
 }, 60_000);
 
 describe("cloud recording end to end", () => {

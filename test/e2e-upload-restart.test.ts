@@ -1,13 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import pg from "pg";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTestPattern, StreamingMediaResponder, VirtualDevice } from "@ivc/device-sim";
-import { startGateway, type DescribedDevice, type RunningGateway } from "./support/gateway.js";
+import type { DescribedDevice, RunningGateway } from "./support/gateway.js";
 import { middayZone } from "./support/midday-zone.js";
 import { isProcessAlive } from "./support/ports.js";
+import { startRecordingGateway, type RecordingGateway, type SegmentRow } from "./support/recording-gateway.js";
 import { waitFor } from "./support/wait.js";
 
 // A recording upload cut by kill -9 of the relay, on the whole stack `npm start` runs (one relay
@@ -22,12 +19,9 @@ const DAY_MS = 86_400_000;
 /** Device-sim pictures have a keyframe each second: segment edges may move by that much. */
 const GOP_MS = 1000;
 
+let stack: RecordingGateway;
 let gw: RunningGateway;
-let db: pg.Client;
-let video: string;
 let recordingDir: string;
-let sim: VirtualDevice | undefined;
-let responder: StreamingMediaResponder | undefined;
 let device: DescribedDevice;
 let channel: { ChannelId: string; ChannelCode: string };
 const zone = middayZone(new Date());
@@ -38,62 +32,28 @@ const PIECE_END = PIECE_START + 600_000;
 /** The device recorded the piece's first minute: it ends the download there (MediaStatus 121). */
 const RECORDED_END = PIECE_START + 60_000;
 
-interface SegmentRow {
-  start_ms: number;
-  end_ms: number;
-  bytes: number;
-  object_key: string;
-}
-
 interface ChannelPieces {
   ChannelId: string;
   Pieces: Array<{ StartTime: number; EndTime: number; State: string; StoredUntil: number; Reason: string }>;
 }
 
-async function segmentRows(): Promise<SegmentRow[]> {
-  const { rows } = await db.query<SegmentRow>(
-    `SELECT (extract(epoch from start_at) * 1000)::float8 AS start_ms, (extract(epoch from end_at) * 1000)::float8 AS end_ms, bytes::float8 AS bytes, object_key
-       FROM recording_segments WHERE device_code = $1 AND channel_code = $2 ORDER BY start_at`,
-    [device.Code, channel.ChannelCode],
-  );
-  return rows;
-}
-
+const segmentRows = () => stack.segmentRows(channel.ChannelCode);
 const bytesOnDisk = (row: SegmentRow) => readFileSync(join(recordingDir, "standard", ...row.object_key.split("/"))).length;
 const relayLog = () => gw.logs().split("\n").filter((l) => l.includes("media-relay")).slice(-20).join("\n");
 
 beforeAll(async () => {
-  const pattern = await generateTestPattern();
-  if (pattern === undefined) throw new Error("ffmpeg is needed to make the test picture (npm test installs it)");
-  video = pattern;
-  recordingDir = mkdtempSync(join(tmpdir(), "ivc-e2e-upload-"));
-  gw = await startGateway({ RECORD_TIME_ZONE: zone.offset, RECORDING_DIR: recordingDir, MEDIA_WORKERS: "1", NO_VIEWER_CLOSE: "3" });
-  db = new pg.Client({ connectionString: gw.env.DATABASE_URL });
-  await db.connect();
-  const clusterId = (await gw.call<Array<{ Value: string }>>("GET", "/ivc/cms/config/getuserregion")).Data[0]!.Value;
-  const added = await gw.call<DescribedDevice>("POST", "/ivc/cms/device/add", { Name: "上云NVR", Type: 2, OrganizationId: "0", ClusterId: clusterId, AccessProtocol: 2, TransportProtocol: 1, Password: "12345678" });
-  expect(added.StatusCode, JSON.stringify(added)).toBe(200);
-  device = (await gw.call<DescribedDevice>("GET", `/ivc/cms/device/describe?Id=${added.Data.Id}`)).Data;
-  responder = new StreamingMediaResponder({ video, audio: false });
-  sim = new VirtualDevice({
-    deviceId: device.Code, password: device.Password, serverHost: device.SipIp, serverPort: device.SipPort, serverId: device.SipId, domain: device.SipDomain,
-    localHost: "127.0.0.1", keepaliveInterval: 5, kind: "nvr", channels: 1, mediaResponder: responder,
+  stack = await startRecordingGateway({
+    env: { RECORD_TIME_ZONE: zone.offset, MEDIA_WORKERS: "1", NO_VIEWER_CLOSE: "3" },
+    deviceName: "上云NVR",
+    channels: 1,
     recordings: [{ start: PIECE_START / 1000, end: RECORDED_END / 1000 }],
   });
-  await sim.start();
-  channel = await waitFor(() => `the channel online; gateway log:\n${gw.logs().slice(-3000)}`, async () => {
-    const list = await gw.call<Array<{ ChannelId: string; ChannelCode: string; State: number }>>("GET", `/ivc/cms/device/channel?DeviceId=${device.Id}`);
-    return list.Data.length === 1 && list.Data[0]!.State === 1 ? list.Data[0] : undefined;
-  }, 30_000);
+  ({ gw, device, recordingDir } = stack);
+  channel = stack.channels[0]!;
 }, 180_000);
 
 afterAll(async () => {
-  await sim?.stop();
-  await responder?.close();
-  await db?.end();
-  await gw?.stop();
-  if (video) await rm(dirname(video), { recursive: true, force: true });
-  if (recordingDir) rmSync(recordingDir, { recursive: true, force: true });
+  await stack?.close();
 }, 60_000);
 
 describe("recording upload across a relay restart", () => {
