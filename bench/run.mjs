@@ -11,7 +11,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 /**
  * Scripts run after a bench's run.mjs: the media relay's stream churn and the sip-server's device
  * and call churn (leak checks) add about a minute each; the sip REGISTER storm about 10 s; the API's
- * 5,000-device import about 20 s; the recording timeline over a month of segments about 3 min (its fill goes through the span triggers) (bench/recording/upload.mjs and download.mjs run under tsx, on their own).
+ * 5,000-device import about 20 s; the recording timeline over a month of segments about 3 min (its
+ * fill goes through the span triggers). bench/recording/upload.mjs, bench/recording/download.mjs and
+ * bench/ai/end-to-end.mjs run under tsx (they reuse test/support), on their own.
  */
 const FOLLOW_UPS = { api: ["import.mjs"], media: ["churn.mjs"], recording: ["timeline.mjs", "live.mjs"], sip: ["churn.mjs", "storm.mjs"] };
 const only = new Set(process.argv.slice(2));

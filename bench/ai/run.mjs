@@ -7,6 +7,7 @@
 //     of a moving test pattern, against that pattern's keyframe alone);
 //   - detection: the COCO CenterNet on tfjs-wasm, CPU of this process (process.cpuUsage).
 // ffmpeg CPU is its own -benchmark utime+stime. Channels per core = 10 s / (decode + detect CPU).
+// Frame-to-callback latency through NATS, the API and a callback receiver: bench/ai/end-to-end.mjs.
 //   npx tsc -b && node bench/ai/run.mjs
 // env: BENCH_AI_SNAPSHOTS=10
 import { execFileSync, spawnSync } from "node:child_process";

@@ -32,7 +32,7 @@ import { requestObserver } from "./http/request-metrics.js";
 import { allRoutes } from "./routes/index.js";
 import { registerReleaseDownload } from "./routes/release-download.js";
 import { consoleDistDir, registerConsoleFiles } from "./http/console-files.js";
-import { ensureServiceNode, findServiceNode } from "./store/service-nodes.js";
+import { ensureServiceNode, mediaBaseOf } from "./store/service-nodes.js";
 import { parseOnnxModels } from "@ivc/bus";
 import { createNatsAiTaskNotices, serveAiBus } from "./ai/ai-bus.js";
 import { CallbackDispatcher } from "./ai/callbacks.js";
@@ -122,10 +122,7 @@ async function main(): Promise<void> {
       recordedChannels: async (clusterId, now) => (await listDesiredRecordings(database.db, clusterId, now, recordUtcOffsetMinutes)).filter((d) => forRelayRecorder(d).length > 0),
       callbacks,
       snapshotUrls,
-      mediaBase: async (clusterId) => {
-        const found = await findServiceNode(database.db, clusterId);
-        return found === undefined ? undefined : `http://${found.mediaHost}:${found.mediaHttpPort}`;
-      },
+      mediaBase: (clusterId) => mediaBaseOf(database.db, clusterId),
       utcOffsetMinutes: recordUtcOffsetMinutes,
     });
     lifecycle.onClose("ai requests", () => aiAnswers.forEach((s) => s.unsubscribe()));

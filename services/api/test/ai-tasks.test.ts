@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssuedKey } from "../src/accounts/keys.js";
 import { createDeviceEventHandlers } from "../src/bus/device-events.js";
 import type { DeviceEventHandlers } from "../src/bus/device-events.js";
-import { aiResults } from "../src/db/schema.js";
+import { eq } from "drizzle-orm";
+import { aiResults, channels, devices } from "../src/db/schema.js";
+import { indexSegment } from "../src/recordings/segment-index.js";
 import { createHarness, testNode, TEST_SNAPSHOT_SECRET } from "./support/harness.js";
 import type { Harness } from "./support/harness.js";
 import { createTestDatabase } from "./support/pg.js";
@@ -256,11 +258,27 @@ describe("GET /ivc/ai/task/result (A5)", () => {
       takenAt: new Date(base + i * 10_000),
       clusterId: testNode.id,
       snapshotKey: `ai/${channelId}/${i}-${detectType}.jpg`,
-      segmentKey: i < 3 ? "dev/ch/20261101/a.ts" : "dev/ch/20261101/b.ts",
       objects: [{ Name: detectType === "Body" ? "person" : "cat", Score: 90 - i, X: 55, Y: 222, Width: 459, Height: 731 }],
     });
     await testDb.database.db.insert(aiResults).values([0, 1, 2, 3, 4].map((i) => row(i, i % 2 === 0 ? "Body" : "Pet")));
+    // Recording files of the channel: [base, base + 20 s) holds frames 0 and 1, [base + 20 s, base + 40 s) frames 2 and 3.
+    first = await stored(channelId, base, base + 20_000);
+    second = await stored(channelId, base + 20_000, base + 40_000);
+    // Another channel's file over the whole range: its key names none of this channel's frames.
+    otherChannels = await stored((await addChannels(1))[0]!, base - 60_000, base + 60_000);
   });
+
+  let first: string;
+  let second: string;
+  let otherChannels: string;
+  /** Indexes a segment of the channel as the relay reports it (by GB codes); answers its key. */
+  async function stored(id: string, startMs: number, endMs: number): Promise<string> {
+    const db = testDb.database.db;
+    const [codes] = await db.select({ device: devices.code, channel: channels.code }).from(channels).innerJoin(devices, eq(devices.id, channels.deviceId)).where(eq(channels.id, id));
+    const objectKey = `${codes!.device}/${codes!.channel}/20261101/${startMs}-${endMs}.ts`;
+    await indexSegment(db, testNode.id, { deviceId: codes!.device, channelId: codes!.channel, planId: "p", startMs, endMs, bytes: 1000, storage: "disk", objectKey, transitionDays: 1, expirationDays: 1 });
+    return objectKey;
+  }
 
   const path = (q: string) => `/ivc/ai/task/result?TaskId=${task.TaskId}&ChannelId=${channelId}&BeginTime=${base / 1000 - 60}&EndTime=${base / 1000 + 3600}${q}`;
   type Results = { TaskId: string; AIResultCount: number; AIResults: Record<string, Array<Record<string, unknown>>> };
@@ -284,15 +302,37 @@ describe("GET /ivc/ai/task/result (A5)", () => {
     expect(found.data.AIResults["Pet"]!.map((r) => r["PetInfo"])).toHaveLength(2);
   });
 
-  it("pages by invocations and filters by DetectType, AIType and Object", async () => {
+  it("pages by invocations and filters by DetectType and AIType", async () => {
     const page = await call<Results>("GET", path("&PageSize=2&PageNumber=2"));
     expect(page.data.AIResultCount).toBe(5);
     expect(page.data.AIResults["Body"]!.map((r) => r["Time"])).toEqual(["2026-11-01 11:27:23"]);
     expect(page.data.AIResults["Pet"]!.map((r) => r["Time"])).toEqual(["2026-11-01 11:27:13"]);
     expect((await call<Results>("GET", path("&DetectType=Pet"))).data.AIResultCount).toBe(2);
     expect((await call<Results>("GET", path("&AIType=Body"))).data.AIResultCount).toBe(3);
-    expect((await call<Results>("GET", path("&Object=dev/ch/20261101/b.ts"))).data.AIResultCount).toBe(2);
     expect((await call<Results>("GET", path("&DetectType=Car"))).data.AIResultCount).toBe(0);
+  });
+
+  it("filters by Object: the frames taken inside that recording file of the channel, its end excluded", async () => {
+    const times = (r: Results) => [...r.AIResults["Body"]!, ...r.AIResults["Pet"]!].map((x) => x["Time"]).sort();
+    const inFirst = await call<Results>("GET", path(`&Object=${first}`));
+    expect(inFirst.code).toBe(200);
+    expect(inFirst.data.AIResultCount).toBe(2);
+    expect(times(inFirst.data)).toEqual(["2026-11-01 11:27:03", "2026-11-01 11:27:13"]);
+    // Frame 2 is taken at the first file's end: it belongs to the second file only; frame 4 to neither.
+    const inSecond = await call<Results>("GET", path(`&Object=${second}`));
+    expect(times(inSecond.data)).toEqual(["2026-11-01 11:27:23", "2026-11-01 11:27:33"]);
+    expect((await call<Results>("GET", path(`&Object=${second}&DetectType=Body`))).data.AIResultCount).toBe(1);
+    expect((await call<Results>("GET", path(`&Object=${second}&PageSize=1&PageNumber=2`))).data.AIResults["Body"]!.map((r) => r["Time"])).toEqual(["2026-11-01 11:27:23"]);
+  });
+
+  it.each([
+    ["another channel's file, though it spans every frame", () => otherChannels],
+    ["a key no file is stored under", () => first.replace(/\.ts$/, "-x.ts")],
+  ])("answers no results for %s", async (_name, key) => {
+    const found = await call<Results>("GET", path(`&Object=${key()}`));
+    expect(found.code).toBe(200);
+    expect(found.data.AIResultCount).toBe(0);
+    expect(Object.values(found.data.AIResults).flat()).toEqual([]);
   });
 
   it.each([

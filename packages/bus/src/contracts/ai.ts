@@ -109,8 +109,6 @@ export const aiResultReported = defineRequest(
     detectType: z.enum(detectTypes).optional(),
     takenAtMs: epochMs,
     snapshotKey: objectKey,
-    /** The recording segment the frame belongs to, when known (A5 `Object`). */
-    segmentKey: objectKey.optional(),
     detections: z.array(aiDetection).max(500),
     /** The analysis's `keepDays`: the snapshot's expiry is fixed when it is stored, as a segment's is. */
     keepDays,

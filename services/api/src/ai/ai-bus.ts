@@ -114,7 +114,6 @@ async function storeResult(db: Db, clusterId: string, report: AiResultReport): P
       takenAt: new Date(report.takenAtMs),
       clusterId,
       snapshotKey: report.snapshotKey,
-      segmentKey: report.segmentKey ?? "",
       objects: report.detections.map((d) => ({ Name: d.name, Score: d.score, X: d.x, Y: d.y, Width: d.width, Height: d.height })),
       expireAt: new Date(report.takenAtMs + report.keepDays * DAY_MS),
     })

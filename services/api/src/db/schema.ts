@@ -488,7 +488,6 @@ export const aiResults = pgTable(
     takenAt: timestamp("taken_at", { withTimezone: true }).notNull(),
     clusterId: text("cluster_id").notNull(),
     snapshotKey: text("snapshot_key").notNull(),
-    segmentKey: text("segment_key").notNull().default(""),
     objects: jsonb("objects").$type<AiDetection[]>().notNull(),
     /** When the snapshot goes with the recordings of its time (migration 0013); null: kept while the task is. */
     expireAt: timestamp("expire_at", { withTimezone: true }),

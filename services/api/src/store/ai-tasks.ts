@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { DetectType } from "@ivc/bus";
 import { siteDateTime } from "@ivc/runtime";
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
 import type { AiDetection, AiTaskStatus, AiTemplate } from "../ai/templates.js";
 import { storedTemplate } from "../ai/templates.js";
 import type { Db } from "../db/database.js";
-import { aiResults, aiTaskChannels, aiTasks, channels, serviceNodes } from "../db/schema.js";
+import { aiResults, aiTaskChannels, aiTasks, channels, devices, recordingSegments, serviceNodes } from "../db/schema.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Failure, Outcome } from "../errors/outcome.js";
@@ -237,7 +237,25 @@ export interface StoredResult {
   mediaBase: string;
 }
 
-/** A5 rows: the channel must be the task's (43715); newest first, PageSize invocations per page. */
+/**
+ * A5 `Object`: the time range of the channel's recording segment stored under that key. The relay
+ * indexes segments by GB codes, so the key counts only when its codes are the queried channel's.
+ */
+async function channelSegment(db: Db, channelId: string, objectKey: string): Promise<{ startAt: Date; endAt: Date } | undefined> {
+  const [row] = await db
+    .select({ startAt: recordingSegments.startAt, endAt: recordingSegments.endAt })
+    .from(recordingSegments)
+    .innerJoin(devices, eq(devices.code, recordingSegments.deviceCode))
+    .innerJoin(channels, and(eq(channels.deviceId, devices.id), eq(channels.code, recordingSegments.channelCode)))
+    .where(and(eq(recordingSegments.objectKey, objectKey), eq(channels.id, channelId)));
+  return row;
+}
+
+/**
+ * A5 rows: the channel must be the task's (43715); newest first, PageSize invocations per page.
+ * `Object` keeps the frames taken inside that recording file's [start, end); a key that is no
+ * segment of this channel matches nothing (an empty answer, as a filter that matches nothing).
+ */
 export async function queryResults(db: Db, appId: string, q: ResultQuery): Promise<Outcome<{ total: number; rows: StoredResult[] }>> {
   const task = (await db.select({ id: aiTasks.id }).from(aiTasks).where(and(eq(aiTasks.appId, appId), eq(aiTasks.id, q.TaskId))))[0];
   if (!task) return unknownTask(q.TaskId);
@@ -245,6 +263,8 @@ export async function queryResults(db: Db, appId: string, q: ResultQuery): Promi
   const hasResults = await db.select({ id: aiResults.id }).from(aiResults).where(and(eq(aiResults.taskId, q.TaskId), eq(aiResults.channelId, q.ChannelId))).limit(1);
   // A channel taken out of the task keeps its past results queryable.
   if (inTask.length === 0 && hasResults.length === 0) return refuse(ErrorCodes.InvalidChannelIdInList, `ChannelId ${q.ChannelId} is not a channel of AI task ${q.TaskId}`);
+  const segment = q.Object === undefined ? undefined : await channelSegment(db, q.ChannelId, q.Object);
+  if (q.Object !== undefined && segment === undefined) return succeed({ total: 0, rows: [] });
   const where = and(
     eq(aiResults.taskId, q.TaskId),
     eq(aiResults.appId, appId),
@@ -252,7 +272,8 @@ export async function queryResults(db: Db, appId: string, q: ResultQuery): Promi
     gte(aiResults.takenAt, q.begin),
     lte(aiResults.takenAt, q.end),
     q.DetectType === undefined ? undefined : eq(aiResults.detectType, q.DetectType),
-    q.Object === undefined ? undefined : eq(aiResults.segmentKey, q.Object),
+    segment === undefined ? undefined : gte(aiResults.takenAt, segment.startAt),
+    segment === undefined ? undefined : lt(aiResults.takenAt, segment.endAt),
   );
   const [total] = await db.select({ n: count() }).from(aiResults).where(where);
   const rows = await db

@@ -32,6 +32,12 @@ export async function findServiceNode(db: Db, id: string): Promise<ServiceNode |
   return (await db.select().from(serviceNodes).where(eq(serviceNodes.id, id)))[0];
 }
 
+/** A node's media HTTP base, `http://host:port`, where its relay serves AI snapshots; undefined for an unknown node. */
+export async function mediaBaseOf(db: Db, id: string): Promise<string | undefined> {
+  const found = await findServiceNode(db, id);
+  return found === undefined ? undefined : `http://${found.mediaHost}:${found.mediaHttpPort}`;
+}
+
 export async function listServiceNodes(db: Db): Promise<ServiceNode[]> {
   return db.select().from(serviceNodes).orderBy(asc(serviceNodes.createdAt));
 }
