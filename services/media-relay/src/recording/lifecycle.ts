@@ -87,7 +87,7 @@ export class RecordingLifecycle {
       let snapshots = 0;
       for (const snapshot of due.snapshotsToDelete) {
         // Snapshots are written to standard storage only (analyser.ts) and never moved cold.
-        if (await this.step(snapshot.objectKey, "delete snapshot", () => storage.remove(snapshot.objectKey, "standard"))) {
+        if ((await this.step(snapshot.objectKey, "delete snapshot", () => storage.remove(snapshot.objectKey, "standard"))) !== FAILED) {
           await bus.request(recordingLifecycleDone, scope, { objectKey: snapshot.objectKey, action: "snapshot-deleted" });
           snapshots++;
         }
