@@ -88,10 +88,10 @@ export async function segmentsInRange(db: Db, deviceCode: string, channelCode: s
  * Runs of a class never overlap, so the only one starting before startMs that can reach into the
  * range is the last one starting at or before it.
  */
-async function spansInRange(db: Db, deviceCode: string, channelCode: string, storageClass: "standard" | "cold", startMs: number, endMs: number): Promise<TimeSpan[]> {
+function spansInRange(db: Db, deviceCode: string, channelCode: string, storageClass: "standard" | "cold", startMs: number, endMs: number) {
   const from = new Date(startMs).toISOString();
-  const rows = await db
-    .select({ startAt: recordingSpans.startAt, endAt: recordingSpans.endAt })
+  return db
+    .select({ kind: sql<string>`${storageClass}::text`.as("kind"), startAt: recordingSpans.startAt, endAt: recordingSpans.endAt })
     .from(recordingSpans)
     .where(
       and(
@@ -102,34 +102,32 @@ async function spansInRange(db: Db, deviceCode: string, channelCode: string, sto
         gt(recordingSpans.endAt, new Date(startMs)),
         sql`${recordingSpans.startAt} >= coalesce((SELECT max(start_at) FROM recording_spans WHERE device_code = ${deviceCode} AND channel_code = ${channelCode} AND storage_class = ${storageClass} AND start_at <= ${from}::timestamptz), '-infinity')`,
       ),
-    )
-    .orderBy(asc(recordingSpans.startAt));
-  return rows.map(toSpan);
+    );
 }
 
 /** Cold segments of the range whose retrieval copy is valid at `now`: few, read through their partial index. */
-async function restoredInRange(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number, now: Date): Promise<TimeSpan[]> {
-  const rows = await db
-    .select({ startAt: recordingSegments.startAt, endAt: recordingSegments.endAt })
+function restoredInRange(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number, now: Date) {
+  return db
+    .select({ kind: sql<string>`'restored'::text`.as("kind"), startAt: recordingSegments.startAt, endAt: recordingSegments.endAt })
     .from(recordingSegments)
     .where(and(...segmentsOverlapping(deviceCode, channelCode, startMs, endMs), isNotNull(recordingSegments.restoredUntil), gt(recordingSegments.restoredUntil, now)));
-  return rows.map(toSpan);
 }
 
 /**
  * The cloud timeline of [startMs, endMs): what plays (standard runs and restored cold segments, in
  * time order, possibly overlapping: the caller merges them), and whether archived recordings that
- * do not play exist there (cold runs not covered by restored copies).
+ * do not play exist there (cold runs not covered by restored copies). One statement: a timeline
+ * is a few index probes, and round trips were most of its time.
  */
 export async function cloudTimeline(db: Db, deviceCode: string, channelCode: string, startMs: number, endMs: number, now = new Date()): Promise<{ spans: TimeSpan[]; archived: boolean }> {
-  const [standard, cold, restored] = await Promise.all([
-    spansInRange(db, deviceCode, channelCode, "standard", startMs, endMs),
-    spansInRange(db, deviceCode, channelCode, "cold", startMs, endMs),
-    restoredInRange(db, deviceCode, channelCode, startMs, endMs, now),
-  ]);
-  const clipped = cold.map((s) => ({ startMs: Math.max(s.startMs, startMs), endMs: Math.min(s.endMs, endMs) }));
+  const rows = await spansInRange(db, deviceCode, channelCode, "standard", startMs, endMs)
+    .unionAll(spansInRange(db, deviceCode, channelCode, "cold", startMs, endMs))
+    .unionAll(restoredInRange(db, deviceCode, channelCode, startMs, endMs, now));
+  const of = (kind: string) => rows.filter((row) => row.kind === kind).map(toSpan);
+  const restored = of("restored");
+  const clipped = of("cold").map((s) => ({ startMs: Math.max(s.startMs, startMs), endMs: Math.min(s.endMs, endMs) }));
   return {
-    spans: [...standard, ...restored].sort((a, b) => a.startMs - b.startMs),
+    spans: [...of("standard"), ...restored].sort((a, b) => a.startMs - b.startMs),
     archived: leavesUncovered(clipped, restored, ADJACENT_GAP_SECONDS * 1000),
   };
 }
