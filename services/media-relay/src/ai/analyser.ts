@@ -3,6 +3,7 @@ import { aiDesired, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, type 
 import { joinAnnexB, ParameterSetCache, splitAnnexB, type Frame, type VideoFrame } from "@ivc/media";
 import { Counter, Gauge, type Logger, type Registry } from "@ivc/runtime";
 import type { StreamSession } from "../stream-session.js";
+import { CoalescedRun } from "../coalesced-run.js";
 import { StorageMissingError, type SegmentStorage } from "../recording/storage/segment-storage.js";
 import type { Detection, Detector } from "./detector.js";
 import { decodeKeyframe, type DecodedKeyframe } from "./keyframe-decoder.js";
@@ -74,8 +75,8 @@ export class Analyser {
   private readonly channels = new Map<string, AnalysedChannel>();
   private timer: NodeJS.Timeout | undefined;
   private subscription: { unsubscribe(): void } | undefined;
-  private polling: Promise<void> | undefined;
-  private pollAgain = false;
+  /** One question at a time; a change pushed while one is under way asks once more after it, so its answer is not missed. */
+  private readonly polls = new CoalescedRun(() => this.poll());
   private inFlight = 0;
   private readonly jobs = new Set<Promise<void>>();
   private stopped = false;
@@ -88,23 +89,10 @@ export class Analyser {
 
   /** Polls every `pollMs` and at once when the API pushes a task change (A7 "off" stops now). */
   start(): void {
-    this.subscription = this.deps.bus.subscribe(aiTasksChanged, () => this.refresh());
-    this.refresh();
-    this.timer = setInterval(() => this.refresh(), this.deps.pollMs);
-  }
-
-  /** One question at a time; a change pushed while one is under way asks once more after it, so its answer is not missed. */
-  private refresh(): void {
-    if (this.polling !== undefined) {
-      this.pollAgain = true;
-      return;
-    }
-    this.polling = this.poll().finally(() => {
-      this.polling = undefined;
-      if (!this.pollAgain) return;
-      this.pollAgain = false;
-      this.refresh();
-    });
+    const refresh = () => void this.polls.run();
+    this.subscription = this.deps.bus.subscribe(aiTasksChanged, refresh);
+    refresh();
+    this.timer = setInterval(refresh, this.deps.pollMs);
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import { recordingLifecycleDone, recordingLifecycleDue, recordingRestoreDone, recordingRestoreDue, recordingRetrievalChanged, type Bus } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
+import { CoalescedRun } from "../coalesced-run.js";
 import type { RecordingMetrics } from "./recording-metrics.js";
 import type { SegmentStorage } from "./storage/segment-storage.js";
 
@@ -37,8 +38,7 @@ export interface RestoreCounts {
  */
 export class RecordingLifecycle {
   private running = false;
-  private restorePass: Promise<RestoreCounts> | undefined;
-  private restoreAgain = false;
+  private readonly restores = new CoalescedRun(() => this.restoreOnce());
   private restoreCheck: NodeJS.Timeout | undefined;
   private changes: { unsubscribe(): void } | undefined;
 
@@ -103,28 +103,14 @@ export class RecordingLifecycle {
    * Retrieval work now. A call while a pass runs makes that pass go once more when it ends, so a
    * task added meanwhile does not wait for the next timer; the caller gets the combined counts.
    */
-  runRestores(): Promise<RestoreCounts> {
-    if (this.restorePass) {
-      this.restoreAgain = true;
-      return this.restorePass;
-    }
-    this.restorePass = (async () => {
-      const total = { restored: 0, removed: 0, restoring: 0 };
-      try {
-        do {
-          this.restoreAgain = false;
-          const counts = await this.restoreOnce();
-          total.restored += counts.restored;
-          total.removed += counts.removed;
-          // Only the last round's: a restore still under way is listed again by every round.
-          total.restoring = counts.restoring;
-        } while (this.restoreAgain);
-        return total;
-      } finally {
-        this.restorePass = undefined;
-      }
-    })();
-    return this.restorePass;
+  async runRestores(): Promise<RestoreCounts> {
+    const rounds = await this.restores.run();
+    return {
+      restored: rounds.reduce((sum, r) => sum + r.restored, 0),
+      removed: rounds.reduce((sum, r) => sum + r.removed, 0),
+      // Only the last round's: a restore still under way is listed again by every round.
+      restoring: rounds.at(-1)?.restoring ?? 0,
+    };
   }
 
   /** Retrieval alone (a task changed, a restore under way is due a look); a failure waits for the next look or lifecycle pass. */

@@ -1,6 +1,7 @@
 import { domainCertificates, domainChanged } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
 import type { Logger } from "@ivc/runtime";
+import { CoalescedRun } from "../coalesced-run.js";
 import type { SniCertificates } from "./sni-certificates.js";
 
 export interface CertificateSyncOptions {
@@ -21,8 +22,7 @@ export interface CertificateSyncOptions {
  */
 export class CertificateSync {
   private readonly subscription;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly asks = new CoalescedRun(() => this.load());
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs: number;
   private stopped = false;
@@ -44,21 +44,13 @@ export class CertificateSync {
   /** Asks the API for the node's certificates (coalesced with an ask under way). */
   reload(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.retryTimer);
-    this.running = this.load().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.reload();
-      }
-    });
+    void this.asks.run();
   }
 
   private async load(): Promise<void> {
+    if (this.stopped) return;
+    // This ask replaces a retry that was waiting.
+    clearTimeout(this.retryTimer);
     const { bus, clusterId, certificates, logger, timeoutMs } = this.options;
     try {
       const reply = await bus.request(domainCertificates, { clusterId }, {}, { timeoutMs });
@@ -79,6 +71,6 @@ export class CertificateSync {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.subscription.unsubscribe();
-    await this.running;
+    await this.asks.current;
   }
 }
