@@ -1,6 +1,7 @@
 import { siteDateTime } from "@ivc/runtime";
 import { aiDesired, aiResultReported, aiSnapshotAuthorize, aiTasksChanged, ANY_CLUSTER, type AiResultReport, type Bus, type DesiredAnalysis } from "@ivc/bus";
 import { and, eq, inArray } from "drizzle-orm";
+import { publishNotice, type WarnLogger } from "../bus/publish-notice.js";
 import type { Db } from "../db/database.js";
 import { aiResults, aiTaskChannels, aiTasks, channels, devices } from "../db/schema.js";
 import { clusterOf } from "../recordings/recording-bus.js";
@@ -38,15 +39,11 @@ export interface AiTaskNotices {
   changed(taskId: string): void;
 }
 
-export function createNatsAiTaskNotices(bus: Bus, logger: { warn(obj: object, msg: string): void }): AiTaskNotices {
+export function createNatsAiTaskNotices(bus: Bus, logger: WarnLogger): AiTaskNotices {
   return {
     changed(taskId) {
-      try {
-        bus.publish(aiTasksChanged, { taskId, at: Date.now() });
-      } catch (err) {
-        // The change is stored; the relays' poll picks it up within AI_POLL_MS.
-        logger.warn({ err, stage: "ai task notice", taskId }, "ai.tasks.changed not published");
-      }
+      // Unpublished, the relays' poll picks the change up within AI_POLL_MS.
+      publishNotice(bus, logger, aiTasksChanged, { taskId, at: Date.now() }, { stage: "ai task notice", taskId });
     },
   };
 }

@@ -3,25 +3,19 @@ import type { Bus, DomainCertificatesReply, DomainChange } from "@ivc/bus";
 import type { SecretBox } from "../accounts/secret-box.js";
 import type { Db } from "../db/database.js";
 import { nodeCertificates } from "../store/domains.js";
+import { publishNotice, type WarnLogger } from "./publish-notice.js";
 
-interface Logger {
-  warn(obj: object, msg: string): void;
-}
 
 /** Tells the node's relay that its set of play domains changed (domain/add, update, delete). */
 export interface DomainChanges {
   changed(change: Omit<DomainChange, "at">): void;
 }
 
-export function createNatsDomainChanges(bus: Bus, logger: Logger): DomainChanges {
+export function createNatsDomainChanges(bus: Bus, logger: WarnLogger): DomainChanges {
   return {
     changed(change) {
-      try {
-        bus.publish(domainChanged, { ...change, at: Date.now() });
-      } catch (err) {
-        // The relay also asks again when it starts; the domain itself is stored.
-        logger.warn({ err, clusterId: change.clusterId, playDomain: change.playDomain }, "domain.changed not published");
-      }
+      // Unpublished, the relay still asks again when it starts.
+      publishNotice(bus, logger, domainChanged, { ...change, at: Date.now() }, { clusterId: change.clusterId, playDomain: change.playDomain });
     },
   };
 }
@@ -30,7 +24,7 @@ export function createNatsDomainChanges(bus: Bus, logger: Logger): DomainChanges
  * The chains and opened keys of the live domains of `clusterId`. A key the master key cannot open
  * (the key was changed) is left out, so the relay serves the other domains, and logged.
  */
-export async function certificatesOfNode(db: Db, box: SecretBox, clusterId: string, logger: Logger): Promise<DomainCertificatesReply> {
+export async function certificatesOfNode(db: Db, box: SecretBox, clusterId: string, logger: WarnLogger): Promise<DomainCertificatesReply> {
   const domains: DomainCertificatesReply["domains"] = [];
   for (const row of await nodeCertificates(db, clusterId)) {
     const keyPem = box.open(row.keyEnc);
@@ -41,7 +35,7 @@ export async function certificatesOfNode(db: Db, box: SecretBox, clusterId: stri
 }
 
 /** Answers every site's relay (`ANY_CLUSTER`) with the domains of the cluster it asked on. */
-export function answerDomainCertificates(bus: Bus, db: Db, box: SecretBox, logger: Logger, queue: string) {
+export function answerDomainCertificates(bus: Bus, db: Db, box: SecretBox, logger: WarnLogger, queue: string) {
   return bus.reply(
     domainCertificates,
     { clusterId: ANY_CLUSTER },

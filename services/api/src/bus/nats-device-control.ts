@@ -1,6 +1,7 @@
 import { catalogRefresh, deviceChanged, deviceKeepalives, isBusError } from "@ivc/bus";
 import type { Bus } from "@ivc/bus";
 import type { ControlFailureKind, DeviceControl } from "./device-control.js";
+import { publishNotice } from "./publish-notice.js";
 
 export const CATALOG_REFRESH_TIMEOUT_MS = 5000;
 /** Short: the answer is one Redis round trip, and the device list waits for it. */
@@ -38,12 +39,8 @@ export function createNatsDeviceControl(bus: Bus, logger: Logger): DeviceControl
       }
     },
     deviceChanged(deviceCode, change) {
-      try {
-        bus.publish(deviceChanged, { deviceId: deviceCode, change, at: Date.now() });
-      } catch (err) {
-        // A lost notice only delays the sip-server's cache; the API call itself succeeded.
-        logger.warn({ err, deviceCode }, "device.changed not published");
-      }
+      // A lost notice only delays the sip-server's cache.
+      publishNotice(bus, logger, deviceChanged, { deviceId: deviceCode, change, at: Date.now() }, { deviceCode });
     },
   };
 }

@@ -4,6 +4,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import { refuse, succeed } from "../errors/outcome.js";
 import type { GatewayControl } from "./gateway-control.js";
 import { gatewayErrorDef } from "./gateway-control.js";
+import { publishNotice } from "./publish-notice.js";
 
 /** The box only accepts the request and starts in the background, so a few seconds is plenty. */
 export const GATEWAY_REQUEST_TIMEOUT_MS = 5000;
@@ -26,12 +27,8 @@ export function createNatsGatewayControl(bus: Bus, logger: Logger): GatewayContr
       }
     },
     revoke(gwId, reason) {
-      try {
-        bus.publish(gatewayRevoked, { gwId, reason, at: Date.now() });
-      } catch (err) {
-        // The box is told again at its next heartbeat, which names a gateway that no longer exists.
-        logger.warn({ err, gwId }, "gateway.revoked not published");
-      }
+      // Unpublished, the box is told at its next heartbeat, which names a gateway that no longer exists.
+      publishNotice(bus, logger, gatewayRevoked, { gwId, reason, at: Date.now() }, { gwId });
     },
   };
 }
