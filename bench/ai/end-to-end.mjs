@@ -14,20 +14,18 @@
 //   npx tsc -b && npx tsx bench/ai/end-to-end.mjs   (tsx: it reuses test/support/private-nats.ts)
 // env: BENCH_AI_E2E_SNAPSHOTS=10
 //      TEST_DATABASE_URL (admin, default postgres://postgres@127.0.0.1:5432/postgres)
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { aiResultReported, Bus, connectNats } from "@ivc/bus";
-import { isH264Keyframe, joinAnnexB, splitAccessUnits } from "@ivc/media";
 import { createLogger, Registry } from "@ivc/runtime";
 import { startPrivateNats } from "../../test/support/private-nats.ts";
 import { BENCH_NODE } from "../api/seed.mjs";
 import { createScratchDatabase, dropScratchDatabase } from "../scratch-database.mjs";
+import { encodeClip, firstKeyframe, PEOPLE_PHOTO } from "./clip.mjs";
 
 const api = (path) => import(new URL(`../../services/api/dist/${path}`, import.meta.url).href);
 const relay = (path) => import(new URL(`../../services/media-relay/dist/${path}`, import.meta.url).href);
@@ -51,12 +49,9 @@ const CHANNEL_CODE = "34020000001310000001";
 const UTC_OFFSET_MINUTES = 480;
 const logger = createLogger("bench-ai-e2e", "warn");
 
-const require = createRequire(join(process.cwd(), "services/media-relay/package.json"));
-const photo = join(dirname(require.resolve("@vladmandic/human")), "..", "assets", "samples.jpg");
-const es = execFileSync("ffmpeg", ["-v", "error", "-loop", "1", "-i", photo, "-t", "1", "-r", "25", "-vf", "scale=640:360,format=yuv420p", "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-f", "h264", "pipe:1"]);
-// The first access unit: SPS, PPS and the IDR, as a keyframe arrives on the recorder's stream.
-const keyframe = splitAccessUnits("H264", es).find((u) => isH264Keyframe(u));
-const frame = (i) => ({ kind: "video", codec: "H264", pts: i * 90_000 * INTERVAL_S, dts: i * 90_000 * INTERVAL_S, data: joinAnnexB(keyframe), keyframe: true });
+// SPS, PPS and the IDR, as a keyframe arrives on the recorder's stream.
+const keyframe = firstKeyframe(encodeClip(PEOPLE_PHOTO, 1));
+const frame = (i) => ({ kind: "video", codec: "H264", pts: i * 90_000 * INTERVAL_S, dts: i * 90_000 * INTERVAL_S, data: keyframe, keyframe: true });
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
@@ -172,7 +167,7 @@ try {
   for (let i = 1; i <= SNAPSHOTS; i++) runs.push(await snapshot(i));
   const sorted = (part) => runs.map((r) => r[part]).sort((a, b) => a - b);
   const latencies = sorted("total");
-  console.log(`snapshots: ${SNAPSHOTS} (+1 warm-up), 640x360 H.264 keyframe ${joinAnnexB(keyframe).length} B, DetectType Body, COCO detector load ${loadMs.toFixed(0)} ms (before the first)`);
+  console.log(`snapshots: ${SNAPSHOTS} (+1 warm-up), 640x360 H.264 keyframe ${keyframe.length} B, DetectType Body, COCO detector load ${loadMs.toFixed(0)} ms (before the first)`);
   console.log(
     `frame-to-callback latency (analyser → NATS → API store → callback POST received): median ${percentile(latencies, 0.5).toFixed(0)} ms, p95 ${percentile(latencies, 0.95).toFixed(0)} ms, min ${latencies[0].toFixed(0)} ms, max ${latencies.at(-1).toFixed(0)} ms`,
   );

@@ -10,23 +10,18 @@
 // Frame-to-callback latency through NATS, the API and a callback receiver: bench/ai/end-to-end.mjs.
 //   npx tsc -b && node bench/ai/run.mjs
 // env: BENCH_AI_SNAPSHOTS=10
-import { execFileSync, spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { isH264Keyframe, joinAnnexB, splitAccessUnits } from "@ivc/media";
+import { spawnSync } from "node:child_process";
+import { joinAnnexB } from "@ivc/media";
 import { CocoDetector } from "../../services/media-relay/dist/ai/coco-detector.js";
 import { decodeKeyframe } from "../../services/media-relay/dist/ai/keyframe-decoder.js";
+import { encodeClip, firstKeyframe, PEOPLE_PHOTO } from "./clip.mjs";
 
 const snapshots = Number(process.env.BENCH_AI_SNAPSHOTS ?? 10);
-const require = createRequire(join(process.cwd(), "services/media-relay/package.json"));
-const photo = join(dirname(require.resolve("@vladmandic/human")), "..", "assets", "samples.jpg");
-const encode = (input) => execFileSync("ffmpeg", ["-v", "error", ...input, "-t", "2", "-r", "25", "-vf", "scale=640:360,format=yuv420p", "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-f", "h264", "pipe:1"]);
-const units = splitAccessUnits("H264", encode(["-loop", "1", "-i", photo]));
-const keyframe = joinAnnexB(units.find((u) => isH264Keyframe(u)));
+const keyframe = firstKeyframe(encodeClip(PEOPLE_PHOTO, 2));
 // The still photo's P-frames are nearly empty; a moving test pattern gives the GOP decode its real weight.
-const moving = splitAccessUnits("H264", encode(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=25"]));
+const moving = encodeClip(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=25"], 2);
 const gop = joinAnnexB(moving.slice(0, 50).flat());
-const movingKeyframe = joinAnnexB(moving.find((u) => isH264Keyframe(u)));
+const movingKeyframe = firstKeyframe(moving);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
