@@ -156,7 +156,6 @@ export async function updateTask(db: Db, appId: string, id: string, changes: AiT
   });
 }
 
-/** A3: also when "on" (deleting stops it); its results go with it, their snapshots with the recording lifecycle. */
 /** Snapshot keys of `clusterId` whose results expired by `now` (the recording lifecycle pass deletes them), oldest first. */
 export async function expiredSnapshots(db: Db, clusterId: string, now: Date, limit: number): Promise<Array<{ objectKey: string }>> {
   const rows = await db
@@ -174,6 +173,7 @@ export async function snapshotDeleted(db: Db, clusterId: string, objectKey: stri
   return rows.length > 0;
 }
 
+/** A3: also when "on" (deleting stops it); its results go with it, their snapshots with the recording lifecycle. */
 export async function deleteTask(db: Db, appId: string, id: string): Promise<Outcome<null>> {
   const rows = await db.delete(aiTasks).where(and(eq(aiTasks.appId, appId), eq(aiTasks.id, id))).returning({ id: aiTasks.id });
   return rows.length > 0 ? succeed(null) : unknownTask(id);
