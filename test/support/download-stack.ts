@@ -56,17 +56,16 @@ export interface DownloadStackOptions {
 }
 
 /** The test picture (25 fps, a keyframe a second) cut by the recorder's segmenter, put to disk storage and indexed. */
-async function storeSegments(stack: Pick<DownloadStack, "testDb" | "cam" | "base">, recordingDir: string, cluster: string, options: DownloadStackOptions): Promise<void> {
+async function storeSegments(testDb: TestDatabase, cam: GbChannel, base: number, recordingDir: string, cluster: string, options: DownloadStackOptions): Promise<void> {
   const pictures = splitAccessUnits("H264", testH264()).map((nals) => ({ data: joinAnnexB(nals), keyframe: isH264Keyframe(nals) }));
   const segmenter = new TsSegmenter({ targetDurationMs: options.segmentSeconds * 1000 });
   const storage = new DiskSegmentStorage({ root: recordingDir });
-  const { cam, base } = stack;
   const store = async (segment: { startTicks: number; endTicks: number; data: Buffer }) => {
     const startMs = base * 1000 + Math.round((segment.startTicks - 90000) / 90);
     const endMs = base * 1000 + Math.round((segment.endTicks - 90000) / 90);
     const objectKey = segmentKey(cam.deviceCode, cam.channelCode, startMs, endMs);
     await storage.put(objectKey, segment.data);
-    await indexSegment(stack.testDb.database.db, cluster, {
+    await indexSegment(testDb.database.db, cluster, {
       deviceId: cam.deviceCode,
       channelId: cam.channelCode,
       planId: "p",
@@ -94,38 +93,51 @@ export async function startDownloadStack(options: DownloadStackOptions): Promise
   const work = mkdtempSync(join(tmpdir(), "ivc-download-"));
   const recordingDir = join(work, "recordings");
   const cluster = randomUUID();
-  const nats: PrivateNats = await startPrivateNats(logger);
-  const nc = await connectNats({ url: nats.url, name: "download-stack-api", logger });
-  const apiBus = new Bus(nc, logger);
-  const testDb = await createTestDatabase();
-  const h = await createHarness(testDb.database);
-  const stack = { apiSkewMs: 0 } as DownloadStack;
-  const subs = serveRecordingBus(apiBus, { db: testDb.database.db, box: h.box, listDesiredRecordings: () => Promise.resolve([]), now: () => new Date(Date.now() + stack.apiSkewMs) });
-  const relay = await startTestRelay({ RECORDING_DIR: recordingDir, RECORDING_DOWNLOAD_CONCURRENCY: String(options.concurrency) }, { recordingPollMs: 60_000 }, 1, { natsUrl: nats.url, clusterId: cluster });
-  await ensureServiceNode(testDb.database.db, { ...testNode, id: cluster, name: "download-node", mediaHost: "127.0.0.1", mediaHttpPort: relay.relay.httpPort });
-  const cam = await addGbChannel(h, createDeviceEventHandlers(testDb.database.db), { clusterId: cluster });
-  Object.assign(stack, {
-    h,
-    testDb,
-    relay,
-    cam,
-    base: options.base,
-    work,
-    async downloadUrl(begin: number, end: number, fileType: string) {
-      const { env } = await h.call<{ Url: string }>(h.alice, "POST", "/ivc/vds/VideoDownloadUrl", { ChannelId: cam.channelId, BeginTime: String(begin), EndTime: String(end), FileType: fileType });
-      if (env.StatusCode !== 200) throw new Error(`VideoDownloadUrl refused: ${JSON.stringify(env)}`);
-      return env.Data.Url;
-    },
-    async close() {
-      subs.forEach((s) => s.unsubscribe());
-      await relay.stop();
-      await nc.drain();
-      await nats.stop();
-      await h.app.close();
-      await testDb.drop();
-      rmSync(work, { recursive: true, force: true });
-    },
-  });
-  await storeSegments(stack, recordingDir, cluster, options);
-  return stack;
+  // What is started so far, stopped in reverse by close() (also when the start itself fails).
+  const stops: Array<() => unknown> = [() => rmSync(work, { recursive: true, force: true })];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const nats: PrivateNats = await startPrivateNats(logger);
+    stops.push(() => nats.stop());
+    const nc = await connectNats({ url: nats.url, name: "download-stack-api", logger });
+    stops.push(() => nc.drain());
+    const testDb = await createTestDatabase();
+    stops.push(() => testDb.drop());
+    const h = await createHarness(testDb.database);
+    stops.push(() => h.app.close());
+    // Read when the API verifies a URL, so a test can move the API's clock past a URL's expiry.
+    let apiSkewMs = 0;
+    const subs = serveRecordingBus(new Bus(nc, logger), { db: testDb.database.db, box: h.box, listDesiredRecordings: () => Promise.resolve([]), now: () => new Date(Date.now() + apiSkewMs) });
+    stops.push(() => subs.forEach((s) => s.unsubscribe()));
+    const relay = await startTestRelay({ RECORDING_DIR: recordingDir, RECORDING_DOWNLOAD_CONCURRENCY: String(options.concurrency) }, { recordingPollMs: 60_000 }, 1, { natsUrl: nats.url, clusterId: cluster });
+    stops.push(() => relay.stop());
+    await ensureServiceNode(testDb.database.db, { ...testNode, id: cluster, name: "download-node", mediaHost: "127.0.0.1", mediaHttpPort: relay.relay.httpPort });
+    const cam = await addGbChannel(h, createDeviceEventHandlers(testDb.database.db), { clusterId: cluster });
+    await storeSegments(testDb, cam, options.base, recordingDir, cluster, options);
+    return {
+      h,
+      testDb,
+      relay,
+      cam,
+      base: options.base,
+      work,
+      get apiSkewMs() {
+        return apiSkewMs;
+      },
+      set apiSkewMs(ms: number) {
+        apiSkewMs = ms;
+      },
+      async downloadUrl(begin, end, fileType) {
+        const { env } = await h.call<{ Url: string }>(h.alice, "POST", "/ivc/vds/VideoDownloadUrl", { ChannelId: cam.channelId, BeginTime: String(begin), EndTime: String(end), FileType: fileType });
+        if (env.StatusCode !== 200) throw new Error(`VideoDownloadUrl refused: ${JSON.stringify(env)}`);
+        return env.Data.Url;
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
