@@ -58,6 +58,8 @@ async function sample() {
     cpuMicros: sum((s) => s.cpuMicros),
     elu: all.map((s) => s.eventLoop),
     rss: sum((s) => s.rssBytes),
+    heap: sum((s) => s.heapBytes),
+    external: sum((s) => s.externalBytes),
     lost: sum((s) => s.rtpLost),
     packets: sum((s) => s.rtpPackets),
     streams: sum((s) => s.streams),

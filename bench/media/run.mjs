@@ -192,6 +192,9 @@ async function step(n) {
     cpu: (cpuMs / relayWallMs) * 100,
     elu,
     rssMiB: b.relay.rss / 1048576,
+    // Our relay only: V8 heaps reserved and Buffers' bytes outside them, summed over the shards.
+    heapMiB: b.relay.heap / 1048576,
+    externalMiB: b.relay.external / 1048576,
     benchCpu: ((b.benchCpu.user + b.benchCpu.system - a.benchCpu.user - a.benchCpu.system) / 1000 / (b.at - a.at)) * 100,
     senderElu: senderWorker.performance.eventLoopUtilization(b.senderElu, a.senderElu).utilization,
     viewerElu: viewerWorker.performance.eventLoopUtilization(b.viewerElu, a.viewerElu).utilization,
@@ -254,7 +257,7 @@ try {
   const why = last?.ok ? " (every step passed; raise BENCH_MEDIA_STEPS/MAX to find the limit)" : onlySaturated ? ` (${last.n} streams had no loss either, but the relay's event loop was ${(last.elu * 100).toFixed(0)} % busy)` : "";
   console.log(`  largest N with no loss and the busiest event loop (thread) below ${(ELU_LIMIT * 100).toFixed(0)} % event-loop use: ${best?.n ?? "none"}${why}`);
   if (best !== undefined) {
-    console.log(`  at ${best.n} streams: ${target.name} CPU ${best.cpu.toFixed(0)} % of one core (${(best.cpu / best.n).toFixed(3)} % per stream), event loop ${(best.elu * 100).toFixed(0)} % busy, RSS ${best.rssMiB.toFixed(0)} MiB`);
+    console.log(`  at ${best.n} streams: ${target.name} CPU ${best.cpu.toFixed(0)} % of one core (${(best.cpu / best.n).toFixed(3)} % per stream), event loop ${(best.elu * 100).toFixed(0)} % busy, RSS ${best.rssMiB.toFixed(0)} MiB${Number.isFinite(best.heapMiB) ? ` (V8 heaps ${best.heapMiB.toFixed(0)} MiB, Buffers ${best.externalMiB.toFixed(0)} MiB)` : ""}`);
     console.log(`  load generator ${(best.benchCpu / best.n).toFixed(3)} % CPU per stream on the same machine`);
   }
   if (!zlmBin) console.log(`  idle channel → first keyframe: median ${idle.median?.toFixed(0)} ms, p95 ${idle.p95?.toFixed(0)} ms unloaded${loaded ? `; median ${loaded.median?.toFixed(0)} ms, p95 ${loaded.p95?.toFixed(0)} ms with ${best.n} streams running` : ""}`);

@@ -410,6 +410,7 @@ function shardStats(shard: number, registry: StreamRegistry): ShardStats {
     rtpLost += receiver.reorder.lost + receiver.reorder.late;
   }
   const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
   const { idle, active } = performance.eventLoopUtilization();
   return {
     shard,
@@ -418,7 +419,9 @@ function shardStats(shard: number, registry: StreamRegistry): ShardStats {
     viewers,
     rtpPackets,
     rtpLost,
-    rssBytes: process.memoryUsage().rss,
+    rssBytes: memory.rss,
+    heapBytes: memory.heapTotal,
+    externalBytes: memory.external,
     cpuMicros: cpu.user + cpu.system,
     eventLoop: { idle, active },
   };

@@ -30,6 +30,9 @@ export interface ShardStats {
   rtpPackets: number;
   rtpLost: number;
   rssBytes: number;
+  /** V8's heap as reserved (heapTotal) and the memory JS objects hold outside it (external: Buffers' bytes). */
+  heapBytes: number;
+  externalBytes: number;
   cpuMicros: number;
   /** performance.eventLoopUtilization() totals (ms), for utilisation over any window. */
   eventLoop: { idle: number; active: number };
