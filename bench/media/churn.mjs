@@ -3,7 +3,7 @@
 // only, bounded in cycles and time (about a minute and a half with the defaults).
 //
 // The relay runs alone in a child process (its package.json `ivc.nodeArgs` plus --expose-gc); the
-// cameras run in a worker thread (senders.mjs). BENCH_CHURN_LANES lanes repeat stream cycles
+// cameras run in the load generator (load-generator.mjs: loadgen.c, or the senders.mjs worker). BENCH_CHURN_LANES lanes repeat stream cycles
 // concurrently, alternating two lifecycles on the lane's own channel:
 // - on demand: a viewer opens the HTTP-FLV URL of the idle channel, the fake sip-server answers the
 //   relay's INVITE with a camera sending from a keyframe, the viewer leaves at its first keyframe,
@@ -25,13 +25,14 @@
 // Needs NATS and Redis (NATS_URL, REDIS_URL; defaults on 127.0.0.1), ffmpeg, and `npx tsc -b` first.
 //   node bench/media/churn.mjs       (also run by `npm run bench` after the media bench)
 // env: BENCH_CHURN_CYCLES=2000  BENCH_CHURN_LANES=20 (cycles at once)  BENCH_CHURN_BUDGET=170 (s)
+//      BENCH_MEDIA_LOADGEN=c|node (as bench/media/run.mjs)
 import { randomUUID } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
 import { Bus, connectNats, mediaClose, mediaOpen } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
-import { fakeSignaling, firstKeyframeOf, here, relayNodeArgs, rpc, startRelayProcess } from "./harness.mjs";
+import { fakeSignaling, firstKeyframeOf, relayNodeArgs, startRelayProcess } from "./harness.mjs";
+import { startLoadGenerator } from "./load-generator.mjs";
 import { benchClip } from "./source.mjs";
 
 const int = (name, fallback, max) => {
@@ -76,7 +77,8 @@ const { call: relay, base } = await startRelayProcess({
   env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: `${RTP_PORTS.first}-${RTP_PORTS.last}`, BENCH_NO_VIEWER_CLOSE: String(NO_VIEWER_CLOSE), BENCH_MEDIA_WORKERS: "1" },
   execArgv,
 });
-const senders = rpc(new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } }));
+const generator = await startLoadGenerator({ clipPath: clip.path });
+const { senders } = generator;
 const logger = createLogger("bench-media-churn", "silent");
 const nc = await connectNats({ url: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name: "bench-media-churn", logger });
 const bus = new Bus(nc, logger);
@@ -204,7 +206,7 @@ try {
 } finally {
   signaling.forEach((s) => s.unsubscribe());
   heldPorts.forEach((socket) => socket.close());
-  await senders("stop");
+  await generator.stop();
   await relay("close");
   await nc.drain();
 }

@@ -46,7 +46,7 @@ export async function startRelayProcess({ env, execArgv }) {
 }
 
 /**
- * The fake sip-server: an INVITE is answered by a camera (of the `senders` worker) that starts
+ * The fake sip-server: an INVITE is answered by a camera (of the load generator's `senders`) that starts
  * sending to the leased port from a keyframe, the way a camera answers; a BYE stops that camera
  * and is then reported to `onBye` with its stream id.
  */
@@ -98,8 +98,8 @@ export function kernelUdpDrops() {
 
 /**
  * The streams a bench keeps running, in `ids` (in order): each opened on the target as signaling
- * opens it (`open(streamId)` → its port and SSRC), fed by a camera of the `senders` worker (GOP
- * phases spread) and watched by one HTTP-FLV viewer of the `viewers` worker. `name(i)` is the i-th
+ * opens it (`open(streamId)` → its port and SSRC), fed by a camera of the load generator's `senders`
+ * (GOP phases spread) and watched by one HTTP-FLV viewer of its `viewers` (load-generator.mjs). `name(i)` is the i-th
  * stream's id.
  */
 export function streamLoad({ open, close, senders, viewers, name = (i) => `bench${String(i).padStart(5, "0")}` }) {

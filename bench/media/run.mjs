@@ -2,10 +2,11 @@
 // Media relay bench (issue 5 "Bench"), loopback only, bounded in streams and time (a few minutes).
 //
 // The relay runs alone in a child process; simulated cameras (PS over RTP/UDP, a 2 Mbit/s H.264
-// 1280x720 25 fps test picture, GOP 1 s) and one HTTP-FLV viewer per stream run in two worker
-// threads of this process. The stream count is ramped in steps; each step reports RTP loss (the
+// 1280x720 25 fps test picture, GOP 1 s) and one HTTP-FLV viewer per stream run in the load
+// generator: the C program loadgen.c when this machine has a C compiler (`cc`, built on demand),
+// else two worker threads of this process (senders.mjs, viewers.mjs). The stream count is ramped in steps; each step reports RTP loss (the
 // relay's receivers, plus the kernel's UDP receive-buffer drops), viewer throughput, and the relay
-// process's CPU, event-loop utilisation and RSS. The ramp stops at the first step with loss or a
+// process's CPU, event-loop utilisation and RSS, and the load generator's own CPU. The ramp stops at the first step with loss or a
 // saturated relay; the largest step without loss is printed.
 //
 // Idle-channel first frame: the relay's on-demand path with a fake sip-server answering
@@ -18,14 +19,15 @@
 // env: BENCH_MEDIA_STEPS=50,100,150,200,250,300,400,500,600,800  BENCH_MEDIA_MAX=800  BENCH_MEDIA_BUDGET=300 (s)
 //      BENCH_MEDIA_WINDOW=8 (s measured per step)  BENCH_MEDIA_WARMUP=3 (s)  BENCH_MEDIA_FIRST_FRAMES=30
 //      BENCH_MEDIA_ELU_LIMIT=0.9 (event-loop utilisation counted as saturated)
+//      BENCH_MEDIA_LOADGEN=c|node (the load generator; default C when it builds, else Node)
 import { randomUUID } from "node:crypto";
 import { get } from "node:http";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
 import { Bus, connectNats, mediaClose, mediaOpen } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
-import { fakeSignaling, firstKeyframeOf, here, kernelUdpDrops, relayNodeArgs, rpc, startRelayProcess, streamLoad } from "./harness.mjs";
+import { fakeSignaling, firstKeyframeOf, kernelUdpDrops, relayNodeArgs, startRelayProcess, streamLoad } from "./harness.mjs";
+import { startLoadGenerator } from "./load-generator.mjs";
 import { startZlm } from "./zlm-target.mjs";
 import { benchClip } from "./source.mjs";
 
@@ -50,7 +52,7 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sor
 
 const clip = benchClip();
 console.log(`source: ${clip.size} H.264 testsrc2, 25 fps, GOP 1 s, ${clip.kbps.toFixed(0)} kbit/s (${clip.path})`);
-console.log(`machine: ${availableParallelism()} CPUs; relay in its own processes (BENCH_MEDIA_WORKERS=${env("BENCH_MEDIA_WORKERS", String(availableParallelism()))} shards), cameras and viewers in worker threads of the bench process`);
+console.log(`machine: ${availableParallelism()} CPUs; relay in its own processes (BENCH_MEDIA_WORKERS=${env("BENCH_MEDIA_WORKERS", String(availableParallelism()))} shards), cameras and viewers in the load generator`);
 
 const clusterId = randomUUID();
 console.log(`relay node flags: ${[...relayNodeArgs, env("BENCH_MEDIA_RELAY_NODE_ARGS", "")].join(" ").trim() || "(none)"}`);
@@ -80,10 +82,8 @@ const zlmBin = process.env.BENCH_ZLM_BIN;
 const target = zlmBin ? await startZlm({ bin: zlmBin, httpPort: Number(env("BENCH_ZLM_HTTP_PORT", 18080)), rtpPorts: RTP_PORTS }) : await startRelayTarget();
 const base = target.base;
 console.log(`target: ${target.name}`);
-const senderWorker = new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } });
-const viewerWorker = new Worker(here("viewers.mjs"), { workerData: { base, prefix: target.viewerPrefix } });
-const senders = rpc(senderWorker);
-const viewers = rpc(viewerWorker);
+const generator = await startLoadGenerator({ clipPath: clip.path, base, prefix: target.viewerPrefix });
+const { senders, viewers } = generator;
 
 const signaling = fakeSignaling(bus, clusterId, senders);
 
@@ -156,9 +156,7 @@ async function snapshot() {
     viewers: v,
     kernelDrops: kernelUdpDrops(),
     at: performance.now(),
-    benchCpu: process.cpuUsage(),
-    senderElu: senderWorker.performance.eventLoopUtilization(),
-    viewerElu: viewerWorker.performance.eventLoopUtilization(),
+    generator: generator.usage(),
   };
 }
 
@@ -178,6 +176,7 @@ async function step(n) {
     b.relay.elu !== undefined
       ? Math.max(...b.relay.elu.map((e, i) => performance.eventLoopUtilization(e, a.relay.elu[i]).utilization))
       : Math.max(...Object.entries(b.relay.threads).map(([tid, ms]) => (ms - (a.relay.threads[tid] ?? 0)) / relayWallMs));
+  const loadGen = generator.loadBetween(a.generator, b.generator);
   const kbps = load.map((id) => (((b.viewers.bytes[id] ?? 0) - (a.viewers.bytes[id] ?? 0)) * 8) / seconds / 1000).sort((x, y) => x - y);
   const row = {
     n,
@@ -195,9 +194,8 @@ async function step(n) {
     // Our relay only: V8 heaps reserved and Buffers' bytes outside them, summed over the shards.
     heapMiB: b.relay.heap / 1048576,
     externalMiB: b.relay.external / 1048576,
-    benchCpu: ((b.benchCpu.user + b.benchCpu.system - a.benchCpu.user - a.benchCpu.system) / 1000 / (b.at - a.at)) * 100,
-    senderElu: senderWorker.performance.eventLoopUtilization(b.senderElu, a.senderElu).utilization,
-    viewerElu: viewerWorker.performance.eventLoopUtilization(b.viewerElu, a.viewerElu).utilization,
+    loadGenCpu: loadGen.cpu,
+    loadGenDetail: loadGen.detail,
     streams: b.relay.streams,
     shards: b.relay.shards,
   };
@@ -216,10 +214,10 @@ async function step(n) {
   return row;
 }
 
-const header = "streams (per shard) | in Mbit/s | RTP lost | kernel drops | viewer kbit/s min/median | relay CPU % (1 core = 100) | CPU %/stream | event loop | RSS MiB | load gen CPU % (cameras/viewers busy) | result";
+const header = "streams (per shard) | in Mbit/s | RTP lost | kernel drops | viewer kbit/s min/median | relay CPU % (1 core = 100) | CPU %/stream | event loop | RSS MiB | load gen CPU % (of what) | result";
 const print = (r) =>
   console.log(
-    `${`${r.n} (${r.shards.join("/")})`.padStart(19)} | ${r.inMbps.toFixed(0).padStart(9)} | ${String(r.lost).padStart(8)} | ${String(r.kernelDrops).padStart(12)} | ${`${r.viewerMin.toFixed(0)} / ${r.viewerMedian.toFixed(0)}`.padStart(24)} | ${r.cpu.toFixed(0).padStart(26)} | ${(r.cpu / r.n).toFixed(3).padStart(12)} | ${`${(r.elu * 100).toFixed(0)} %`.padStart(10)} | ${r.rssMiB.toFixed(0).padStart(7)} | ${`${r.benchCpu.toFixed(0)} (${(r.senderElu * 100).toFixed(0)} % / ${(r.viewerElu * 100).toFixed(0)} %)`.padStart(37)} | ${r.ok ? "ok" : r.problems.join("; ")}`,
+    `${`${r.n} (${r.shards.join("/")})`.padStart(19)} | ${r.inMbps.toFixed(0).padStart(9)} | ${String(r.lost).padStart(8)} | ${String(r.kernelDrops).padStart(12)} | ${`${r.viewerMin.toFixed(0)} / ${r.viewerMedian.toFixed(0)}`.padStart(24)} | ${r.cpu.toFixed(0).padStart(26)} | ${(r.cpu / r.n).toFixed(3).padStart(12)} | ${`${(r.elu * 100).toFixed(0)} %`.padStart(10)} | ${r.rssMiB.toFixed(0).padStart(7)} | ${`${r.loadGenCpu.toFixed(0)} (${r.loadGenDetail})`.padStart(37)} | ${r.ok ? "ok" : r.problems.join("; ")}`,
   );
 
 try {
@@ -258,15 +256,14 @@ try {
   console.log(`  largest N with no loss and the busiest event loop (thread) below ${(ELU_LIMIT * 100).toFixed(0)} % event-loop use: ${best?.n ?? "none"}${why}`);
   if (best !== undefined) {
     console.log(`  at ${best.n} streams: ${target.name} CPU ${best.cpu.toFixed(0)} % of one core (${(best.cpu / best.n).toFixed(3)} % per stream), event loop ${(best.elu * 100).toFixed(0)} % busy, RSS ${best.rssMiB.toFixed(0)} MiB${Number.isFinite(best.heapMiB) ? ` (V8 heaps ${best.heapMiB.toFixed(0)} MiB, Buffers ${best.externalMiB.toFixed(0)} MiB)` : ""}`);
-    console.log(`  load generator ${(best.benchCpu / best.n).toFixed(3)} % CPU per stream on the same machine`);
+    console.log(`  load generator (${generator.name}) ${(best.loadGenCpu / best.n).toFixed(3)} % CPU per stream on the same machine`);
   }
   if (!zlmBin) console.log(`  idle channel → first keyframe: median ${idle.median?.toFixed(0)} ms, p95 ${idle.p95?.toFixed(0)} ms unloaded${loaded ? `; median ${loaded.median?.toFixed(0)} ms, p95 ${loaded.p95?.toFixed(0)} ms with ${best.n} streams running` : ""}`);
   if (joins !== undefined) console.log(`  new viewer of a running stream (${best.n} running) → first keyframe: median ${joins.median?.toFixed(1)} ms, p95 ${joins.p95?.toFixed(1)} ms, max ${joins.max?.toFixed(1)} ms over ${joins.count} streams`);
   console.log(`  targets (issue 13): no loss wherever ZLMediaKit has none (≥ 400 here), joins p95 ≤ 10 ms with 100 running`);
 } finally {
   signaling.forEach((s) => s.unsubscribe());
-  await viewers("stop");
-  await senders("stop");
+  await generator.stop();
   await target.stop();
   await nc.drain();
 }

@@ -1,5 +1,6 @@
 // Worker thread: the simulated cameras. Each sends the looped clip as PS over RTP/UDP at 25 fps
-// from its own connected socket. Running here keeps their CPU off the relay's process.
+// from its own connected socket. Running here keeps their CPU off the relay's process. The Node
+// load generator (load-generator.mjs); loadgen.c does the same at a fraction of the CPU.
 //
 // All cameras share the 90 kHz clock (picture tick k has timestamp 90000 + k·3600), so each
 // (tick, picture) is muxed and packetized once and only the RTP sequence number and SSRC are
@@ -9,12 +10,11 @@
 import { createSocket } from "node:dgram";
 import { parentPort, workerData } from "node:worker_threads";
 import { PsMuxer, RtpPacketizer } from "@ivc/media";
-import { FPS, readClip } from "./source.mjs";
+import { FIRST_TIMESTAMP, FPS, psOfPicture, readClip, TICKS_PER_PICTURE } from "./source.mjs";
 
 const SLOTS = 8;
 const FRAME_MS = 1000 / FPS;
 const SLOT_MS = FRAME_MS / SLOTS;
-const TICKS_PER_PICTURE = 90_000 / FPS;
 
 const { pictures } = readClip(workerData.clipPath);
 const muxer = new PsMuxer({ video: "H264" });
@@ -38,9 +38,8 @@ function packetsOf(tick, index) {
   }
   let packets = muxed.get(index);
   if (packets === undefined) {
-    const picture = pictures[index];
-    const ts = 90_000 + tick * TICKS_PER_PICTURE;
-    packets = template.packetize(muxer.mux({ kind: "video", codec: "H264", pts: ts, dts: ts, data: picture.data, keyframe: picture.keyframe }), ts);
+    const ts = FIRST_TIMESTAMP + tick * TICKS_PER_PICTURE;
+    packets = template.packetize(psOfPicture(muxer, pictures[index], ts), ts);
     muxed.set(index, packets);
   }
   return packets;

@@ -8,6 +8,9 @@ import { join } from "node:path";
 import { isH264Keyframe, joinAnnexB, splitAccessUnits } from "@ivc/media";
 
 export const FPS = 25;
+/** The 90 kHz clock every simulated camera shares: picture tick k has timestamp FIRST_TIMESTAMP + k·TICKS_PER_PICTURE. */
+export const FIRST_TIMESTAMP = 90_000;
+export const TICKS_PER_PICTURE = 90_000 / FPS;
 const SECONDS = 10;
 const SIZE = "1280x720";
 const CACHE = join(tmpdir(), `ivc-bench-media-testsrc2-${SIZE}-${FPS}fps-2M-${SECONDS}s.h264`);
@@ -33,4 +36,9 @@ export function readClip(path) {
   const pictures = all.slice(Math.max(0, all.findIndex((p) => p.keyframe)));
   const bytes = pictures.reduce((sum, p) => sum + p.data.length, 0);
   return { path, size: SIZE, pictures, kbps: (bytes * 8 * FPS) / pictures.length / 1000 };
+}
+
+/** A picture as the simulated cameras mux it (`muxer`: a PsMuxer for H.264), with PTS = DTS = `ts`. */
+export function psOfPicture(muxer, picture, ts) {
+  return muxer.mux({ kind: "video", codec: "H264", pts: ts, dts: ts, data: picture.data, keyframe: picture.keyframe });
 }

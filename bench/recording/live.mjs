@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Recording bench (issue 15), part two: recording in a live relay. N simulated 2 Mbit/s cameras
 // (PS over RTP/UDP, the media bench's 1280x720 H.264 clip, GOP 1 s) each with one HTTP-FLV viewer,
-// as bench/media/run.mjs drives them (its harness, senders and viewers workers), in one relay of
+// as bench/media/run.mjs drives them (its harness and load generator), in one relay of
 // BENCH_MEDIA_WORKERS shard processes; then the same N streams recorded to local disk by the relay's
 // recorder, which asks this bench what to record (`recording.desired`) and has it index each
 // durable segment (`recording.segment-stored`), as the API would.
@@ -22,14 +22,15 @@
 //      BENCH_RECORDING_DIR=<folder on the disk to measure> (default: a temporary folder, removed after)
 //      BENCH_MEDIA_WORKERS=<relay shard processes> (default one per CPU, as `npm start` runs it)
 //      RECORDING_SEGMENT_SECONDS (the relay's own, default 4)  BENCH_MEDIA_RELAY_NODE_ARGS (extra Node flags of the relay, e.g. --cpu-prof)
+//      BENCH_MEDIA_LOADGEN=c|node (the load generator, as bench/media/run.mjs)
 import { randomUUID } from "node:crypto";
 import { get } from "node:http";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
 import { Bus, connectNats, mediaClose, mediaOpen, recordingDesired, recordingSegmentStored } from "@ivc/bus";
 import { createLogger } from "@ivc/runtime";
-import { fakeSignaling, here, kernelUdpDrops, relayNodeArgs, rpc, startRelayProcess, streamLoad } from "../media/harness.mjs";
+import { fakeSignaling, kernelUdpDrops, relayNodeArgs, startRelayProcess, streamLoad } from "../media/harness.mjs";
+import { startLoadGenerator } from "../media/load-generator.mjs";
 import { benchClip } from "../media/source.mjs";
 
 const env = (name, fallback) => process.env[name] ?? fallback;
@@ -57,10 +58,8 @@ const bus = new Bus(nc, logger);
 // BENCH_MEDIA_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof" (as bench/media) shows where the relay's time goes.
 const relay = await startRelayProcess({ env: { BENCH_CLUSTER_ID: clusterId, BENCH_RTP_PORTS: RTP_PORTS }, execArgv: [...relayNodeArgs, ...env("BENCH_MEDIA_RELAY_NODE_ARGS", "").split(" ").filter(Boolean)] });
 const relayCall = relay.call;
-const senderWorker = new Worker(here("senders.mjs"), { workerData: { clipPath: clip.path } });
-const viewerWorker = new Worker(here("viewers.mjs"), { workerData: { base: relay.base } });
-const senders = rpc(senderWorker);
-const viewers = rpc(viewerWorker);
+const generator = await startLoadGenerator({ clipPath: clip.path, base: relay.base, prefix: "/live/" });
+const { senders, viewers } = generator;
 
 /** Stream ids as the recorder names them (`<device>_<channel>`), so viewers and recorder share each stream. */
 const channelOf = (i) => `3402000000131${String(i + 1).padStart(7, "0")}`;
@@ -209,8 +208,7 @@ try {
 } finally {
   subs.forEach((s) => s.unsubscribe());
   await load.shrink(0);
-  await viewers("stop");
-  await senders("stop");
+  await generator.stop();
   await relayCall("close");
   await nc.drain();
 }
