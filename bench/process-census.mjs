@@ -1,5 +1,17 @@
-// What a bench child process holds, for the churn benches (bench/media/churn.mjs, bench/sip/churn.mjs).
+// What a bench's processes hold and spend, read from /proc: sockets for the churn benches
+// (bench/media/churn.mjs, bench/sip/churn.mjs), CPU of a process that is not Node (ZLMediaKit, loadgen.c).
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** utime + stime so far of the process or thread whose stat file is `statPath` (/proc/<pid>[/task/<tid>]/stat), in ms. */
+export function cpuMsOf(statPath) {
+  // Fields 14 and 15 of proc(5); splitting after the command name leaves field 3 (state) at index 0.
+  const fields = readFileSync(statPath, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
 
 /**
  * This process's socket descriptors, and those of them in the kernel's UDP and TCP tables (a

@@ -11,12 +11,11 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { PsMuxer, RTP_HEADER_LENGTH, RtpPacketizer } from "@ivc/media";
+import { cpuMsOf } from "../process-census.mjs";
 import { FIRST_TIMESTAMP, psOfPicture, readClip, TICKS_PER_PICTURE } from "./source.mjs";
 
 const SOURCE = fileURLToPath(new URL("loadgen.c", import.meta.url));
 const FIELD = { scr: 1, pts: 2, dts: 3 };
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
-const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
 /** Path of the loadgen.c binary, compiled unless this source's build is cached; throws why it cannot be built. */
 export function buildCLoadgen() {
@@ -71,13 +70,6 @@ function packetFile(clipPath) {
     return Buffer.concat([u32([ps.length, packets.length, fields.length]), u32(packets.map((p) => p.length - RTP_HEADER_LENGTH)), u32(fields.flat()), ps]);
   });
   return Buffer.concat([Buffer.from("IVCLGPK1"), u32([pictures.length, payloadType, FIRST_TIMESTAMP, TICKS_PER_PICTURE]), ...parts]);
-}
-
-/** User + system CPU of process `pid` so far, in ms. */
-function cpuMsOf(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  // Fields 14 and 15 of proc(5); the split leaves field 3 (state) at index 0.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 /** A stream id or camera key travels as one word of a command line. */
@@ -136,7 +128,7 @@ export async function startCLoadgen({ binary, clipPath, base, prefix = "/live/" 
       } else throw new Error(`viewers: no command ${cmd}`);
       return undefined;
     },
-    usage: () => ({ at: performance.now(), ms: cpuMsOf(child.pid), bench: process.cpuUsage() }),
+    usage: () => ({ at: performance.now(), ms: cpuMsOf(`/proc/${child.pid}/stat`), bench: process.cpuUsage() }),
     loadBetween(a, b) {
       const wallMs = b.at - a.at;
       const benchMs = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1000;

@@ -1,6 +1,6 @@
 // Worker thread: the simulated cameras. Each sends the looped clip as PS over RTP/UDP at 25 fps
-// from its own connected socket. Running here keeps their CPU off the relay's process. The Node
-// load generator (load-generator.mjs); loadgen.c does the same at a fraction of the CPU.
+// from its own connected socket. Running here keeps their CPU off the relay's process. These are the
+// Node load generator's cameras (load-generator.mjs); loadgen.c does the same at a fraction of the CPU.
 //
 // All cameras share the 90 kHz clock (picture tick k has timestamp 90000 + k·3600), so each
 // (tick, picture) is muxed and packetized once and only the RTP sequence number and SSRC are

@@ -1,6 +1,6 @@
 // Worker thread: one HTTP-FLV viewer per stream, counting the bytes each receives. Running here
-// keeps their CPU off the relay's process. The Node load generator's viewers (load-generator.mjs);
-// loadgen.c has its own.
+// keeps their CPU off the relay's process. These are the Node load generator's viewers
+// (load-generator.mjs); loadgen.c has its own.
 import { get } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 

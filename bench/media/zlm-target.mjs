@@ -7,9 +7,9 @@ import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { cpuMsOf } from "../process-census.mjs";
 
 const SECRET = "bench-secret";
-const TICKS_PER_SECOND = 100;
 const PAGE = 4096;
 
 /** ZLM converts only to FLV (RTMP muxer), as our relay does without HLS viewers. */
@@ -72,12 +72,6 @@ function api(httpPort, path) {
   });
 }
 
-/** utime + stime of a process or thread, in ms. */
-function cpuMs(statPath) {
-  const fields = readFileSync(statPath, "utf8").split(") ")[1].split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
-
 export async function startZlm({ bin, httpPort, rtpPorts }) {
   const dir = mkdtempSync(join(tmpdir(), "ivc-bench-zlm-"));
   writeFileSync(join(dir, "config.ini"), config(httpPort, rtpPorts));
@@ -102,9 +96,9 @@ export async function startZlm({ bin, httpPort, rtpPorts }) {
     },
     /** Process CPU and RSS from /proc; `busiest` is the thread with the most CPU, to spot one full core. */
     async sample() {
-      const threads = Object.fromEntries(readdirSync(`/proc/${pid}/task`).map((tid) => [tid, cpuMs(`/proc/${pid}/task/${tid}/stat`)]));
+      const threads = Object.fromEntries(readdirSync(`/proc/${pid}/task`).map((tid) => [tid, cpuMsOf(`/proc/${pid}/task/${tid}/stat`)]));
       const rssPages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
-      return { at: performance.now(), cpuMicros: cpuMs(`/proc/${pid}/stat`) * 1000, threads, rss: rssPages * PAGE, lost: 0, streams: 0, shards: [] };
+      return { at: performance.now(), cpuMicros: cpuMsOf(`/proc/${pid}/stat`) * 1000, threads, rss: rssPages * PAGE, lost: 0, streams: 0, shards: [] };
     },
     async stop() {
       child.kill("SIGTERM");
